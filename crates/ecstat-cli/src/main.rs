@@ -1,0 +1,149 @@
+//! `ecstat`: the command line of the statistics warehouse.
+
+mod output;
+mod read;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// ecstat — statistics warehouse of Anxi County's rural e-commerce programme
+/// (安溪县电子商务进农村综合示范 统计体系).
+///
+/// Ingests platform order exports from the inbox, builds the warehouse with SQL models,
+/// computes the programme's indicators against their targets and exports them.
+///
+/// Exit codes: 0 ok; 1 checks failed (a model test failed, or an input file was rejected
+/// whole); 2 usage or configuration error; 3 input or storage error; 4 internal error;
+/// 5 another run holds the data directory's lock.
+#[derive(Debug, Parser)]
+#[command(name = "ecstat", version, max_term_width = 100)]
+struct Cli {
+    /// Data directory (staged/, warehouse/, quarantine/, exports/, _manifests/).
+    #[arg(long, global = true, env = "ECSTAT_DATA_DIR", default_value = "warehouse")]
+    data_dir: PathBuf,
+
+    /// Log detail on stderr: error, warn, info, debug.
+    #[arg(long, global = true, env = "ECSTAT_LOG", default_value = "warn")]
+    log: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The nightly job: ingest the inbox, build the warehouse, compute indicators, export.
+    Run(run::RunArgs),
+    /// Print the indicator table (county totals per year by default).
+    Indicators(read::IndicatorArgs),
+    /// Write the indicator table as xlsx, csv (UTF-8 BOM), parquet or json.
+    Export(read::ExportArgs),
+    /// Run a read-only SQL query over the current snapshot.
+    Query(read::QueryArgs),
+    /// List the tables of the current snapshot with their row counts.
+    Tables(read::TablesArgs),
+}
+
+/// Exit codes (documented in `--help` and the README).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const CHECKS_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const INPUT: u8 = 3;
+    pub const INTERNAL: u8 = 4;
+    pub const LOCKED: u8 = 5;
+}
+
+/// An error with the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
+        Self { code, error: error.into() }
+    }
+}
+
+/// Classify an error from the library crates.
+pub fn classify(error: anyhow::Error) -> Failure {
+    use ecstat_lake::LakeError;
+    use ecstat_warehouse::WarehouseError;
+    let code = if let Some(e) = error.downcast_ref::<LakeError>() {
+        match e {
+            LakeError::Locked { .. } => exit::LOCKED,
+            _ => exit::INPUT,
+        }
+    } else if let Some(e) = error.downcast_ref::<WarehouseError>() {
+        match e {
+            WarehouseError::Config { .. } | WarehouseError::Cycle(_) | WarehouseError::Model { .. } => exit::USAGE,
+            WarehouseError::NotReadOnly(_) | WarehouseError::Engine(_) => exit::USAGE,
+            WarehouseError::Lake(LakeError::Locked { .. }) => exit::LOCKED,
+            _ => exit::INPUT,
+        }
+    } else if error.downcast_ref::<ecstat_core::CoreError>().is_some()
+        || error.downcast_ref::<ecstat_indicators::IndicatorError>().is_some()
+    {
+        exit::USAGE
+    } else if error.downcast_ref::<std::io::Error>().is_some()
+        || error.downcast_ref::<ecstat_ingest::IngestError>().is_some()
+        || error.downcast_ref::<ecstat_export::ExportError>().is_some()
+    {
+        exit::INPUT
+    } else {
+        exit::INTERNAL
+    };
+    Failure { code, error }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        classify(e.into())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ecstat: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::INTERNAL);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run::run(&cli.data_dir, args).await,
+            Command::Indicators(args) => read::indicators(&cli.data_dir, args).await,
+            Command::Export(args) => read::export(&cli.data_dir, args).await,
+            Command::Query(args) => read::query(&cli.data_dir, args).await,
+            Command::Tables(args) => read::tables(&cli.data_dir, args).await,
+        }
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            if output::is_broken_pipe(&failure.error) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("ecstat: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Printing results: aligned tables (wide Chinese characters measured correctly), CSV, JSON.
+//! Results go to stdout; a closed pipe (`ecstat query … | head`) is not an error.
+
+use std::io::Write;
+
+use arrow::array::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::OutputFormat;
+
+/// Print `batches` in `format` to stdout.
+pub fn print(batches: &[RecordBatch], format: OutputFormat) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match format {
+        OutputFormat::Table => {
+            let table = arrow::util::pretty::pretty_format_batches(batches)?;
+            writeln!(out, "{table}")?;
+        }
+        OutputFormat::Csv => {
+            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+            for batch in batches {
+                writer.write(batch)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut writer = arrow::json::ArrayWriter::new(&mut out);
+            let refs: Vec<&RecordBatch> = batches.iter().collect();
+            writer.write_batches(&refs)?;
+            writer.finish()?;
+            drop(writer);
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Render one cell as text (for summaries).
+pub fn cell(batch: &RecordBatch, column: &str, row: usize) -> String {
+    let Some(array) = batch.column_by_name(column) else { return String::new() };
+    let options = FormatOptions::default().with_null("");
+    match ArrayFormatter::try_new(array.as_ref(), &options) {
+        Ok(f) => f.value(row).to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.to_string().contains("Broken pipe")
+    })
+}

@@ -1,0 +1,148 @@
+//! Commands that read a published snapshot: indicators, export, query, tables.
+
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use clap::Args;
+use ecstat_export::Format;
+use ecstat_indicators::Catalogue;
+use ecstat_lake::DataDir;
+use ecstat_warehouse::Warehouse;
+
+use crate::output::print;
+use crate::{Failure, OutputFormat, exit};
+
+async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
+    let lake = DataDir::open_existing(data_dir)?;
+    let manifest = lake.current()?;
+    let wh = Warehouse::for_snapshot(&lake, &manifest).await?;
+    Ok((wh, manifest))
+}
+
+/// The indicator table of a warehouse, filtered by a `WHERE …` clause (or none).
+pub async fn indicator_batches(wh: &Warehouse, filter: &str) -> anyhow::Result<Vec<RecordBatch>> {
+    let sql = format!(
+        "SELECT * FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
+    );
+    Ok(wh.context().sql(&sql).await?.collect().await?)
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+#[derive(Debug, Args)]
+pub struct IndicatorArgs {
+    /// Only periods of this year (2019 matches 2019 and 2019-01 … 2019-12).
+    #[arg(long)]
+    year: Option<i32>,
+    /// Only this indicator code (see `ecstat indicators --all --format csv`).
+    #[arg(long)]
+    code: Option<String>,
+    /// Breakdown: county, township, platform or category.
+    #[arg(long, default_value = "county")]
+    dimension: String,
+    /// Period type: year, month or ytd (year-to-date, 1–M月累计).
+    #[arg(long, default_value = "year")]
+    period_type: String,
+    /// Every row, ignoring --dimension and --period-type.
+    #[arg(long)]
+    all: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Failure> {
+    let (wh, _) = open(data_dir).await?;
+    let mut conditions = Vec::new();
+    if let Some(year) = args.year {
+        conditions.push(format!("substr(period, 1, 4) = '{year}'"));
+    }
+    if let Some(code) = &args.code {
+        conditions.push(format!("indicator_code = {}", quote(code)));
+    }
+    if !args.all {
+        conditions.push(format!("dimension = {}", quote(&args.dimension)));
+        conditions.push(format!("period_type = {}", quote(&args.period_type)));
+    }
+    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let columns = if args.format == OutputFormat::Table {
+        "indicator_code, indicator_name_zh, measure_name_zh, period, member_name, value, unit, base_value, target, attainment_pct, status, note"
+    } else {
+        "*"
+    };
+    let sql = format!(
+        "SELECT {columns} FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
+    );
+    let batches = wh.context().sql(&sql).await?.collect().await?;
+    if batches.iter().all(|b| b.num_rows() == 0) {
+        eprintln!("ecstat: no indicator rows match; try --all, or another --year / --dimension / --period-type");
+    }
+    print(&batches, args.format)?;
+    Ok(exit::OK)
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// xlsx, csv (UTF-8 with BOM), parquet, json, or all.
+    #[arg(long, default_value = "xlsx")]
+    format: String,
+    /// Folder to write indicators.<ext> into.
+    #[arg(long)]
+    out: PathBuf,
+    /// The indicator catalogue, for the definitions on the notes sheet.
+    #[arg(long, default_value = "pipelines/indicators.toml")]
+    catalogue: PathBuf,
+}
+
+pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
+    let formats: Vec<Format> = if args.format == "all" {
+        Format::ALL.to_vec()
+    } else {
+        vec![args.format.parse().map_err(|e| Failure::new(exit::USAGE, e))?]
+    };
+    let catalogue = Catalogue::load(&args.catalogue)?;
+    let (wh, manifest) = open(data_dir).await?;
+    let batches = indicator_batches(&wh, "").await?;
+    let meta = crate::run::export_meta(&manifest, &catalogue);
+    for format in formats {
+        let path = ecstat_export::export(&batches, &meta, format, &args.out)?;
+        println!("{}", path.display());
+    }
+    Ok(exit::OK)
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL (SELECT / WITH …) to run; tables are listed by `ecstat tables`.
+    sql: String,
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub async fn query(data_dir: &Path, args: QueryArgs) -> Result<u8, Failure> {
+    let (wh, _) = open(data_dir).await?;
+    let df = wh.query(&args.sql).await.map_err(|e| Failure::new(exit::USAGE, e))?;
+    let batches = df.collect().await.map_err(|e| Failure::new(exit::USAGE, e))?;
+    print(&batches, args.format)?;
+    Ok(exit::OK)
+}
+
+#[derive(Debug, Args)]
+pub struct TablesArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub async fn tables(data_dir: &Path, args: TablesArgs) -> Result<u8, Failure> {
+    let (wh, _) = open(data_dir).await?;
+    let counts = wh.table_counts().await?;
+    let names: arrow::array::StringArray = counts.iter().map(|(n, _)| Some(n.as_str())).collect();
+    let rows: arrow::array::UInt64Array = counts.iter().map(|(_, r)| Some(*r)).collect();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("table", std::sync::Arc::new(names) as arrow::array::ArrayRef),
+        ("rows", std::sync::Arc::new(rows) as arrow::array::ArrayRef),
+    ])?;
+    print(&[batch], args.format)?;
+    Ok(exit::OK)
+}

@@ -1,0 +1,377 @@
+//! `ecstat run`: the nightly job. Ingest every inbox file (each once, by content hash),
+//! build the warehouse models, test them, compute the indicators, publish one snapshot,
+//! write the exports, and say what happened.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+use ecstat_core::spec::SourceSpec;
+use ecstat_export::{ExportMeta, Format};
+use ecstat_indicators::Catalogue;
+use ecstat_ingest::InputFile;
+use ecstat_lake::{DataDir, InputRecord, Manifest};
+use ecstat_warehouse::Warehouse;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::{Failure, exit};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Folder of incoming files; each is matched to a source spec by its path.
+    #[arg(long, default_value = "sample_data/inbox")]
+    inbox: PathBuf,
+    /// Folder of reference tables (division codes, category map, shop register).
+    #[arg(long, default_value = "sample_data/reference")]
+    reference: PathBuf,
+    /// Folder of the pipeline: sources/*.toml, models/*.sql, indicators.toml, reference.toml.
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// Do not write the exports (xlsx, csv, parquet, json) of the indicator table.
+    #[arg(long)]
+    no_export: bool,
+}
+
+/// Everything `run` needs from the pipeline folder, loaded and checked before any work.
+struct Pipeline {
+    specs: Vec<Arc<SourceSpec>>,
+    references: Vec<ecstat_warehouse::ReferenceTable>,
+    catalogue: Catalogue,
+}
+
+fn load_pipeline(dir: &Path) -> Result<Pipeline, Failure> {
+    let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
+    let specs = ecstat_core::spec::load_dir(&dir.join("sources"))
+        .map_err(|e| usage(e.into()))?
+        .into_iter()
+        .map(Arc::new)
+        .collect();
+    let references = ecstat_warehouse::reference::load(&dir.join("reference.toml")).map_err(|e| usage(e.into()))?;
+    let catalogue = Catalogue::load(&dir.join("indicators.toml")).map_err(|e| usage(e.into()))?;
+    Ok(Pipeline { specs, references, catalogue })
+}
+
+/// Every regular file under `inbox`, sorted, with its `/`-separated relative path.
+fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![inbox.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("reading inbox folder {}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("reading inbox folder {}", dir.display()))?;
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = entry.file_type().with_context(|| format!("{}", path.display()))?;
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file() {
+                let relative = path
+                    .strip_prefix(inbox)
+                    .unwrap_or(&path)
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.push((path, relative));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
+}
+
+fn progress(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix:>10} [{bar:30}] {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar
+}
+
+pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
+    let pipeline = load_pipeline(&args.pipelines)?;
+    if !args.inbox.is_dir() {
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!("inbox {} is not a folder; pass --inbox DIR", args.inbox.display()),
+        ));
+    }
+    let lake = DataDir::open(data_dir)?;
+    let run_id = ecstat_lake::new_run_id();
+    let _lock = lake.lock(&run_id)?;
+    let previous = lake.latest()?;
+
+    // 1. Ingest.
+    let files = scan_inbox(&args.inbox)?;
+    let mut unmatched = Vec::new();
+    let mut work = Vec::new();
+    for (path, relative) in files {
+        match pipeline.specs.iter().find(|s| s.matches(&relative)) {
+            Some(spec) => work.push((spec.clone(), path, relative)),
+            None => unmatched.push(relative),
+        }
+    }
+    let bar = progress(work.len() as u64);
+    bar.set_prefix("ingest");
+    let mut inputs: Vec<InputRecord> = Vec::new();
+    let mut reused = 0usize;
+    for (spec, path, relative) in work {
+        bar.set_message(relative.clone());
+        let bytes = std::fs::metadata(&path).map(|m| m.len()).with_context(|| path.display().to_string())?;
+        let sha256 = ecstat_lake::sha256_file(&path)?;
+        if let Some(first) = inputs.iter().find(|i| i.sha256 == sha256) {
+            let mut dup = first.clone();
+            dup.path = relative;
+            dup.error = Some(format!("same content as {}; ignored", first.path));
+            dup.staged_files.clear();
+            dup.quarantine_files.clear();
+            (dup.rows_read, dup.rows_staged, dup.rows_quarantined, dup.rows_skipped) = (0, 0, 0, 0);
+            inputs.push(dup);
+            bar.inc(1);
+            continue;
+        }
+        let earlier = previous
+            .as_ref()
+            .and_then(|m| m.inputs.iter().find(|i| i.sha256 == sha256 && i.source == spec.name && i.error.is_none()));
+        if let Some(earlier) = earlier {
+            let mut record = earlier.clone();
+            record.path = relative;
+            inputs.push(record);
+            reused += 1;
+            bar.inc(1);
+            continue;
+        }
+        let input = InputFile { path: path.clone(), relative: relative.clone(), sha256, bytes };
+        let rows_bar = bar.clone();
+        let name = relative.clone();
+        let record = ecstat_ingest::ingest_file(&lake, spec, &input, &run_id, &move |n| {
+            rows_bar.set_message(format!("{name} (+{n} rows)"));
+        })
+        .await?;
+        inputs.push(record);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    // 2. Build the warehouse.
+    let mut wh = Warehouse::for_inputs(&lake, &inputs).await?;
+    let mut built: Vec<(String, u64)> = Vec::new();
+    for table in &pipeline.references {
+        let rows = wh.load_reference(table, &args.reference, &run_id).await?;
+        built.push((table.name.clone(), rows));
+    }
+    let models = ecstat_warehouse::models::load(&args.pipelines.join("models"), wh.context())?;
+    let bar = progress(models.len() as u64);
+    bar.set_prefix("build");
+    for model in &models {
+        bar.set_message(model.name.clone());
+        let rows = wh.build_model(model, &run_id).await?;
+        built.push((model.name.clone(), rows));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let mut test_failures = Vec::new();
+    let mut tests_run = 0usize;
+    for model in &models {
+        for outcome in wh.test_model(model).await? {
+            tests_run += 1;
+            if outcome.failing_rows > 0 {
+                test_failures.push(outcome);
+            }
+        }
+    }
+
+    // 3. Indicators.
+    let data_as_of = max_month(&wh).await?;
+    let version = previous.as_ref().map_or(1, |m| m.version + 1);
+    let sql = pipeline.catalogue.results_sql(version, data_as_of.as_deref());
+    let df = wh.context().sql(&sql).await.context("computing indicators (pipelines/indicators.toml)")?;
+    let rows = wh.write_table("ind_results", df, &run_id).await?;
+    built.push(("ind_results".into(), rows));
+
+    // 4. Publish.
+    let manifest = Manifest {
+        version,
+        run_id: run_id.clone(),
+        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        data_as_of: data_as_of.clone(),
+        inputs: inputs.clone(),
+        tables: wh.tables().clone(),
+    };
+    lake.publish(&manifest)?;
+
+    // 5. Exports.
+    let mut exported = Vec::new();
+    if !args.no_export {
+        let batches = crate::read::indicator_batches(&wh, "").await?;
+        let meta = export_meta(&manifest, &pipeline.catalogue);
+        let dir = lake.path("exports");
+        for format in Format::ALL {
+            exported.push(ecstat_export::export(&batches, &meta, format, &dir)?);
+        }
+    }
+
+    // 6. Summary.
+    let summary = Summary { inputs: &inputs, unmatched: &unmatched, reused, built: &built, tests_run, test_failures: &test_failures, exported: &exported, manifest: &manifest };
+    summary.print(&wh).await?;
+    let rejected = inputs.iter().any(|i| i.error.is_some());
+    Ok(if test_failures.is_empty() && !rejected { exit::OK } else { exit::CHECKS_FAILED })
+}
+
+async fn max_month(wh: &Warehouse) -> anyhow::Result<Option<String>> {
+    let batches = wh.context().sql("SELECT max(order_month) AS m FROM stg_orders").await?.collect().await?;
+    Ok(batches.first().map(|b| crate::output::cell(b, "m", 0)).filter(|s| !s.is_empty()))
+}
+
+pub fn export_meta(manifest: &Manifest, catalogue: &Catalogue) -> ExportMeta {
+    ExportMeta {
+        snapshot_version: manifest.version,
+        run_id: manifest.run_id.clone(),
+        created_at: manifest.created_at.clone(),
+        data_as_of: manifest.data_as_of.clone(),
+        definitions: catalogue
+            .indicators
+            .iter()
+            .map(|i| {
+                [
+                    i.code.clone(),
+                    i.name_zh.clone(),
+                    i.name_en.clone(),
+                    i.unit.clone(),
+                    i.definition.clone(),
+                    i.departments.join("、"),
+                ]
+            })
+            .collect(),
+        inputs: manifest
+            .inputs
+            .iter()
+            .map(|i| [i.source.clone(), i.path.clone(), i.sha256.clone(), i.rows_staged.to_string()])
+            .collect(),
+    }
+}
+
+struct Summary<'a> {
+    inputs: &'a [InputRecord],
+    unmatched: &'a [String],
+    reused: usize,
+    built: &'a [(String, u64)],
+    tests_run: usize,
+    test_failures: &'a [ecstat_warehouse::TestOutcome],
+    exported: &'a [PathBuf],
+    manifest: &'a Manifest,
+}
+
+impl Summary<'_> {
+    async fn print(&self, wh: &Warehouse) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let m = self.manifest;
+        writeln!(
+            out,
+            "snapshot {} (run {}), data as of {}",
+            m.version,
+            m.run_id,
+            m.data_as_of.as_deref().unwrap_or("—")
+        )?;
+        writeln!(out, "\nfiles: {} ({} unchanged since the last snapshot, not re-read)", self.inputs.len(), self.reused)?;
+        writeln!(out, "  {:<11} {:>8} {:>8} {:>11} {:>7}  file", "source", "read", "staged", "quarantined", "skipped")?;
+        let mut totals = [0u64; 4];
+        for i in self.inputs {
+            writeln!(
+                out,
+                "  {:<11} {:>8} {:>8} {:>11} {:>7}  {}{}",
+                i.source,
+                i.rows_read,
+                i.rows_staged,
+                i.rows_quarantined,
+                i.rows_skipped,
+                i.path,
+                i.error.as_ref().map(|e| format!("\n      REJECTED: {e}")).unwrap_or_default()
+            )?;
+            for (t, v) in totals.iter_mut().zip([i.rows_read, i.rows_staged, i.rows_quarantined, i.rows_skipped]) {
+                *t += v;
+            }
+        }
+        writeln!(out, "  {:<11} {:>8} {:>8} {:>11} {:>7}", "total", totals[0], totals[1], totals[2], totals[3])?;
+        for u in self.unmatched {
+            writeln!(out, "  no source spec matches {u}; not read")?;
+        }
+        let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
+        let q = wh.context().sql("SELECT rule, count(*) AS n FROM quarantine GROUP BY rule ORDER BY rule").await?;
+        for batch in q.collect().await? {
+            for r in 0..batch.num_rows() {
+                let n = crate::output::cell(&batch, "n", r).parse().unwrap_or(0);
+                by_rule.insert(crate::output::cell(&batch, "rule", r), n);
+            }
+        }
+        if !by_rule.is_empty() {
+            let rules: Vec<String> = by_rule.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            writeln!(out, "  quarantined by rule: {} (see table `quarantine`)", rules.join(", "))?;
+        }
+        writeln!(out, "\ntables built:")?;
+        for (name, rows) in self.built {
+            writeln!(out, "  {name:<28} {rows:>9} rows")?;
+        }
+        writeln!(
+            out,
+            "\nmodel tests: {} run, {} failed",
+            self.tests_run,
+            self.test_failures.len()
+        )?;
+        for f in self.test_failures {
+            writeln!(out, "  FAILED {}: {} ({} rows)", f.model, f.name, f.failing_rows)?;
+        }
+        writeln!(out, "\nindicators with targets (county, by year):")?;
+        let batches = crate::read::indicator_batches(wh, "WHERE comparison IS NOT NULL").await?;
+        for b in &batches {
+            for r in 0..b.num_rows() {
+                let c = |name: &str| crate::output::cell(b, name, r);
+                writeln!(
+                    out,
+                    "  {} {} {}: {}{} (target {} {}{}) {}",
+                    c("period"),
+                    c("indicator_name_zh"),
+                    c("measure_name_zh"),
+                    trim_zeros(&c("value")),
+                    c("unit"),
+                    c("comparison"),
+                    trim_zeros(&c("target")),
+                    c("unit"),
+                    c("status"),
+                )?;
+            }
+        }
+        if !self.exported.is_empty() {
+            writeln!(out, "\nexports:")?;
+            for p in self.exported {
+                writeln!(out, "  {}", p.display())?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    }
+}
+
+/// `20.0000` → `20`, `16.1234` stays; for the summary lines only.
+fn trim_zeros(s: &str) -> String {
+    if s.contains('.') {
+        let t = s.trim_end_matches('0').trim_end_matches('.');
+        if t.is_empty() { "0".into() } else { t.to_string() }
+    } else if s.is_empty() {
+        "—".into()
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,12 @@
+//! Shared vocabulary of ecstat: how raw text becomes amounts, times and codes, and what a
+//! source spec says. Nothing here touches Arrow or DataFusion, so every rule can be unit
+//! tested in isolation and reused by the ingest UDFs and the tests alike.
+
+pub mod amount;
+pub mod datetime;
+pub mod encoding;
+pub mod error;
+pub mod spec;
+pub mod text;
+
+pub use error::{CoreError, Result};

@@ -1,0 +1,337 @@
+//! Source specs (`pipelines/sources/*.toml`): how one kind of inbox file becomes rows of a
+//! staged table. A new platform layout is a new spec file, not new code.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::amount::AmountUnit;
+use crate::encoding::EncodingSpec;
+use crate::{CoreError, Result};
+
+/// How a canonical column is parsed and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Text,
+    /// Money, parsed into `Decimal128(18,2)` yuan in the spec's unit.
+    Amount,
+    Integer,
+    DateTime,
+}
+
+/// One column of a staged table, as sources may supply it.
+#[derive(Debug, Clone, Copy)]
+pub struct CanonicalColumn {
+    pub name: &'static str,
+    pub kind: ColumnKind,
+    /// A file without it is rejected whole; a row with it empty is quarantined.
+    pub required: bool,
+    pub description: &'static str,
+}
+
+const fn col(
+    name: &'static str,
+    kind: ColumnKind,
+    required: bool,
+    description: &'static str,
+) -> CanonicalColumn {
+    CanonicalColumn { name, kind, required, description }
+}
+
+/// The columns platform order exports map onto (staged table `orders`). The goods amount
+/// is required too, but may be derived, so its check lives in [`GoodsAmountRule`].
+pub const ORDER_COLUMNS: &[CanonicalColumn] = &[
+    col("order_id", ColumnKind::Text, true, "order id (main order)"),
+    col("sub_order_id", ColumnKind::Text, false, "sub-order / line id, where the export has one"),
+    col("shop_id", ColumnKind::Text, true, "platform shop id"),
+    col("shop_name", ColumnKind::Text, false, "shop name as exported"),
+    col("item_title", ColumnKind::Text, false, "item title"),
+    col("platform_category", ColumnKind::Text, false, "platform's own category"),
+    col("quantity", ColumnKind::Integer, false, "items in the line"),
+    col("unit_price", ColumnKind::Amount, false, "unit price, yuan"),
+    col("goods_amount", ColumnKind::Amount, false, "buyer-paid goods amount, postage excluded, yuan"),
+    col("paid_amount", ColumnKind::Amount, false, "buyer-paid total including postage, yuan"),
+    col("postage", ColumnKind::Amount, false, "postage, yuan"),
+    col("refund_amount", ColumnKind::Amount, false, "refunded amount, yuan"),
+    col("status", ColumnKind::Text, true, "order status as exported"),
+    col("after_sale_status", ColumnKind::Text, false, "after-sale status as exported"),
+    col("order_time", ColumnKind::DateTime, true, "order creation time (Asia/Shanghai)"),
+    col("pay_time", ColumnKind::DateTime, false, "payment time (Asia/Shanghai)"),
+    col("ship_from", ColumnKind::Text, false, "ship-from address"),
+];
+
+/// Canonical order statuses. Only `completed` and `refunded` can carry sales.
+pub const ORDER_STATUSES: &[&str] = &["completed", "refunded", "cancelled", "closed", "unpaid"];
+
+/// Where the goods amount of an order line comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoodsAmountRule {
+    /// A `goods_amount` column.
+    Column,
+    /// `unit_price × quantity`.
+    UnitPriceTimesQuantity,
+    /// `paid_amount − postage` (exports whose paid amount includes postage).
+    PaidMinusPostage,
+}
+
+impl GoodsAmountRule {
+    fn needs(self) -> &'static [&'static str] {
+        match self {
+            GoodsAmountRule::Column => &["goods_amount"],
+            GoodsAmountRule::UnitPriceTimesQuantity => &["unit_price", "quantity"],
+            GoodsAmountRule::PaidMinusPostage => &["paid_amount", "postage"],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+}
+
+/// Which staged table a source feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StagedTable {
+    Orders,
+}
+
+impl StagedTable {
+    pub fn name(self) -> &'static str {
+        match self {
+            StagedTable::Orders => "orders",
+        }
+    }
+
+    pub fn columns(self) -> &'static [CanonicalColumn] {
+        match self {
+            StagedTable::Orders => ORDER_COLUMNS,
+        }
+    }
+}
+
+/// A source spec file, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// Short id, also the spec's file stem; recorded on every staged row.
+    pub name: String,
+    pub description: String,
+    /// Staged table the source feeds.
+    pub table: StagedTable,
+    /// Platform code written on every row (taobao, jd, pinduoduo, douyin, …).
+    pub platform: String,
+    /// File-name patterns relative to the inbox; `*` and `?` match within one name.
+    pub files: Vec<String>,
+    pub format: FileFormat,
+    #[serde(default)]
+    pub encoding: EncodingSpec,
+    /// Sheet to read (xlsx); the first sheet when absent.
+    pub sheet: Option<String>,
+    /// 1-based row number of the header; rows above it are titles.
+    #[serde(default = "default_header_row")]
+    pub header_row: usize,
+    /// A row whose first non-empty cell starts with one of these ends the data (合计, 制表…).
+    #[serde(default)]
+    pub footer_markers: Vec<String>,
+    #[serde(default = "default_unit")]
+    pub amount_unit: AmountUnit,
+    /// chrono formats tried in order; the defaults of `datetime::DEFAULT_FORMATS` when empty.
+    #[serde(default)]
+    pub datetime_formats: Vec<String>,
+    pub goods_amount: GoodsAmountRule,
+    /// Canonical column → header names that mean it (matched after trimming).
+    pub columns: BTreeMap<String, Vec<String>>,
+    /// Canonical status → raw status values.
+    pub status: BTreeMap<String, Vec<String>>,
+}
+
+fn default_header_row() -> usize {
+    1
+}
+
+fn default_unit() -> AmountUnit {
+    AmountUnit::Yuan
+}
+
+impl SourceSpec {
+    /// Read and check one spec file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let spec: SourceSpec = toml::from_str(&text).map_err(|e| CoreError::Spec {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        spec.validate().map_err(|message| CoreError::Spec { path: path.to_path_buf(), message })?;
+        Ok(spec)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let known = self.table.columns();
+        for key in self.columns.keys() {
+            if !known.iter().any(|c| c.name == key) {
+                let names: Vec<_> = known.iter().map(|c| c.name).collect();
+                return Err(format!(
+                    "unknown column `{key}` in [columns]; {} columns are: {}",
+                    self.table.name(),
+                    names.join(", ")
+                ));
+            }
+        }
+        let needed = known
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .chain(self.goods_amount.needs().iter().copied());
+        for name in needed {
+            if !self.columns.contains_key(name) {
+                return Err(format!("[columns] must map `{name}`"));
+            }
+        }
+        for key in self.status.keys() {
+            if !ORDER_STATUSES.contains(&key.as_str()) {
+                return Err(format!(
+                    "unknown status `{key}` in [status]; use one of {}",
+                    ORDER_STATUSES.join(", ")
+                ));
+            }
+        }
+        if self.header_row == 0 {
+            return Err("header_row is 1-based and must be at least 1".into());
+        }
+        if self.files.is_empty() {
+            return Err("files must list at least one pattern".into());
+        }
+        Ok(())
+    }
+
+    /// The datetime formats to try.
+    pub fn datetime_formats(&self) -> Vec<String> {
+        if self.datetime_formats.is_empty() {
+            crate::datetime::DEFAULT_FORMATS.iter().map(|s| s.to_string()).collect()
+        } else {
+            self.datetime_formats.clone()
+        }
+    }
+
+    /// Whether `relative` (a path under the inbox, `/`-separated) is one of this source's files.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.files.iter().any(|p| wildcard_match(p, relative))
+    }
+}
+
+/// Load every `*.toml` under `dir`, sorted by file name. Names must be unique.
+pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
+    let io = |source| CoreError::Io { path: dir.to_path_buf(), source };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut specs: Vec<SourceSpec> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let spec = SourceSpec::load(&path)?;
+        if specs.iter().any(|s| s.name == spec.name) {
+            return Err(CoreError::Spec {
+                path,
+                message: format!("source name `{}` is used by another spec", spec.name),
+            });
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// `*` matches any run of characters except `/`, `?` one character except `/`.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Classic iterative matcher with one backtrack point for the last `*`.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == t[ti] || (p[pi] == '?' && t[ti] != '/')) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star.filter(|&(_, st)| t[st] != '/') {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_stay_within_a_name() {
+        assert!(wildcard_match("platforms/淘宝订单导出_*.csv", "platforms/淘宝订单导出_2019.csv"));
+        assert!(!wildcard_match("platforms/淘宝订单导出_*.csv", "platforms/淘宝订单导出_2019.xlsx"));
+        assert!(!wildcard_match("*.csv", "platforms/a.csv"));
+        assert!(wildcard_match("platforms/*_201?.csv", "platforms/x_2018.csv"));
+    }
+
+    const MINIMAL: &str = r#"
+        name = "t"
+        description = "d"
+        table = "orders"
+        platform = "taobao"
+        files = ["*.csv"]
+        format = "csv"
+        goods_amount = "column"
+        [columns]
+        order_id = ["订单号"]
+        shop_id = ["店铺"]
+        status = ["状态"]
+        order_time = ["时间"]
+        goods_amount = ["金额"]
+        [status]
+        completed = ["交易成功"]
+    "#;
+
+    fn check(text: &str) -> Result<SourceSpec, String> {
+        let spec: SourceSpec = toml::from_str(text).map_err(|e| e.to_string())?;
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    #[test]
+    fn minimal_spec_is_valid() {
+        let spec = check(MINIMAL).expect("valid");
+        assert_eq!(spec.header_row, 1);
+        assert_eq!(spec.amount_unit, AmountUnit::Yuan);
+    }
+
+    #[test]
+    fn typos_fail_loudly() {
+        let err = check(&MINIMAL.replace("format = ", "fromat = ")).unwrap_err();
+        assert!(err.contains("fromat"), "{err}");
+        let err = check(&MINIMAL.replace("shop_id = ", "shopid = ")).unwrap_err();
+        assert!(err.contains("shopid"), "{err}");
+        let err = check(&MINIMAL.replace("completed = ", "complete = ")).unwrap_err();
+        assert!(err.contains("complete"), "{err}");
+    }
+
+    #[test]
+    fn derived_amount_needs_its_inputs() {
+        let text = MINIMAL.replace("goods_amount = \"column\"", "goods_amount = \"unit_price_times_quantity\"");
+        let err = check(&text).unwrap_err();
+        assert!(err.contains("unit_price"), "{err}");
+    }
+}

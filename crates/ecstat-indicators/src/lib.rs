@@ -1,0 +1,304 @@
+//! The indicator catalogue (`pipelines/indicators.toml`) and its computation: every
+//! indicator's monthly values become yearly, monthly and year-to-date values, YoY growth
+//! and growth against the baseline year, each judged against its target, in one long
+//! table `ind_results` (indicator × measure × period × dimension × member).
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// Errors reading the catalogue.
+#[derive(Debug, thiserror::Error)]
+pub enum IndicatorError {
+    #[error("{path}: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Config { path: std::path::PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Catalogue {
+    /// The year before the programme; `vs_baseline_pct` compares against it.
+    pub baseline_year: i32,
+    /// Code of the whole county, the member of the `county` dimension.
+    pub county_code: String,
+    #[serde(rename = "indicator")]
+    pub indicators: Vec<Indicator>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub unit: String,
+    pub definition: String,
+    pub departments: Vec<String>,
+    /// Columns of the SQL result to break the indicator down by.
+    #[serde(default)]
+    pub breakdowns: Vec<String>,
+    /// Returns `month` (YYYY-MM), `value` (additive) and the breakdown columns.
+    pub sql: String,
+    pub target: Option<Target>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The measure judged: `value`, `yoy_pct` or `vs_baseline_pct`.
+    pub measure: Measure,
+    pub comparison: Comparison,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    Value,
+    YoyPct,
+    VsBaselinePct,
+}
+
+impl Measure {
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::Value => "value",
+            Measure::YoyPct => "yoy_pct",
+            Measure::VsBaselinePct => "vs_baseline_pct",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Comparison {
+    #[serde(rename = ">=")]
+    AtLeast,
+    #[serde(rename = "<=")]
+    AtMost,
+}
+
+impl Comparison {
+    fn sql(self) -> &'static str {
+        match self {
+            Comparison::AtLeast => ">=",
+            Comparison::AtMost => "<=",
+        }
+    }
+}
+
+/// Measures with their Chinese names, in display order.
+pub const MEASURES: &[(&str, &str)] =
+    &[("value", "数值"), ("yoy_pct", "同比增长率"), ("vs_baseline_pct", "较基期增长率")];
+
+/// Statuses of a result row.
+pub const STATUSES: &[&str] = &["达标", "未达标", "无目标", "数据不足"];
+
+impl Catalogue {
+    pub fn load(path: &Path) -> Result<Self, IndicatorError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| IndicatorError::Io { path: path.to_path_buf(), source })?;
+        let catalogue: Catalogue = toml::from_str(&text)
+            .map_err(|e| IndicatorError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let mut seen = std::collections::BTreeSet::new();
+        for ind in &catalogue.indicators {
+            if !seen.insert(ind.code.as_str()) {
+                return Err(IndicatorError::Config {
+                    path: path.to_path_buf(),
+                    message: format!("indicator code `{}` is defined twice", ind.code),
+                });
+            }
+            if let Some(bad) = ind.breakdowns.iter().find(|b| b.as_str() == "county" || !is_ident(b)) {
+                return Err(IndicatorError::Config {
+                    path: path.to_path_buf(),
+                    message: format!("indicator `{}`: breakdown `{bad}` must be a plain column name other than county", ind.code),
+                });
+            }
+        }
+        Ok(catalogue)
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.code == code)
+    }
+
+    /// SQL computing every indicator's long-table rows, for a snapshot `version` whose data
+    /// runs to `data_as_of`.
+    pub fn results_sql(&self, version: u64, data_as_of: Option<&str>) -> String {
+        let parts: Vec<String> = self.indicators.iter().map(|i| self.indicator_sql(i)).collect();
+        let as_of = data_as_of.map(quote).unwrap_or_else(|| "CAST(NULL AS VARCHAR)".into());
+        format!(
+            "SELECT r.*, CAST({version} AS BIGINT) AS snapshot_version, {as_of} AS data_as_of FROM (\n{}\n) r\nORDER BY indicator_code, measure, period_type, period, dimension, member",
+            parts.join("\nUNION ALL\n")
+        )
+    }
+
+    fn indicator_sql(&self, ind: &Indicator) -> String {
+        let county = quote(&self.county_code);
+        let mut monthly = vec![format!(
+            "SELECT 'county' AS dimension, {county} AS member, month, sum(value) AS value FROM base GROUP BY month"
+        )];
+        for b in &ind.breakdowns {
+            monthly.push(format!(
+                "SELECT '{b}' AS dimension, coalesce(CAST({b} AS VARCHAR), '(空)') AS member, month, sum(value) AS value FROM base GROUP BY {b}, month"
+            ));
+        }
+        let baseline = self.baseline_year;
+        let growth = |c: &str, p: &str| {
+            format!(
+                "CASE WHEN {p} IS NULL OR {p} = 0 THEN NULL ELSE CAST(CAST({c} - {p} AS DECIMAL(20,2)) * 100 / CAST({p} AS DECIMAL(20,2)) AS DECIMAL(22,4)) END"
+            )
+        };
+        let base_note = |p: &str| format!("CASE WHEN {p} IS NULL THEN '无基期数据' WHEN {p} = 0 THEN '基期为零' END");
+        let (target_measure, target_cmp, target_value) = match &ind.target {
+            Some(t) => (quote(t.measure.code()), t.comparison.sql(), format!("CAST({} AS DECIMAL(22,4))", t.value)),
+            None => ("''".into(), ">=", "CAST(NULL AS DECIMAL(22,4))".into()),
+        };
+        format!(
+            r#"SELECT * FROM (
+WITH base AS (
+{sql}
+),
+monthly AS (
+  {monthly}
+),
+m AS (
+  SELECT dimension, member, month,
+         CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(month, 6, 2) AS INT) AS mon,
+         CAST(value AS DECIMAL(22,4)) AS value
+  FROM monthly
+),
+y AS (
+  SELECT dimension, member, year, CAST(sum(value) AS DECIMAL(22,4)) AS value, count(*) AS months
+  FROM m GROUP BY dimension, member, year
+),
+-- Year-to-date (1–M月累计) on a full calendar: every month of every year up to the last
+-- month with data, so a month without sales still has its cumulative value.
+bounds AS (
+  SELECT min(year) AS y0, max(year * 100 + mon) AS last_ym FROM m WHERE dimension = 'county'
+),
+calendar AS (
+  SELECT CAST(y.value AS INT) AS year, CAST(mo.value AS INT) AS mon
+  FROM bounds b
+  CROSS JOIN generate_series(1990, 2100) AS y
+  CROSS JOIN generate_series(1, 12) AS mo
+  WHERE y.value >= b.y0 AND y.value * 100 + mo.value <= b.last_ym
+),
+members AS (SELECT DISTINCT dimension, member FROM m),
+ytd AS (
+  SELECT k.dimension, k.member, c.year, c.mon,
+         concat(CAST(c.year AS VARCHAR), '-', lpad(CAST(c.mon AS VARCHAR), 2, '0')) AS month,
+         CAST(sum(x.value) AS DECIMAL(22,4)) AS value
+  FROM calendar c
+  CROSS JOIN members k
+  JOIN m x ON x.dimension = k.dimension AND x.member = k.member AND x.year = c.year AND x.mon <= c.mon
+  GROUP BY k.dimension, k.member, c.year, c.mon
+),
+first_year AS (SELECT min(year) AS y0 FROM y WHERE dimension = 'county'),
+obs AS (
+  SELECT 'value' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, dimension, member,
+         value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         months AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+  FROM y
+  UNION ALL
+  SELECT 'value', 'month', month, dimension, member, value, NULL, NULL, 1, NULL FROM m
+  UNION ALL
+  SELECT 'value', 'ytd', month, dimension, member, value, NULL, NULL, mon, NULL FROM ytd
+  UNION ALL
+  SELECT 'yoy_pct', 'year', CAST(c.year AS VARCHAR), c.dimension, c.member, {g_year},
+         CAST(c.year - 1 AS VARCHAR), p.value, c.months, {n_year}
+  FROM y c CROSS JOIN first_year f
+  LEFT JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'yoy_pct', 'month', c.month, c.dimension, c.member, {g_month},
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)), p.value, 1, {n_month}
+  FROM m c CROSS JOIN first_year f
+  LEFT JOIN m p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'yoy_pct', 'ytd', c.month, c.dimension, c.member, {g_ytd},
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)), p.value, c.mon, {n_ytd}
+  FROM ytd c CROSS JOIN first_year f
+  LEFT JOIN ytd p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'vs_baseline_pct', 'year', CAST(c.year AS VARCHAR), c.dimension, c.member, {g_base},
+         '{baseline}', b.value, c.months, {n_base}
+  FROM y c
+  LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
+  WHERE c.year > {baseline}
+),
+names AS (
+  SELECT 'county' AS dimension, region_code AS member, region_name AS member_name FROM dim_region WHERE level = 'county'
+  UNION ALL SELECT 'township', region_code, region_name FROM dim_region WHERE level = 'township'
+  UNION ALL SELECT 'township', 'unattributed', '未归属' 
+  UNION ALL SELECT 'platform', platform, name_zh FROM ref_platforms
+),
+judged AS (
+  SELECT o.*,
+         o.measure = {target_measure} AND o.period_type = 'year' AND o.dimension = 'county' AS has_target
+  FROM obs o
+)
+SELECT
+  {code} AS indicator_code,
+  {name_zh} AS indicator_name_zh,
+  {name_en} AS indicator_name_en,
+  j.measure,
+  CASE j.measure WHEN 'value' THEN '数值' WHEN 'yoy_pct' THEN '同比增长率' ELSE '较{baseline}年增长率' END AS measure_name_zh,
+  CASE j.measure WHEN 'value' THEN {unit} ELSE '%' END AS unit,
+  j.period_type,
+  j.period,
+  j.dimension,
+  j.member,
+  coalesce(n.member_name, j.member) AS member_name,
+  j.value,
+  j.base_period,
+  j.base_value,
+  CASE WHEN j.has_target THEN {target_value} END AS target,
+  CASE WHEN j.has_target THEN '{target_cmp}' END AS comparison,
+  CASE WHEN j.has_target AND {target_value} <> 0 AND j.value IS NOT NULL
+       THEN CAST(CAST(j.value AS DECIMAL(22,4)) * 100 / {target_value} AS DECIMAL(22,2)) END AS attainment_pct,
+  CASE
+    WHEN NOT j.has_target THEN '无目标'
+    WHEN j.value IS NULL THEN '数据不足'
+    WHEN j.value {target_cmp} {target_value} THEN '达标'
+    ELSE '未达标'
+  END AS status,
+  concat_ws('；', j.base_note,
+            CASE WHEN j.period_type = 'year' AND j.months_covered < 12
+                 THEN concat('年度数据不完整（', CAST(j.months_covered AS VARCHAR), '个月）') END) AS note,
+  j.months_covered
+FROM judged j
+LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
+)"#,
+            sql = ind.sql.trim(),
+            monthly = monthly.join("\n  UNION ALL\n  "),
+            g_year = growth("c.value", "p.value"),
+            n_year = base_note("p.value"),
+            g_month = growth("c.value", "p.value"),
+            n_month = base_note("p.value"),
+            g_ytd = growth("c.value", "p.value"),
+            n_ytd = base_note("p.value"),
+            g_base = growth("c.value", "b.value"),
+            n_base = base_note("b.value"),
+            code = quote(&ind.code),
+            name_zh = quote(&ind.name_zh),
+            name_en = quote(&ind.name_en),
+            unit = quote(&ind.unit),
+        )
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn is_ident(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}

@@ -1,0 +1,427 @@
+//! Readers: turn one inbox file (CSV in any Chinese encoding, or xlsx) into batches of text
+//! columns named by the spec's canonical columns, plus the source row number `_row`.
+//!
+//! A reader runs on its own thread and streams: it never holds a whole file. It sends the
+//! header match first, so the caller can plan the SQL, then batches of rows. Rows that
+//! cannot even be split into columns (a CSV line with the wrong number of fields, text that
+//! did not decode) are returned as rejects; everything else goes on to the SQL checks.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use calamine::{DataRef, Reader, Xlsx};
+use datafusion::error::DataFusionError;
+use ecstat_core::encoding::detect;
+use ecstat_core::spec::{FileFormat, SourceSpec};
+use ecstat_core::text::normalize_header;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::{IngestError, Result};
+
+/// Rows per batch sent to DataFusion.
+const BATCH_ROWS: usize = 8192;
+/// Cells right of this column are ignored: a sheet may declare (or hold) cells out to XFD,
+/// and no export has this many columns.
+const MAX_XLSX_COLUMNS: u32 = 512;
+/// Bytes inspected to decide the encoding.
+const SNIFF_BYTES: usize = 64 * 1024;
+
+/// Which file columns feed which canonical columns.
+#[derive(Debug, Clone)]
+pub struct HeaderMatch {
+    /// (canonical name, index in the file's row)
+    pub columns: Vec<(String, usize)>,
+    pub schema: SchemaRef,
+    pub encoding: &'static str,
+}
+
+/// A row rejected before SQL could see it.
+#[derive(Debug, Clone)]
+pub struct ReaderReject {
+    pub row: u64,
+    pub rule: &'static str,
+    pub raw_value: String,
+}
+
+/// What the reader saw, known once it has finished.
+#[derive(Debug, Default)]
+pub struct ReaderStats {
+    /// Data rows (between header and footer, not blank): sent on or rejected here.
+    pub data_rows: u64,
+    /// Blank rows and the footer (合计, 制表人…) below the data.
+    pub skipped_rows: u64,
+    pub rejects: Vec<ReaderReject>,
+}
+
+/// A running reader.
+pub struct ReaderHandle {
+    /// The header match; dropped without a value when the reader failed (see `done`).
+    pub header: oneshot::Receiver<HeaderMatch>,
+    pub batches: mpsc::Receiver<std::result::Result<RecordBatch, DataFusionError>>,
+    pub done: std::thread::JoinHandle<Result<ReaderStats>>,
+}
+
+/// Start reading `path` on a new thread.
+pub fn spawn(path: PathBuf, spec: Arc<SourceSpec>) -> ReaderHandle {
+    let (header_tx, header) = oneshot::channel();
+    let (batch_tx, batches) = mpsc::channel(4);
+    let done = std::thread::spawn(move || {
+        let mut sink = Sink::new(&path, &spec, header_tx, batch_tx);
+        let result = match spec.format {
+            FileFormat::Csv => read_csv(&path, &spec, &mut sink),
+            FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink),
+        };
+        match result {
+            Ok(()) => sink.finish(),
+            Err(e) => Err(sink.fail(e)),
+        }
+    });
+    ReaderHandle { header, batches, done }
+}
+
+/// Receives rows from a format reader: matches the header, batches data rows, counts.
+struct Sink<'a> {
+    path: &'a Path,
+    spec: &'a SourceSpec,
+    header_tx: Option<oneshot::Sender<HeaderMatch>>,
+    batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
+    header: Option<HeaderMatch>,
+    width: usize,
+    rows: Vec<(u64, Vec<String>)>,
+    stats: ReaderStats,
+    footer_seen: bool,
+    encoding: &'static str,
+}
+
+impl<'a> Sink<'a> {
+    fn new(
+        path: &'a Path,
+        spec: &'a SourceSpec,
+        header_tx: oneshot::Sender<HeaderMatch>,
+        batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
+    ) -> Self {
+        Self {
+            path,
+            spec,
+            header_tx: Some(header_tx),
+            batch_tx,
+            header: None,
+            width: 0,
+            rows: Vec::with_capacity(BATCH_ROWS),
+            stats: ReaderStats::default(),
+            footer_seen: false,
+            encoding: "utf-8",
+        }
+    }
+
+    /// Rows at or above the header row go through here first.
+    fn header_row(&mut self, cells: &[String]) -> Result<()> {
+        let normalized: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
+        let mut columns = Vec::new();
+        let mut missing = Vec::new();
+        let required = self
+            .spec
+            .table
+            .columns()
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .chain(goods_inputs(self.spec).iter().copied())
+            .collect::<Vec<_>>();
+        for (canonical, synonyms) in &self.spec.columns {
+            let found = synonyms.iter().map(|s| normalize_header(s)).find_map(|syn| {
+                normalized.iter().position(|h| *h == syn)
+            });
+            match found {
+                Some(index) => columns.push((canonical.clone(), index)),
+                None if required.contains(&canonical.as_str()) => {
+                    missing.push(format!("{canonical} ({})", synonyms.join(" / ")))
+                }
+                None => {}
+            }
+        }
+        if !missing.is_empty() {
+            return Err(IngestError::MissingColumns {
+                path: self.path.to_path_buf(),
+                spec: self.spec.name.clone(),
+                row: self.spec.header_row,
+                missing: missing.join(", "),
+                found: normalized.join(", "),
+            });
+        }
+        let mut fields = vec![Field::new("_row", DataType::Int64, false)];
+        fields.extend(columns.iter().map(|(name, _)| Field::new(name, DataType::Utf8, true)));
+        let header = HeaderMatch {
+            columns,
+            schema: Arc::new(Schema::new(fields)),
+            encoding: self.encoding,
+        };
+        self.width = cells.len();
+        if let Some(tx) = self.header_tx.take() {
+            // The receiver only disappears when the caller gave up; it learns why elsewhere.
+            let _ = tx.send(header.clone());
+        }
+        self.header = Some(header);
+        Ok(())
+    }
+
+    /// One data row (1-based source row number). Returns false when reading can stop.
+    fn data_row(&mut self, row: u64, cells: Vec<String>, check_width: bool) -> Result<bool> {
+        if self.footer_seen {
+            self.stats.skipped_rows += 1;
+            return Ok(true);
+        }
+        let Some(first) = cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()) else {
+            self.stats.skipped_rows += 1;
+            return Ok(true);
+        };
+        if self.spec.footer_markers.iter().any(|m| first.starts_with(m.as_str())) {
+            self.footer_seen = true;
+            self.stats.skipped_rows += 1;
+            return Ok(true);
+        }
+        self.stats.data_rows += 1;
+        if check_width && cells.len() != self.width {
+            self.stats.rejects.push(ReaderReject {
+                row,
+                rule: "field_count",
+                raw_value: cells.join(","),
+            });
+            return Ok(true);
+        }
+        if cells.iter().any(|c| c.contains('\u{FFFD}')) {
+            self.stats.rejects.push(ReaderReject {
+                row,
+                rule: "undecodable_text",
+                raw_value: cells.join(","),
+            });
+            return Ok(true);
+        }
+        self.rows.push((row, cells));
+        if self.rows.len() >= BATCH_ROWS {
+            return self.flush();
+        }
+        Ok(true)
+    }
+
+    fn flush(&mut self) -> Result<bool> {
+        let Some(header) = &self.header else { return Ok(true) };
+        if self.rows.is_empty() {
+            return Ok(true);
+        }
+        let mut row_numbers = Int64Builder::with_capacity(self.rows.len());
+        let mut builders: Vec<StringBuilder> =
+            header.columns.iter().map(|_| StringBuilder::with_capacity(self.rows.len(), 0)).collect();
+        for (row, cells) in self.rows.drain(..) {
+            row_numbers.append_value(i64::try_from(row).unwrap_or(i64::MAX));
+            for ((_, index), builder) in header.columns.iter().zip(builders.iter_mut()) {
+                builder.append_option(cells.get(*index).map(String::as_str));
+            }
+        }
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(row_numbers.finish())];
+        arrays.extend(builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+        let batch = RecordBatch::try_new(header.schema.clone(), arrays)
+            .map_err(|e| DataFusionError::ArrowError(Box::new(e), None));
+        // A closed channel means the consumer stopped (it reports its own error).
+        Ok(self.batch_tx.blocking_send(batch).is_ok())
+    }
+
+    fn finish(mut self) -> Result<ReaderStats> {
+        if self.header.is_none() {
+            let err = IngestError::NoHeader { path: self.path.to_path_buf(), row: self.spec.header_row };
+            return Err(self.fail(err));
+        }
+        self.flush()?;
+        Ok(self.stats)
+    }
+
+    /// Drop the header sender, so a caller waiting for it turns to the join result.
+    fn fail(&mut self, err: IngestError) -> IngestError {
+        self.header_tx = None;
+        err
+    }
+}
+
+fn goods_inputs(spec: &SourceSpec) -> &'static [&'static str] {
+    use ecstat_core::spec::GoodsAmountRule::*;
+    match spec.goods_amount {
+        Column => &["goods_amount"],
+        UnitPriceTimesQuantity => &["unit_price", "quantity"],
+        PaidMinusPostage => &["paid_amount"],
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
+    move |source| IngestError::Io { path: path.to_path_buf(), source }
+}
+
+fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
+    let mut file = File::open(path).map_err(io(path))?;
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let mut filled = 0;
+    while filled < head.len() {
+        let n = file.read(&mut head[filled..]).map_err(io(path))?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    head.truncate(filled);
+    if head.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty { path: path.to_path_buf() });
+    }
+    let encoding = detect(spec.encoding, &head);
+    // Strict check of what was sniffed: a binary file or a wrong forced encoding fails here
+    // with one clear line instead of turning into rows of replacement characters.
+    let check = if head.len() == SNIFF_BYTES { trim_partial_char(&head, encoding) } else { &head[..] };
+    let check = check.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(check);
+    if encoding.decode_without_bom_handling_and_without_replacement(check).is_none() {
+        let offset = first_invalid(check, encoding);
+        return Err(IngestError::Undecodable { path: path.to_path_buf(), offset });
+    }
+    sink.encoding = encoding.name();
+    let file = File::open(path).map_err(io(path))?;
+    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
+        .encoding(Some(encoding))
+        .bom_override(true)
+        .build(BufReader::with_capacity(1 << 20, file));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(decoded);
+    let mut record = csv::StringRecord::new();
+    let mut index = 0usize;
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(IngestError::Csv { path: path.to_path_buf(), line, message: e.to_string() });
+            }
+        }
+        index += 1;
+        let line = record.position().map(|p| p.line()).unwrap_or(index as u64);
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if index < spec.header_row {
+            continue;
+        }
+        if index == spec.header_row {
+            sink.header_row(&cells)?;
+            continue;
+        }
+        if !sink.data_row(line, cells, true)? {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Drop a multi-byte character cut off at the end of a sniffed prefix.
+fn trim_partial_char<'b>(head: &'b [u8], encoding: &'static encoding_rs::Encoding) -> &'b [u8] {
+    let keep = head.len().saturating_sub(4);
+    let cut = (keep..head.len())
+        .rev()
+        .find(|&i| encoding.decode_without_bom_handling_and_without_replacement(&head[..i]).is_some())
+        .unwrap_or(head.len());
+    &head[..cut]
+}
+
+fn first_invalid(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usize {
+    let mut decoder = encoding.new_decoder_without_bom_handling();
+    let mut out = String::with_capacity(bytes.len() * 3);
+    let (result, read) = decoder.decode_to_string_without_replacement(bytes, &mut out, true);
+    match result {
+        encoding_rs::DecoderResult::Malformed(_, _) => read,
+        _ => 0,
+    }
+}
+
+fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
+    let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx { path: path.to_path_buf(), message: e.to_string() };
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if meta.len() == 0 {
+        return Err(IngestError::Empty { path: path.to_path_buf() });
+    }
+    let file = File::open(path).map_err(io(path))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(xlsx_err)?;
+    let sheets = workbook.sheet_names();
+    let sheet = match &spec.sheet {
+        Some(name) => sheets.iter().find(|s| *s == name).cloned().ok_or_else(|| IngestError::SheetNotFound {
+            path: path.to_path_buf(),
+            sheet: name.clone(),
+            found: sheets.join(", "),
+        })?,
+        None => sheets.first().cloned().ok_or_else(|| IngestError::Empty { path: path.to_path_buf() })?,
+    };
+    sink.encoding = "xlsx";
+    // The cell reader streams the sheet XML; unlike `worksheet_range` it does not allocate
+    // the declared dimensions, which a hostile or broken file can set to XFD1048576.
+    let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(xlsx_err)?;
+    let mut current_row: Option<u32> = None;
+    let mut cells: Vec<String> = Vec::new();
+    let header_index = u32::try_from(spec.header_row - 1).unwrap_or(u32::MAX);
+    let emit = |row: u32, cells: Vec<String>, sink: &mut Sink<'_>| -> Result<bool> {
+        if row < header_index {
+            Ok(true)
+        } else if row == header_index {
+            sink.header_row(&cells).map(|_| true)
+        } else if sink.header.is_none() {
+            // The declared header row is empty: nothing to match.
+            Err(IngestError::NoHeader { path: path.to_path_buf(), row: spec.header_row })
+        } else {
+            sink.data_row(u64::from(row) + 1, cells, false)
+        }
+    };
+    while let Some(cell) = cells_reader.next_cell().map_err(xlsx_err)? {
+        let (row, column) = cell.get_position();
+        if column >= MAX_XLSX_COLUMNS {
+            continue;
+        }
+        if current_row != Some(row) {
+            if let Some(done) = current_row.take()
+                && !emit(done, std::mem::take(&mut cells), sink)?
+            {
+                return Ok(());
+            }
+            current_row = Some(row);
+        }
+        let column = column as usize;
+        if cells.len() <= column {
+            cells.resize(column + 1, String::new());
+        }
+        cells[column] = cell_text(cell.get_value());
+    }
+    if let Some(done) = current_row {
+        emit(done, cells, sink)?;
+    }
+    Ok(())
+}
+
+fn cell_text(value: &DataRef<'_>) -> String {
+    match value {
+        DataRef::String(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        DataRef::DateTime(dt) => match dt.as_datetime() {
+            Some(dt) => dt.format("%Y-%m-%d %H:%M:%S").to_string(),
+            None => dt.as_f64().to_string(),
+        },
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e}"),
+        DataRef::Empty => String::new(),
+    }
+}

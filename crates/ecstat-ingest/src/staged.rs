@@ -1,0 +1,167 @@
+//! Layouts of the staged tables and the quarantine, and how they are written.
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use arrow::error::ArrowError;
+use ecstat_lake::{DataDir, LakeError};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use crate::normalise::reason;
+use crate::udf::{LOCAL_TIME, MONEY};
+
+/// Parquet settings for every file ecstat writes: zstd, row groups that bound memory.
+pub fn parquet_props() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(256 * 1024))
+        .set_created_by("ecstat".into())
+        .build()
+}
+
+/// Staged `orders`: one row per order line as the platform exported it, parsed.
+pub fn orders_schema() -> SchemaRef {
+    let text = |n: &str| Field::new(n, DataType::Utf8, true);
+    let money = |n: &str| Field::new(n, MONEY, true);
+    Arc::new(Schema::new(vec![
+        text("source"),
+        text("platform"),
+        text("file_sha256"),
+        Field::new("source_row", DataType::Int64, true),
+        text("order_id"),
+        text("sub_order_id"),
+        text("shop_id"),
+        text("shop_name"),
+        text("item_title"),
+        text("platform_category"),
+        Field::new("quantity", DataType::Int64, true),
+        money("unit_price_yuan"),
+        money("goods_amount_yuan"),
+        money("postage_yuan"),
+        money("refund_yuan"),
+        text("status"),
+        text("status_raw"),
+        text("after_sale_status"),
+        Field::new("order_time", LOCAL_TIME, true),
+        Field::new("pay_time", LOCAL_TIME, true),
+        text("ship_from"),
+        text("order_month"),
+    ]))
+}
+
+/// Select and cast `batch`'s columns to `schema` (by name).
+pub fn project(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let column = batch
+                .column_by_name(f.name())
+                .ok_or_else(|| ArrowError::SchemaError(format!("missing column {}", f.name())))?;
+            if column.data_type() == f.data_type() { Ok(column.clone()) } else { cast(column, f.data_type()) }
+        })
+        .collect::<Result<Vec<ArrayRef>, _>>()?;
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+/// Quarantine: one row per rejected input row, with where it came from and why.
+pub fn quarantine_schema() -> SchemaRef {
+    let text = |n: &str, nullable| Field::new(n, DataType::Utf8, nullable);
+    Arc::new(Schema::new(vec![
+        text("source", false),
+        text("file", false),
+        text("file_sha256", false),
+        Field::new("row", DataType::Int64, false),
+        text("column", true),
+        text("raw_value", true),
+        text("rule", false),
+        text("reason", false),
+    ]))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Lake(#[from] LakeError),
+    #[error(transparent)]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error(transparent)]
+    Arrow(#[from] ArrowError),
+}
+
+/// Collects the quarantined rows of one file (few by nature; kept in memory).
+#[derive(Debug, Default)]
+pub struct QuarantineBuilder {
+    rows: Vec<(i64, Option<String>, Option<String>, String)>,
+}
+
+impl QuarantineBuilder {
+    pub fn push(&mut self, row: i64, column: Option<String>, raw_value: Option<String>, rule: &str) {
+        self.rows.push((row, column, raw_value, rule.to_string()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Write the rows, sorted by source row, to `relative`.
+    pub fn write(
+        mut self,
+        data_dir: &DataDir,
+        relative: &str,
+        source: &str,
+        file: &str,
+        sha256: &str,
+    ) -> Result<String, WriteError> {
+        self.rows.sort_by(|a, b| (a.0, &a.3).cmp(&(b.0, &b.3)));
+        let n = self.rows.len();
+        let mut row = Int64Builder::with_capacity(n);
+        let (mut col, mut raw, mut rule, mut why) =
+            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+        for (r, c, v, ru) in &self.rows {
+            row.append_value(*r);
+            col.append_option(c.as_deref());
+            raw.append_option(v.as_deref());
+            rule.append_value(ru);
+            why.append_value(reason(ru));
+        }
+        let repeat = |v: &str| -> ArrayRef {
+            let mut b = StringBuilder::with_capacity(n, n * v.len());
+            (0..n).for_each(|_| b.append_value(v));
+            Arc::new(b.finish())
+        };
+        let batch = RecordBatch::try_new(
+            quarantine_schema(),
+            vec![
+                repeat(source),
+                repeat(file),
+                repeat(sha256),
+                Arc::new(row.finish()),
+                Arc::new(col.finish()),
+                Arc::new(raw.finish()),
+                Arc::new(rule.finish()),
+                Arc::new(why.finish()),
+            ],
+        )?;
+        let mut pending = data_dir.create(relative)?;
+        let file_writer = pending.take_writer();
+        let Some(file_writer) = file_writer else {
+            return Err(WriteError::Lake(LakeError::Io {
+                path: relative.into(),
+                source: std::io::Error::other("writer taken"),
+            }));
+        };
+        let mut writer = ArrowWriter::try_new(file_writer, batch.schema(), Some(parquet_props()))?;
+        writer.write(&batch)?;
+        let out = writer.into_inner()?;
+        Ok(pending.commit(Some(out))?)
+    }
+}

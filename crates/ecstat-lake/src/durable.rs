@@ -1,0 +1,126 @@
+//! Durable writes: temp file, fsync, publish under a name that must not exist yet, fsync
+//! the directory. DataFusion 55's local object store never fsyncs, so ecstat does.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::{LakeError, Result, io_err};
+
+/// fsync a directory so that names created in it survive a crash.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+}
+
+/// SHA-256 of a file's content, hex encoded.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(io_err(path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf).map_err(io_err(path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A file being written under a temp name beside its final name.
+#[derive(Debug)]
+pub struct PendingFile {
+    tmp: PathBuf,
+    target: PathBuf,
+    relative: String,
+    writer: Option<BufWriter<File>>,
+}
+
+impl PendingFile {
+    pub(crate) fn create(root: &Path, relative: &str) -> Result<Self> {
+        let target = root.join(relative);
+        let dir = target.parent().unwrap_or(root).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)
+            .map_err(io_err(&tmp))?;
+        Ok(Self { tmp, target, relative: relative.to_string(), writer: Some(BufWriter::with_capacity(1 << 20, file)) })
+    }
+
+    /// Data-directory-relative final name.
+    pub fn relative(&self) -> &str {
+        &self.relative
+    }
+
+    /// The writer; hand it to a Parquet or CSV writer and take it back with [`Self::commit`].
+    pub fn take_writer(&mut self) -> Option<BufWriter<File>> {
+        self.writer.take()
+    }
+
+    /// Flush, fsync and publish under the final name. Fails if the name exists, unless it
+    /// already holds identical bytes (a rerun of the same deterministic step).
+    pub fn commit(self, writer: Option<BufWriter<File>>) -> Result<String> {
+        self.commit_inner(writer, None)
+    }
+
+    /// Write all of `bytes` and publish; fails with [`LakeError::Conflict`] if the name
+    /// exists (manifests: the version was taken by another run).
+    pub(crate) fn write_all_exclusive(mut self, bytes: &[u8], version: u64) -> Result<String> {
+        let mut w = self.take_writer();
+        if let Some(w) = w.as_mut() {
+            w.write_all(bytes).map_err(io_err(&self.tmp))?;
+        }
+        self.commit_inner(w, Some(version))
+    }
+
+    fn commit_inner(mut self, writer: Option<BufWriter<File>>, exclusive: Option<u64>) -> Result<String> {
+        let writer = writer.or(self.writer.take());
+        if let Some(w) = writer {
+            let file = w.into_inner().map_err(|e| LakeError::Io { path: self.tmp.clone(), source: e.into_error() })?;
+            file.sync_all().map_err(io_err(&self.tmp))?;
+        }
+        match std::fs::hard_link(&self.tmp, &self.target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if let Some(version) = exclusive {
+                    return Err(LakeError::Conflict { version });
+                }
+                // An earlier attempt wrote the same unique name before it died; the name is
+                // content-derived, so keep the existing file only if it is byte-identical.
+                if sha256_file(&self.tmp)? != sha256_file(&self.target)? {
+                    std::fs::remove_file(&self.target).map_err(io_err(&self.target))?;
+                    std::fs::hard_link(&self.tmp, &self.target).map_err(io_err(&self.target))?;
+                }
+            }
+            Err(e) => return Err(LakeError::Io { path: self.target.clone(), source: e }),
+        }
+        std::fs::remove_file(&self.tmp).map_err(io_err(&self.tmp))?;
+        if let Some(dir) = self.target.parent() {
+            sync_dir(dir)?;
+        }
+        Ok(std::mem::take(&mut self.relative))
+    }
+
+    /// Write all of `bytes` and commit.
+    pub fn write_all(mut self, bytes: &[u8]) -> Result<String> {
+        let mut w = self.take_writer();
+        if let Some(w) = w.as_mut() {
+            w.write_all(bytes).map_err(io_err(&self.tmp))?;
+        }
+        self.commit(w)
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        // Abandoned (error path): the temp file is not referenced by anything.
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}

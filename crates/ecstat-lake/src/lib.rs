@@ -1,0 +1,111 @@
+//! The data directory (the lake): where staged, warehouse and quarantine files live, how a
+//! set of them becomes a visible snapshot, and who may write.
+//!
+//! Data files are immutable and uniquely named. A snapshot is a manifest listing files; it
+//! becomes visible only when published with create-if-absent (a hard link of a fully
+//! written, fsynced temp file), so a crash at any point leaves the last good snapshot whole.
+
+mod durable;
+mod lock;
+mod manifest;
+
+use std::path::{Path, PathBuf};
+
+pub use durable::{PendingFile, sha256_file, sync_dir};
+pub use lock::{LockHolder, RunLock};
+pub use manifest::{InputRecord, Manifest};
+
+/// Errors of the data directory.
+#[derive(Debug, thiserror::Error)]
+pub enum LakeError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: corrupt manifest: {message}")]
+    CorruptManifest { path: PathBuf, message: String },
+    #[error("data directory {root} is locked by pid {} on {} since {} (run {}); wait for it, or remove {root}/_lock if that process is gone", .holder.pid, .holder.host, .holder.started_at, .holder.run_id)]
+    Locked { root: PathBuf, holder: LockHolder },
+    #[error("snapshot {version} was published by another run meanwhile; nothing of this run became visible")]
+    Conflict { version: u64 },
+    #[error("no snapshot in {root}: run `ecstat run` first")]
+    NoSnapshot { root: PathBuf },
+}
+
+pub type Result<T, E = LakeError> = std::result::Result<T, E>;
+
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {
+    move |source| LakeError::Io { path: path.to_path_buf(), source }
+}
+
+/// The top-level folders of a data directory.
+pub const LAYOUT: &[&str] = &["staged", "warehouse", "quarantine", "exports", "_manifests", "_runs"];
+
+/// An opened data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    /// Open (creating if needed) the data directory at `root`.
+    pub fn open(root: &Path) -> Result<Self> {
+        for dir in LAYOUT {
+            let path = root.join(dir);
+            std::fs::create_dir_all(&path).map_err(io_err(&path))?;
+        }
+        let root = root.canonicalize().map_err(io_err(root))?;
+        Ok(Self { root })
+    }
+
+    /// Open an existing data directory for reading; fails if it has no snapshot folder.
+    pub fn open_existing(root: &Path) -> Result<Self> {
+        let manifests = root.join("_manifests");
+        if !manifests.is_dir() {
+            return Err(LakeError::NoSnapshot { root: root.to_path_buf() });
+        }
+        let root = root.canonicalize().map_err(io_err(root))?;
+        Ok(Self { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Absolute path of a data-directory-relative path.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// Take the run lock; fails at once with the holder when another live run has it.
+    pub fn lock(&self, run_id: &str) -> Result<RunLock> {
+        RunLock::acquire(&self.root, run_id)
+    }
+
+    /// Start writing a new immutable file at `relative` (a unique name).
+    pub fn create(&self, relative: &str) -> Result<PendingFile> {
+        PendingFile::create(&self.root, relative)
+    }
+
+    /// The newest published snapshot, if any.
+    pub fn latest(&self) -> Result<Option<Manifest>> {
+        manifest::latest(&self.root)
+    }
+
+    /// The newest snapshot, or an error telling the user to run first.
+    pub fn current(&self) -> Result<Manifest> {
+        self.latest()?.ok_or_else(|| LakeError::NoSnapshot { root: self.root.clone() })
+    }
+
+    /// Publish `manifest` as the next snapshot (create-if-absent).
+    pub fn publish(&self, manifest: &Manifest) -> Result<()> {
+        manifest::publish(&self.root, manifest)
+    }
+}
+
+/// A run id: UTC time and process id, sortable and unique per data directory.
+pub fn new_run_id() -> String {
+    format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
+}

@@ -1,0 +1,111 @@
+//! Snapshots: `_manifests/v00000001.json`, … Each lists every file of every table and every
+//! input file that fed them. The highest published version is the current snapshot.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::durable::PendingFile;
+use crate::{LakeError, Result, io_err};
+
+/// One input file as a run saw it. `sha256` identifies it: the same bytes are ingested once.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct InputRecord {
+    /// Source spec name.
+    pub source: String,
+    /// Path relative to the inbox (lossy UTF-8 for display; the hash is the identity).
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Text encoding detected, or `xlsx`.
+    pub encoding: String,
+    /// Rows between header and footer: `rows_staged + rows_quarantined`.
+    pub rows_read: u64,
+    pub rows_staged: u64,
+    pub rows_quarantined: u64,
+    /// Blank rows and footer rows (合计, 制表人, …) that hold no data.
+    pub rows_skipped: u64,
+    /// Set when the whole file was rejected; then it has no rows.
+    pub error: Option<String>,
+    /// Staged table → data-directory-relative files.
+    pub staged_files: BTreeMap<String, Vec<String>>,
+    pub quarantine_files: Vec<String>,
+    /// Run that ingested it.
+    pub run_id: String,
+}
+
+/// A published snapshot.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub version: u64,
+    pub run_id: String,
+    /// UTC, RFC 3339.
+    pub created_at: String,
+    /// Latest order month seen in the data (数据截至), `YYYY-MM`.
+    pub data_as_of: Option<String>,
+    pub inputs: Vec<InputRecord>,
+    /// Warehouse table → data-directory-relative files.
+    pub tables: BTreeMap<String, Vec<String>>,
+}
+
+impl Manifest {
+    /// Every staged file of `table` across inputs, in input order.
+    pub fn staged_files(&self, table: &str) -> Vec<String> {
+        self.inputs
+            .iter()
+            .flat_map(|i| i.staged_files.get(table).into_iter().flatten().cloned())
+            .collect()
+    }
+
+    pub fn quarantine_files(&self) -> Vec<String> {
+        self.inputs.iter().flat_map(|i| i.quarantine_files.iter().cloned()).collect()
+    }
+}
+
+fn file_name(version: u64) -> String {
+    format!("v{version:08}.json")
+}
+
+pub(crate) fn latest(root: &Path) -> Result<Option<Manifest>> {
+    let dir = root.join("_manifests");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(LakeError::Io { path: dir, source: e }),
+    };
+    let mut best: Option<(u64, std::path::PathBuf)> = None;
+    for entry in entries {
+        let entry = entry.map_err(io_err(&dir))?;
+        let name = entry.file_name();
+        let Some(version) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix('v'))
+            .and_then(|n| n.strip_suffix(".json"))
+            .and_then(|n| n.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(v, _)| version > *v) {
+            best = Some((version, entry.path()));
+        }
+    }
+    let Some((_, path)) = best else { return Ok(None) };
+    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+    let manifest = serde_json::from_str(&text)
+        .map_err(|e| LakeError::CorruptManifest { path: path.clone(), message: e.to_string() })?;
+    Ok(Some(manifest))
+}
+
+pub(crate) fn publish(root: &Path, manifest: &Manifest) -> Result<()> {
+    let relative = format!("_manifests/{}", file_name(manifest.version));
+    let json = serde_json::to_vec_pretty(manifest).map_err(|e| LakeError::CorruptManifest {
+        path: root.join(&relative),
+        message: e.to_string(),
+    })?;
+    // Publishing is the hard link: it fails if another run took this version first.
+    PendingFile::create(root, &relative)?.write_all_exclusive(&json, manifest.version)?;
+    Ok(())
+}

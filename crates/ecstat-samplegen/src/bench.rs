@@ -1,0 +1,140 @@
+//! Owns the `orders` command: one large single-layout CSV for benchmarks,
+//! streamed order by order through a buffered writer so memory stays flat
+//! however many rows are asked for.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::catalog::Sector;
+use crate::layout::CsvLayout;
+use crate::messy::{BadCounts, BadKind, Injector};
+use crate::orders::{self, Draws, IdScheme, Line};
+use crate::rng::SplitMix64;
+use crate::sample::{YEARS, agri_line_share};
+use crate::shops::{self, Shop};
+use crate::textout::{CsvSink, TextEncoding};
+use crate::timeline;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EncodingArg {
+    Utf8,
+    Gbk,
+}
+
+#[derive(Debug, Clone)]
+pub struct BenchConfig {
+    pub rows: u64,
+    pub layout: CsvLayout,
+    /// `None` = the platform's own export encoding.
+    pub encoding: Option<EncodingArg>,
+    pub out: PathBuf,
+    pub seed: u64,
+}
+
+fn resolve_encoding(layout: CsvLayout, arg: Option<EncodingArg>) -> TextEncoding {
+    match (arg, layout.native_encoding()) {
+        (None, native) => native,
+        (Some(EncodingArg::Gbk), _) => TextEncoding::Gbk,
+        // A UTF-8 layout keeps its BOM convention; GBK-native Taobao gets none.
+        (Some(EncodingArg::Utf8), TextEncoding::Gbk) => TextEncoding::Utf8,
+        (Some(EncodingArg::Utf8), native) => native,
+    }
+}
+
+pub fn run(cfg: &BenchConfig) -> Result<()> {
+    if cfg.rows == 0 {
+        bail!("--rows must be at least 1");
+    }
+    if let Some(dir) = cfg.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let platform = cfg.layout.platform();
+    let all = shops::all_shops();
+    let candidates: Vec<&Shop> = all.iter().filter(|s| s.platform == platform).collect();
+    let a = agri_line_share();
+    let weights: Vec<f64> = candidates
+        .iter()
+        .map(|s| match s.sector {
+            Sector::Agri => a * s.weight,
+            Sector::NonAgri => (1.0 - a) * s.weight,
+        })
+        .collect();
+
+    let mut d = Draws::new(SplitMix64::stream(
+        cfg.seed,
+        &format!("bench-{}", platform.code()),
+    ));
+    let ids = IdScheme::new(&mut d.rng);
+    let mut injector = Injector::new(
+        SplitMix64::stream(cfg.seed, &format!("bench-bad-{}", platform.code())),
+        platform,
+    );
+    let encoding = resolve_encoding(cfg.layout, cfg.encoding);
+    let file = File::create(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
+    let mut sink = CsvSink::new(
+        BufWriter::with_capacity(1 << 20, file),
+        encoding,
+        cfg.layout.line_ending(),
+    );
+    cfg.layout.write_header(&mut sink)?;
+
+    let started = Instant::now();
+    let mut bad_counts = BadCounts::default();
+    let mut order_seq = 0u64;
+    let mut line_seq = 0u64;
+    let mut written = 0u64;
+    let mut next_progress = 5_000_000u64;
+    let mut order: Vec<Line<'_>> = Vec::with_capacity(4);
+    let n_years = YEARS.len() as u64;
+    for (yi, &year) in YEARS.iter().enumerate() {
+        let n_year = cfg.rows / n_years + u64::from((yi as u64) < cfg.rows % n_years);
+        let mut k = 0u64;
+        while k < n_year {
+            let shop = candidates[d.shop(&weights)];
+            let items = d.item_count(platform, shop).min((n_year - k) as usize);
+            let created = timeline::sweep_created(&mut d.rng, year, k, n_year);
+            order.clear();
+            orders::push_order(&mut d, shop, items, created, &mut order);
+            let n_lines = order.len() as u64;
+            for (j, line) in order.iter_mut().enumerate() {
+                line.order_seq = order_seq;
+                line.line_seq = line_seq;
+                line_seq += 1;
+                let mut bad = injector.next();
+                // A duplicate costs an extra row; only take it if it fits.
+                let still_needed = n_year - k - (n_lines - j as u64);
+                if bad == Some(BadKind::DuplicateLine) && still_needed == 0 {
+                    bad = None;
+                }
+                k += cfg.layout.write_line(&mut sink, &ids, line, bad)?;
+                if let Some(b) = bad {
+                    bad_counts.add(b);
+                }
+            }
+            order_seq += 1;
+            if written + k >= next_progress {
+                eprintln!("  {} rows…", written + k);
+                next_progress += 5_000_000;
+            }
+        }
+        written += k;
+    }
+    let (_, bytes) = sink
+        .finish()
+        .with_context(|| format!("writing {}", cfg.out.display()))?;
+    let secs = started.elapsed().as_secs_f64().max(1e-9);
+    println!(
+        "wrote {} ({written} rows, {order_seq} orders, {:.1} MiB, {:?}) in {secs:.2}s: {:.0} rows/s, {:.1} MiB/s",
+        cfg.out.display(),
+        bytes as f64 / (1 << 20) as f64,
+        encoding,
+        written as f64 / secs,
+        bytes as f64 / (1 << 20) as f64 / secs,
+    );
+    println!("bad rows: {} [{}]", bad_counts.total(), bad_counts);
+    Ok(())
+}

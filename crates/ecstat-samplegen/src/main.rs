@@ -1,0 +1,109 @@
+//! `ecstat-gen`: seeded generator of realistic, messy order exports from the
+//! four e-commerce platforms used by Anxi County (安溪县) shops.
+//!
+//! Owns only the command line; each subcommand lives in its own module.
+
+mod anxi;
+mod bench;
+mod catalog;
+mod layout;
+mod messy;
+mod orders;
+mod rng;
+mod sample;
+mod shops;
+mod textout;
+mod timeline;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ecstat-gen",
+    version,
+    about = "Generate seeded, deliberately messy platform order exports for ecstat",
+    long_about = "Generate seeded, deliberately messy platform order exports for ecstat.\n\n\
+        Output is a pure function of the seed and the options: the same command \
+        always writes byte-identical files."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write the bundled sample set (淘宝, 京东, 拼多多, 抖音 × 2017–2019) and the shop register
+    #[command(
+        long_about = "Write the bundled sample set: one export per platform and year \
+        (淘宝/天猫 GBK CSV, 京东 xlsx, 拼多多 UTF-8+BOM CSV, 抖音 UTF-8 CSV; 抖音 starts May 2018) \
+        plus the shop register listing ~80% of the shops. Prints per-file row counts and the \
+        planned number of deliberately bad rows by kind."
+    )]
+    Sample {
+        /// Directory for the platform export files
+        #[arg(long, default_value = "sample_data/inbox/platforms")]
+        out: PathBuf,
+        /// Path of the shop register CSV to write
+        #[arg(long, default_value = "sample_data/reference/shops.csv")]
+        shops: PathBuf,
+        /// Seed for every random choice; same seed and options, same bytes
+        #[arg(long, default_value_t = 2018)]
+        seed: u64,
+        /// Order lines per platform in the base year 2017 (the county trades 3× this in 2017;
+        /// later years follow the growth plan and Douyin takes its share from the others)
+        #[arg(long, default_value_t = 4000)]
+        orders_per_year: u32,
+    },
+    /// Stream one large single-layout CSV for benchmarks (2017–2019 spread evenly)
+    Orders {
+        /// Data rows to write (excluding the header)
+        #[arg(long)]
+        rows: u64,
+        /// Export layout (header, id and amount spelling) to imitate
+        #[arg(long, value_enum)]
+        layout: layout::CsvLayout,
+        /// Output encoding [default: the platform's own: gbk for taobao, utf8 otherwise;
+        /// pinduoduo's utf8 carries a BOM]
+        #[arg(long, value_enum)]
+        encoding: Option<bench::EncodingArg>,
+        /// Output file
+        #[arg(long)]
+        out: PathBuf,
+        /// Seed for every random choice; same seed and options, same bytes
+        #[arg(long, default_value_t = 2018)]
+        seed: u64,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Sample {
+            out,
+            shops,
+            seed,
+            orders_per_year,
+        } => sample::run(&sample::SampleConfig {
+            out_dir: out,
+            shops_path: shops,
+            seed,
+            orders_per_year,
+        }),
+        Command::Orders {
+            rows,
+            layout,
+            encoding,
+            out,
+            seed,
+        } => bench::run(&bench::BenchConfig {
+            rows,
+            layout,
+            encoding,
+            out,
+            seed,
+        }),
+    }
+}

@@ -1,0 +1,253 @@
+//! The warehouse: one snapshot of the data directory as DataFusion tables, the SQL models
+//! that build it, their tests, and read-only queries over it.
+
+pub mod error;
+pub mod models;
+pub mod reference;
+
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt64Array};
+use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::dataframe::DataFrame;
+use datafusion::datasource::MemTable;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::execution::context::SQLOptions;
+use datafusion::prelude::SessionContext;
+use ecstat_lake::{DataDir, InputRecord, Manifest};
+use futures::StreamExt;
+use parquet::arrow::ArrowWriter;
+
+pub use error::{Result, WarehouseError};
+pub use models::Model;
+pub use reference::ReferenceTable;
+
+/// Tables that describe the snapshot itself rather than the data.
+pub const SYSTEM_TABLES: &[&str] = &["orders", "quarantine", "ingest_files"];
+
+/// A session over one snapshot (or over a snapshot being built).
+pub struct Warehouse {
+    ctx: SessionContext,
+    data_dir: DataDir,
+    /// Warehouse tables written or registered so far, with their files.
+    tables: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for Warehouse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warehouse").field("root", &self.data_dir.root()).finish()
+    }
+}
+
+/// Result of one model test.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    pub model: String,
+    pub name: String,
+    pub failing_rows: u64,
+}
+
+impl Warehouse {
+    /// A session with the staged and system tables of `inputs` (a snapshot being built).
+    pub async fn for_inputs(data_dir: &DataDir, inputs: &[InputRecord]) -> Result<Self> {
+        let wh = Self { ctx: ecstat_ingest::engine::session(), data_dir: data_dir.clone(), tables: Default::default() };
+        let staged: Vec<String> = inputs
+            .iter()
+            .flat_map(|i| i.staged_files.get("orders").into_iter().flatten().cloned())
+            .collect();
+        wh.register_parquet("orders", &staged, Some(ecstat_ingest::staged::orders_schema())).await?;
+        let quarantine: Vec<String> = inputs.iter().flat_map(|i| i.quarantine_files.iter().cloned()).collect();
+        wh.register_parquet("quarantine", &quarantine, Some(ecstat_ingest::staged::quarantine_schema()))
+            .await?;
+        wh.ctx.register_table("ingest_files", Arc::new(ingest_files_table(inputs)?))?;
+        Ok(wh)
+    }
+
+    /// A read-only session over a published snapshot.
+    pub async fn for_snapshot(data_dir: &DataDir, manifest: &Manifest) -> Result<Self> {
+        let mut wh = Self::for_inputs(data_dir, &manifest.inputs).await?;
+        for (table, files) in &manifest.tables {
+            wh.register_parquet(table, files, None).await?;
+            wh.tables.insert(table.clone(), files.clone());
+        }
+        Ok(wh)
+    }
+
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Warehouse tables built or registered, with their files (for the manifest).
+    pub fn tables(&self) -> &std::collections::BTreeMap<String, Vec<String>> {
+        &self.tables
+    }
+
+    async fn register_parquet(&self, name: &str, files: &[String], schema: Option<SchemaRef>) -> Result<()> {
+        if files.is_empty() {
+            let schema = schema.unwrap_or_else(|| Arc::new(Schema::empty()));
+            let table = MemTable::try_new(schema, vec![vec![]])?;
+            self.ctx.register_table(name, Arc::new(table))?;
+            return Ok(());
+        }
+        let urls = files
+            .iter()
+            .map(|f| ListingTableUrl::parse(self.data_dir.path(f).to_string_lossy()))
+            .collect::<datafusion::error::Result<Vec<_>>>()?;
+        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
+        let config = match schema {
+            Some(schema) => config.with_schema(schema),
+            None => config.infer_schema(&self.ctx.state()).await?,
+        };
+        self.ctx.deregister_table(name)?;
+        self.ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
+        Ok(())
+    }
+
+    /// Load a reference CSV into the warehouse as a table of this snapshot.
+    pub async fn load_reference(
+        &mut self,
+        table: &ReferenceTable,
+        dir: &std::path::Path,
+        run_id: &str,
+    ) -> Result<u64> {
+        let path = table.path(dir);
+        if !path.is_file() {
+            return Err(WarehouseError::Config {
+                path,
+                message: format!("reference table `{}` has no file", table.name),
+            });
+        }
+        let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
+            .with_file_extension(".csv");
+        let url = ListingTableUrl::parse(path.to_string_lossy())?;
+        let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema());
+        let source = format!("__src_{}", table.name);
+        self.ctx.register_table(&source, Arc::new(ListingTable::try_new(config)?))?;
+        let df = self.ctx.table(&source).await?;
+        let rows = self.write_table(&table.name, df, run_id).await?;
+        self.ctx.deregister_table(&source)?;
+        Ok(rows)
+    }
+
+    /// Run one model and register its output. Returns the rows written.
+    pub async fn build_model(&mut self, model: &Model, run_id: &str) -> Result<u64> {
+        let wrap = |source| WarehouseError::Model { model: model.name.clone(), path: model.path.clone(), source };
+        let df = self.ctx.sql(&model.sql).await.map_err(wrap)?;
+        self.write_table(&model.name, df, run_id).await
+    }
+
+    /// Stream `df` into `warehouse/NAME/RUN.parquet`, register it and remember it.
+    pub async fn write_table(&mut self, name: &str, df: DataFrame, run_id: &str) -> Result<u64> {
+        let relative = format!("warehouse/{name}/{run_id}.parquet");
+        let parquet = |source| WarehouseError::Parquet { table: name.to_string(), source };
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let mut stream = df.execute_stream().await?;
+        let mut pending = self.data_dir.create(&relative)?;
+        let Some(file) = pending.take_writer() else {
+            return Err(WarehouseError::Config { path: relative.into(), message: "writer already taken".into() });
+        };
+        let mut writer =
+            ArrowWriter::try_new(file, schema, Some(ecstat_ingest::staged::parquet_props())).map_err(parquet)?;
+        let mut rows = 0u64;
+        while let Some(batch) = stream.next().await {
+            let batch = batch?;
+            rows += batch.num_rows() as u64;
+            writer.write(&batch).map_err(parquet)?;
+        }
+        let out = writer.into_inner().map_err(parquet)?;
+        let file = pending.commit(Some(out))?;
+        self.register_parquet(name, std::slice::from_ref(&file), None).await?;
+        self.tables.insert(name.to_string(), vec![file]);
+        Ok(rows)
+    }
+
+    /// Run every test of `model`; each returns how many rows fail it.
+    pub async fn test_model(&self, model: &Model) -> Result<Vec<TestOutcome>> {
+        let mut out = Vec::new();
+        for test in models::test_queries(model) {
+            let batches = self.ctx.sql(&test.sql).await?.collect().await?;
+            let failing = batches
+                .first()
+                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .unwrap_or(0);
+            out.push(TestOutcome { model: test.model, name: test.name, failing_rows: failing.max(0) as u64 });
+        }
+        Ok(out)
+    }
+
+    /// Plan a read-only query: DDL, DML and settings changes are refused.
+    pub async fn query(&self, sql: &str) -> Result<DataFrame> {
+        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        match self.ctx.sql_with_options(sql, options).await {
+            Ok(df) => Ok(df),
+            Err(e) if e.to_string().contains("not supported") && e.to_string().contains("SQLOptions") => {
+                Err(WarehouseError::NotReadOnly(e.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Every queryable table with its row count, sorted by name.
+    pub async fn table_counts(&self) -> Result<Vec<(String, u64)>> {
+        let mut names: Vec<String> = self.tables.keys().cloned().collect();
+        names.extend(SYSTEM_TABLES.iter().map(|s| s.to_string()));
+        names.sort();
+        let mut out = Vec::new();
+        for name in names {
+            let batches = self.ctx.sql(&format!("SELECT count(*) FROM \"{name}\"")).await?.collect().await?;
+            let n = batches
+                .first()
+                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .unwrap_or(0);
+            out.push((name, n.max(0) as u64));
+        }
+        Ok(out)
+    }
+}
+
+/// `ingest_files`: one row per input file of the snapshot, the lineage of every figure.
+fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
+    let text = |n: &str| Field::new(n, DataType::Utf8, true);
+    let count = |n: &str| Field::new(n, DataType::UInt64, false);
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("ingest_seq", DataType::Int64, false),
+        text("source"),
+        text("file"),
+        text("file_sha256"),
+        count("bytes"),
+        text("encoding"),
+        count("rows_read"),
+        count("rows_staged"),
+        count("rows_quarantined"),
+        count("rows_skipped"),
+        text("error"),
+        text("run_id"),
+    ]));
+    let strings = |f: &dyn Fn(&InputRecord) -> Option<String>| -> ArrayRef {
+        Arc::new(inputs.iter().map(f).collect::<StringArray>())
+    };
+    let counts = |f: &dyn Fn(&InputRecord) -> u64| -> ArrayRef {
+        Arc::new(inputs.iter().map(f).collect::<UInt64Array>())
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new((0..inputs.len() as i64).collect::<Int64Array>()),
+            strings(&|i| Some(i.source.clone())),
+            strings(&|i| Some(i.path.clone())),
+            strings(&|i| Some(i.sha256.clone())),
+            counts(&|i| i.bytes),
+            strings(&|i| Some(i.encoding.clone())),
+            counts(&|i| i.rows_read),
+            counts(&|i| i.rows_staged),
+            counts(&|i| i.rows_quarantined),
+            counts(&|i| i.rows_skipped),
+            strings(&|i| i.error.clone()),
+            strings(&|i| Some(i.run_id.clone())),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}

@@ -1,0 +1,195 @@
+//! SQL models (`pipelines/models/NAME.sql` + `NAME.toml`): one table each, run in the order
+//! their table references imply, like a dbt project. The `.toml` documents the grain and
+//! columns and carries the model's tests.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use datafusion::config::Dialect;
+use datafusion::prelude::SessionContext;
+use serde::Deserialize;
+
+use crate::{Result, WarehouseError};
+
+/// A model's documentation and tests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDoc {
+    pub description: String,
+    /// "one row per …"
+    pub grain: String,
+    #[serde(default)]
+    pub columns: BTreeMap<String, ColumnDoc>,
+    /// Table-level tests.
+    #[serde(default)]
+    pub tests: Vec<TableTest>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnDoc {
+    pub description: String,
+    #[serde(default)]
+    pub tests: Vec<ColumnTest>,
+}
+
+/// dbt-style column tests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum ColumnTest {
+    NotNull,
+    Unique,
+    AcceptedValues(Vec<String>),
+    /// `table.column` that every non-null value must exist in.
+    Relationships(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum TableTest {
+    /// These columns together identify a row.
+    UniqueCombination(Vec<String>),
+    /// A boolean SQL expression that must hold on every row.
+    Expression(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub name: String,
+    pub sql: String,
+    pub path: PathBuf,
+    pub doc: ModelDoc,
+}
+
+/// Load every model in `dir` and order them so each runs after the models it reads.
+pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WarehouseError::Io { path, source }
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .collect();
+    paths.sort();
+    let mut models = BTreeMap::new();
+    for path in paths {
+        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
+        let doc_path = path.with_extension("toml");
+        let doc_text = std::fs::read_to_string(&doc_path).map_err(|_| WarehouseError::Config {
+            path: doc_path.clone(),
+            message: format!("model `{name}` needs this file: its grain, columns and tests"),
+        })?;
+        let doc: ModelDoc = toml::from_str(&doc_text)
+            .map_err(|e| WarehouseError::Config { path: doc_path.clone(), message: e.to_string() })?;
+        models.insert(name.clone(), Model { name, sql, path, doc });
+    }
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let state = ctx.state();
+    for model in models.values() {
+        let statement = state.sql_to_statement(&model.sql, &Dialect::Generic).map_err(|source| {
+            WarehouseError::Model { model: model.name.clone(), path: model.path.clone(), source }
+        })?;
+        let refs = state.resolve_table_references(&statement).map_err(|source| WarehouseError::Model {
+            model: model.name.clone(),
+            path: model.path.clone(),
+            source,
+        })?;
+        let names = refs
+            .iter()
+            .map(|r| r.table().to_string())
+            .filter(|t| models.contains_key(t) && *t != model.name)
+            .collect();
+        deps.insert(model.name.clone(), names);
+    }
+    // Kahn's algorithm; ties broken by name so the order is stable.
+    let mut ordered = Vec::with_capacity(models.len());
+    let mut done: BTreeSet<String> = BTreeSet::new();
+    while done.len() < models.len() {
+        let ready: Vec<String> = deps
+            .iter()
+            .filter(|(name, d)| !done.contains(*name) && d.iter().all(|x| done.contains(x)))
+            .map(|(name, _)| name.clone())
+            .collect();
+        if ready.is_empty() {
+            let rest: Vec<_> = deps.keys().filter(|n| !done.contains(*n)).cloned().collect();
+            return Err(WarehouseError::Cycle(rest.join(", ")));
+        }
+        for name in ready {
+            done.insert(name.clone());
+            if let Some(model) = models.remove(&name) {
+                ordered.push(model);
+            }
+        }
+    }
+    Ok(ordered)
+}
+
+/// One check of a model test as SQL that counts failing rows.
+#[derive(Debug, Clone)]
+pub struct TestQuery {
+    pub model: String,
+    pub name: String,
+    pub sql: String,
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The failing-row count queries of `model`'s tests.
+pub fn test_queries(model: &Model) -> Vec<TestQuery> {
+    let t = &model.name;
+    let mut out = Vec::new();
+    let mut add = |name: String, sql: String| out.push(TestQuery { model: t.clone(), name, sql });
+    for (column, doc) in &model.doc.columns {
+        for test in &doc.tests {
+            match test {
+                ColumnTest::NotNull => add(
+                    format!("not_null({column})"),
+                    format!("SELECT count(*) FROM {t} WHERE {column} IS NULL"),
+                ),
+                ColumnTest::Unique => add(
+                    format!("unique({column})"),
+                    format!(
+                        "SELECT count(*) FROM (SELECT {column} FROM {t} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1)"
+                    ),
+                ),
+                ColumnTest::AcceptedValues(values) => {
+                    let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+                    add(
+                        format!("accepted_values({column})"),
+                        format!("SELECT count(*) FROM {t} WHERE {column} NOT IN ({})", list.join(", ")),
+                    )
+                }
+                ColumnTest::Relationships(target) => {
+                    let (table, col) = target.split_once('.').unwrap_or((target.as_str(), column.as_str()));
+                    add(
+                        format!("relationships({column} -> {target})"),
+                        format!(
+                            "SELECT count(*) FROM {t} WHERE {column} IS NOT NULL AND {column} NOT IN (SELECT {col} FROM {table} WHERE {col} IS NOT NULL)"
+                        ),
+                    )
+                }
+            }
+        }
+    }
+    for test in &model.doc.tests {
+        match test {
+            TableTest::UniqueCombination(columns) => {
+                let cols = columns.join(", ");
+                add(
+                    format!("unique_combination({cols})"),
+                    format!("SELECT count(*) FROM (SELECT {cols} FROM {t} GROUP BY {cols} HAVING count(*) > 1)"),
+                )
+            }
+            TableTest::Expression(expr) => add(
+                format!("expression({expr})"),
+                format!("SELECT count(*) FROM {t} WHERE NOT ({expr}) OR ({expr}) IS NULL"),
+            ),
+        }
+    }
+    out
+}

@@ -1,0 +1,62 @@
+//! End-to-end tests: run the real `ecstat` binary in a temp dir and check the figures it
+//! publishes against values derived independently (by hand, or by a second computation).
+
+mod sample;
+mod tiny;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Run `ecstat ARGS` with `--data-dir DATA`.
+pub fn ecstat(data: &Path, args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_ecstat"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("the ecstat binary runs");
+    if !out.status.success() {
+        eprintln!("stdout:\n{}", String::from_utf8_lossy(&out.stdout));
+        eprintln!("stderr:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
+    out
+}
+
+/// Rows of `ecstat query --format json SQL` as JSON objects.
+pub fn query(data: &Path, sql: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let out = ecstat(data, &["query", "--format", "json", sql]);
+    assert!(out.status.success(), "query failed: {sql}");
+    let text = String::from_utf8(out.stdout).expect("utf-8 output");
+    let value: serde_json::Value = serde_json::from_str(text.trim()).expect("json output");
+    value
+        .as_array()
+        .expect("an array of rows")
+        .iter()
+        .map(|v| v.as_object().expect("row object").clone())
+        .collect()
+}
+
+/// A decimal column value as exact hundredths or ten-thousandths, from JSON text or number.
+pub fn decimal(row: &serde_json::Map<String, serde_json::Value>, column: &str, scale: u32) -> Option<i128> {
+    let v = row.get(column)?;
+    let text = match v {
+        serde_json::Value::Null => return None,
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let negative = int.starts_with('-');
+    let mut frac = frac.to_string();
+    while frac.len() < scale as usize {
+        frac.push('0');
+    }
+    let digits = format!("{}{}", int.trim_start_matches('-'), &frac[..scale as usize]);
+    let n: i128 = digits.parse().ok()?;
+    Some(if negative { -n } else { n })
+}

@@ -1,0 +1,197 @@
+//! The bundled sample (`sample_data/`): every row accounted for, and the published growth
+//! figures equal a second computation done here, in plain Rust, from the staged Parquet.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::datatypes::{Decimal128Type, Int64Type};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::{decimal, ecstat, query, repo};
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let file = File::open(path).expect("open parquet");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet").build().expect("reader");
+    reader.map(|b| b.expect("batch")).collect()
+}
+
+/// One category rule of `sample_data/reference/category_map.csv`.
+struct Rule {
+    field: String,
+    keyword: String,
+    agricultural: bool,
+    priority: i64,
+}
+
+fn rules() -> Vec<Rule> {
+    let mut reader = csv::Reader::from_path(repo().join("sample_data/reference/category_map.csv")).expect("map");
+    let mut rules: Vec<Rule> = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("record");
+            Rule {
+                field: r[0].to_string(),
+                keyword: r[1].to_string(),
+                agricultural: &r[3] == "true",
+                priority: r[4].parse().expect("priority"),
+            }
+        })
+        .collect();
+    // The documented precedence: lowest priority, then the longest keyword, then the keyword.
+    rules.sort_by(|a, b| {
+        (a.priority, std::cmp::Reverse(a.keyword.chars().count()), &a.keyword).cmp(&(
+            b.priority,
+            std::cmp::Reverse(b.keyword.chars().count()),
+            &b.keyword,
+        ))
+    });
+    rules
+}
+
+/// Some(true/false) when a rule matches, None when unmapped.
+fn agricultural(rules: &[Rule], category: Option<&str>, title: Option<&str>) -> Option<bool> {
+    rules
+        .iter()
+        .find(|r| match r.field.as_str() {
+            "title" => title.is_some_and(|t| t.contains(&r.keyword)),
+            _ => category == Some(r.keyword.as_str()),
+        })
+        .map(|r| r.agricultural)
+}
+
+/// growth in ten-thousandths of a percent, rounded half away from zero.
+fn growth(current: i128, base: i128) -> i128 {
+    let num = (current - base) * 100 * 10_000 * 2;
+    let q = num / base;
+    (q + q.signum()) / 2
+}
+
+#[test]
+fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("wh");
+    let out = ecstat(&data, &["run"]);
+    assert!(out.status.success(), "ecstat run on the sample succeeds");
+
+    // Every row read is staged or quarantined; the quarantine table holds exactly those rows.
+    let files = query(&data, "SELECT file, rows_read, rows_staged, rows_quarantined, error FROM ingest_files");
+    assert!(files.len() >= 10, "the sample has a file per platform and year");
+    let quarantined = query(&data, "SELECT file, count(*) AS n FROM quarantine GROUP BY file");
+    let q_by_file: HashMap<String, u64> = quarantined
+        .iter()
+        .map(|r| (r["file"].as_str().unwrap_or("").to_string(), r["n"].as_u64().unwrap_or(0)))
+        .collect();
+    let mut total_quarantined = 0;
+    for f in &files {
+        let name = f["file"].as_str().unwrap_or("");
+        assert!(f["error"].is_null(), "{name} is not rejected");
+        let n = |c: &str| f[c].as_u64().expect("count");
+        assert_eq!(n("rows_read"), n("rows_staged") + n("rows_quarantined"), "{name}");
+        assert_eq!(q_by_file.get(name).copied().unwrap_or(0), n("rows_quarantined"), "{name}");
+        assert!(n("rows_quarantined") >= 2, "{name} has its deliberate bad rows quarantined");
+        total_quarantined += n("rows_quarantined");
+    }
+    assert!(total_quarantined > 0);
+
+    // Second computation from the staged Parquet files of the published manifest.
+    let manifest_path = std::fs::read_dir(data.join("_manifests"))
+        .expect("manifests")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .max()
+        .expect("a manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(manifest_path).expect("read")).expect("json");
+    let rules = rules();
+    // (platform, order, sub) → (ingest order, year, net fen, agricultural)
+    let mut lines: HashMap<(String, String, Option<String>), (usize, i32, i128, Option<bool>)> = HashMap::new();
+    let mut staged_rows = 0usize;
+    for (seq, input) in manifest["inputs"].as_array().expect("inputs").iter().enumerate() {
+        let staged = input["staged_files"]["orders"].as_array().cloned().unwrap_or_default();
+        let mut rows_in_file = 0u64;
+        for file in staged {
+            for b in read_parquet(&data.join(file.as_str().expect("path"))) {
+                rows_in_file += b.num_rows() as u64;
+                let s = |c: &str| b.column_by_name(c).expect(c).as_string::<i32>().clone();
+                let (platform, order, sub, status, month, category, title) = (
+                    s("platform"),
+                    s("order_id"),
+                    s("sub_order_id"),
+                    s("status"),
+                    s("order_month"),
+                    s("platform_category"),
+                    s("item_title"),
+                );
+                let goods = b.column_by_name("goods_amount_yuan").expect("goods").as_primitive::<Decimal128Type>().clone();
+                let refund = b.column_by_name("refund_yuan").expect("refund").as_primitive::<Decimal128Type>().clone();
+                let _ = b.column_by_name("source_row").expect("row").as_primitive::<Int64Type>();
+                for i in 0..b.num_rows() {
+                    let net = if matches!(status.value(i), "completed" | "refunded") {
+                        (goods.value(i) - refund.value(i)).max(0)
+                    } else {
+                        0
+                    };
+                    let opt = |a: &arrow::array::StringArray| a.is_valid(i).then(|| a.value(i).to_string());
+                    let year: i32 = month.value(i)[..4].parse().expect("year");
+                    let agri = agricultural(&rules, opt(&category).as_deref(), opt(&title).as_deref());
+                    let key = (platform.value(i).to_string(), order.value(i).to_string(), opt(&sub));
+                    let entry = (seq, year, net, agri);
+                    match lines.get(&key) {
+                        Some(existing) if existing.0 > seq => {}
+                        _ => {
+                            lines.insert(key, entry);
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(rows_in_file, input["rows_staged"].as_u64().expect("rows_staged"), "staged files hold the staged rows");
+        staged_rows += rows_in_file as usize;
+    }
+    assert!(staged_rows > 10_000, "the sample is big enough to mean something");
+
+    let mut rural: BTreeMap<i32, i128> = BTreeMap::new();
+    let mut agri: BTreeMap<i32, i128> = BTreeMap::new();
+    for (_, year, net, is_agri) in lines.values() {
+        *rural.entry(*year).or_default() += net;
+        if *is_agri == Some(true) {
+            *agri.entry(*year).or_default() += net;
+        }
+    }
+    let published = |code: &str, measure: &str, year: i32| -> (Option<i128>, String) {
+        let rows = query(
+            &data,
+            &format!(
+                "SELECT value, status FROM ind_results WHERE indicator_code = '{code}' AND measure = '{measure}' \
+                 AND period_type = 'year' AND period = '{year}' AND dimension = 'county'"
+            ),
+        );
+        assert_eq!(rows.len(), 1, "{code} {measure} {year}");
+        (decimal(&rows[0], "value", 4), rows[0]["status"].as_str().unwrap_or("").to_string())
+    };
+    for year in [2017, 2018, 2019] {
+        // Fen → ten-thousandths of a yuan.
+        assert_eq!(published("rural_online_retail", "value", year).0, Some(rural[&year] * 100), "rural {year}");
+        assert_eq!(published("agri_online_retail", "value", year).0, Some(agri[&year] * 100), "agri {year}");
+    }
+    for year in [2018, 2019] {
+        assert_eq!(
+            published("rural_online_retail", "yoy_pct", year).0,
+            Some(growth(rural[&year], rural[&(year - 1)])),
+            "rural yoy {year}"
+        );
+        assert_eq!(
+            published("agri_online_retail", "vs_baseline_pct", year).0,
+            Some(growth(agri[&year], agri[&2017])),
+            "agri vs 2017, {year}"
+        );
+    }
+    // The sample is generated so that in 2019 one target is met and the other missed.
+    let (rural_growth, rural_status) = published("rural_online_retail", "vs_baseline_pct", 2019);
+    let (agri_growth, agri_status) = published("agri_online_retail", "vs_baseline_pct", 2019);
+    assert_eq!(rural_growth, Some(growth(rural[&2019], rural[&2017])));
+    assert_eq!((rural_status.as_str(), agri_status.as_str()), ("未达标", "达标"));
+    assert!(agri_growth.is_some_and(|g| g >= 30 * 10_000));
+}

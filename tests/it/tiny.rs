@@ -1,0 +1,232 @@
+//! A fixture small enough to sum by hand: two platforms, 2017–2019, written here in full.
+//!
+//! Net sales per line (goods paid − refund, postage excluded; closed orders count 0):
+//!
+//! | year | line                         | shop | township (how)   | category | net |
+//! |------|------------------------------|------|------------------|----------|-----|
+//! | 2017 | 1001 铁观音 106 incl. 6 post  | TB1  | 感德 (register)   | 茶叶 agri | 100 |
+//! | 2017 | 1002 藤铁花架 200             | TB1  | 感德              | 藤铁工艺  | 200 |
+//! | 2017 | 1003 铁观音 closed            | TB1  | 感德              | 茶叶 agri |   0 |
+//! | 2017 | 1004 淮山 80, refund 30       | TB2  | 西坪 (ship-from)  | 淮山 agri |  50 |
+//! | 2017 | PDD 红米 40                   | PDD1 | unattributed     | 粮油 agri |  40 |
+//! | 2017 | PDD T恤 60                    | PDD1 | unattributed     | 服装      |  60 |
+//! | 2018 | PDD 红米 50 (June)            | PDD1 | unattributed     | 粮油 agri |  50 |
+//! | 2019 | 1901 铁观音 108 incl. 8 post  | TB1  | 感德              | 茶叶 agri | 100 |
+//! | 2019 | 1902 藤铁花架 290             | TB1  | 感德              | 藤铁工艺  | 290 |
+//! | 2019 | 1903 淮山 100, refund 20      | TB2  | 西坪              | 淮山 agri |  80 |
+//! | 2019 | PDD 红米 60 (June)            | PDD1 | unattributed     | 粮油 agri |  60 |
+//! | 2019 | PDD 神秘礼盒 10 (July)         | PDD1 | unattributed     | 未映射    |  10 |
+//!
+//! Rural (all of Anxi): 2017 450, 2018 50, 2019 540 → vs 2017 +20.0000% (target ≥20: 达标).
+//! Agricultural: 2017 190, 2018 50, 2019 240 → vs 2017 +26.3158% (target ≥30: 未达标).
+//! Quarantined: taobao 1904 (amount `abc`) and a repeated 1901 line; PDD 异常订单.
+
+use std::path::Path;
+
+use crate::{decimal, ecstat, query, repo};
+
+const TAOBAO: &str = "\
+订单编号,子订单编号,店铺ID,店铺名称,宝贝标题,类目,购买数量,商品单价,买家实付金额,邮费,退款金额,订单状态,订单创建时间,订单付款时间,发货地
+\"=\"\"1001\"\"\",\"=\"\"100101\"\"\",TB1,感德茶店,安溪铁观音 250g,茶叶,1,100.00,106.00,6.00,0.00,交易成功,2017-03-01 10:00:00,2017-03-01 10:05:00,福建省泉州市安溪县感德镇
+\"=\"\"1002\"\"\",\"=\"\"100201\"\"\",TB1,感德茶店,藤铁花架,家居工艺品,1,200.00,200.00,0.00,0.00,交易成功,2017-05-02 09:00:00,2017-05-02 09:01:00,福建省泉州市安溪县感德镇
+\"=\"\"1003\"\"\",\"=\"\"100301\"\"\",TB1,感德茶店,安溪铁观音 礼盒,茶叶,1,50.00,50.00,0.00,50.00,交易关闭,2017-07-01 08:00:00,,福建省泉州市安溪县感德镇
+\"=\"\"1004\"\"\",\"=\"\"100401\"\"\",TB2,西坪淮山铺,安溪淮山 5斤,农产品,1,80.00,80.00,0.00,30.00,交易成功,2017-11-11 00:10:00,2017-11-11 00:11:00,福建省泉州市安溪县西坪镇
+\"=\"\"1901\"\"\",\"=\"\"190101\"\"\",TB1,感德茶店,安溪铁观音 清香型,茶叶,1,100.00,108.00,8.00,0.00,交易成功,2019-03-01 10:00:00,2019-03-01 10:01:00,福建省泉州市安溪县感德镇
+\"=\"\"1902\"\"\",\"=\"\"190201\"\"\",TB1,感德茶店,藤铁花架 客厅,家居工艺品,1,290.00,290.00,0.00,0.00,交易成功,2019-05-02 09:00:00,2019-05-02 09:00:30,福建省泉州市安溪县感德镇
+\"=\"\"1903\"\"\",\"=\"\"190301\"\"\",TB2,西坪淮山铺,安溪淮山 5斤,农产品,1,100.00,100.00,0.00,20.00,交易成功,2019-11-11 00:10:00,2019-11-11 00:10:10,福建省泉州市安溪县西坪镇
+\"=\"\"1904\"\"\",\"=\"\"190401\"\"\",TB2,西坪淮山铺,安溪淮山,农产品,1,abc,abc,0.00,0.00,交易成功,2019-11-12 00:10:00,2019-11-12 00:10:10,福建省泉州市安溪县西坪镇
+\"=\"\"1901\"\"\",\"=\"\"190101\"\"\",TB1,感德茶店,安溪铁观音 清香型,茶叶,1,100.00,108.00,8.00,0.00,交易成功,2019-03-01 10:00:00,2019-03-01 10:01:00,福建省泉州市安溪县感德镇
+";
+
+const PINDUODUO: &str = "\u{feff}订单号,店铺ID,店铺名称,商品,商品数量,商品总价(元),运费(元),用户实付金额(元),订单状态 ,售后状态,退款金额(元),订单成交时间
+170601-001,PDD1,官桥红米店,官桥红米 2.5kg,1,40.00元,0.00元,40.00元,已签收,无售后,0.00元,2017-06-01 12:00:00
+170602-001,PDD1,官桥红米店,纯棉T恤 男款,1,60.00元,0.00元,60.00元,已签收,无售后,0.00元,2017-06-02 12:00:00
+180601-001,PDD1,官桥红米店,官桥红米 2.5kg,1,50.00元,0.00元,50.00元,已签收,无售后,0.00元,2018-06-01 12:00:00
+190601-001,PDD1,官桥红米店,官桥红米 2.5kg,1,60.00元,0.00元,60.00元,已签收,无售后,0.00元,2019-06-01 12:00:00
+190701-001,PDD1,官桥红米店,神秘礼盒,1,10.00元,0.00元,10.00元,已签收,无售后,0.00元,2019-07-01 12:00:00
+190702-001,PDD1,官桥红米店,官桥红米,1,30.00元,0.00元,30.00元,异常订单,无售后,0.00元,2019-07-02 12:00:00
+";
+
+const SHOPS: &str = "platform,shop_id,shop_name,enterprise_name,uscc,township_code
+taobao,TB1,感德茶店,安溪县感德示例茶业有限公司,91350524TEST00001X,350524110000
+";
+
+/// Lay the fixture out under `dir`: inbox/ (taobao in GBK) and reference/.
+fn fixture(dir: &Path) {
+    let platforms = dir.join("inbox/platforms");
+    std::fs::create_dir_all(&platforms).expect("mkdir");
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(TAOBAO);
+    assert!(!unmappable, "the taobao fixture is GBK-encodable");
+    std::fs::write(platforms.join("淘宝订单导出_tiny.csv"), &*gbk).expect("write");
+    std::fs::write(platforms.join("拼多多订单_tiny.csv"), PINDUODUO).expect("write");
+    let reference = dir.join("reference");
+    std::fs::create_dir_all(&reference).expect("mkdir");
+    for file in ["anxi_divisions.csv", "category_map.csv", "platforms.csv"] {
+        std::fs::copy(repo().join("sample_data/reference").join(file), reference.join(file)).expect("copy");
+    }
+    std::fs::write(reference.join("shops.csv"), SHOPS).expect("write");
+}
+
+fn run(dir: &Path) -> std::process::Output {
+    let inbox = dir.join("inbox");
+    let reference = dir.join("reference");
+    ecstat(
+        &dir.join("wh"),
+        &[
+            "run",
+            "--inbox",
+            inbox.to_str().expect("utf-8 temp path"),
+            "--reference",
+            reference.to_str().expect("utf-8 temp path"),
+        ],
+    )
+}
+
+/// The value (in ten-thousandths) of one indicator row.
+fn indicator(
+    data: &Path,
+    code: &str,
+    measure: &str,
+    period_type: &str,
+    period: &str,
+    dimension: &str,
+    member: &str,
+) -> (Option<i128>, String, String) {
+    let rows = query(
+        data,
+        &format!(
+            "SELECT value, status, note FROM ind_results WHERE indicator_code = '{code}' AND measure = '{measure}' \
+             AND period_type = '{period_type}' AND period = '{period}' AND dimension = '{dimension}' AND member = '{member}'"
+        ),
+    );
+    assert_eq!(rows.len(), 1, "one row for {code} {measure} {period_type} {period} {dimension} {member}");
+    let text = |c: &str| rows[0].get(c).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    (decimal(&rows[0], "value", 4), text("status"), text("note"))
+}
+
+const Y: i128 = 10_000; // one yuan (or one percentage point) in ten-thousandths
+
+#[test]
+fn tiny_fixture_indicators_match_the_hand_computation() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    let out = run(tmp.path());
+    assert!(out.status.success(), "run exits 0");
+    let data = tmp.path().join("wh");
+    let county = "350524000000";
+
+    // Yearly values, county.
+    for (year, rural, agri) in [("2017", 450, 190), ("2018", 50, 50), ("2019", 540, 240)] {
+        let (v, status, _) = indicator(&data, "rural_online_retail", "value", "year", year, "county", county);
+        assert_eq!(v, Some(rural * Y), "rural {year}");
+        assert_eq!(status, "无目标");
+        let (v, _, _) = indicator(&data, "agri_online_retail", "value", "year", year, "county", county);
+        assert_eq!(v, Some(agri * Y), "agri {year}");
+    }
+
+    // Targets: growth 2019 vs the 2017 baseline.
+    // Rural (540 − 450) / 450 = 20% exactly: the ≥ boundary is met.
+    let (v, status, _) = indicator(&data, "rural_online_retail", "vs_baseline_pct", "year", "2019", "county", county);
+    assert_eq!(v, Some(20 * Y));
+    assert_eq!(status, "达标");
+    // Agricultural (240 − 190) / 190 = 26.315789…% → 26.3158, below 30.
+    let (v, status, _) = indicator(&data, "agri_online_retail", "vs_baseline_pct", "year", "2019", "county", county);
+    assert_eq!(v, Some(263_158));
+    assert_eq!(status, "未达标");
+
+    // YoY 2019 vs 2018: (540 − 50) / 50 = 980%.
+    let (v, _, _) = indicator(&data, "rural_online_retail", "yoy_pct", "year", "2019", "county", county);
+    assert_eq!(v, Some(980 * Y));
+
+    // Year to date: 2019 Jan–Jun = 100 + 290 + 60 = 450; 2018 Jan–Jun = 50 → +800%.
+    let (v, _, _) = indicator(&data, "rural_online_retail", "value", "ytd", "2019-06", "county", county);
+    assert_eq!(v, Some(450 * Y));
+    let (v, _, _) = indicator(&data, "rural_online_retail", "yoy_pct", "ytd", "2019-06", "county", county);
+    assert_eq!(v, Some(800 * Y));
+    // 2018 had nothing by May: no base, no rate, and the row says why.
+    let (v, status, note) = indicator(&data, "rural_online_retail", "yoy_pct", "ytd", "2019-05", "county", county);
+    assert_eq!(v, None);
+    assert_eq!(status, "无目标");
+    assert!(note.contains("无基期数据"), "note: {note}");
+
+    // Attribution: register, ship-from, and the explicit unattributed bucket.
+    for (member, expected) in [("350524110000", 390), ("350524112000", 80), ("unattributed", 70)] {
+        let (v, _, _) = indicator(&data, "rural_online_retail", "value", "year", "2019", "township", member);
+        assert_eq!(v, Some(expected * Y), "township {member}");
+    }
+    // The unmapped item is in the rural total and reported, not guessed.
+    let (v, _, _) = indicator(&data, "rural_online_retail", "value", "year", "2019", "category", "未映射");
+    assert_eq!(v, Some(10 * Y));
+
+    // Row conservation and quarantine reasons.
+    let files = query(&data, "SELECT source, rows_read, rows_staged, rows_quarantined FROM ingest_files ORDER BY source");
+    let counts: Vec<(String, u64, u64, u64)> = files
+        .iter()
+        .map(|r| {
+            let n = |c: &str| r.get(c).and_then(|v| v.as_u64()).unwrap_or(u64::MAX);
+            (r["source"].as_str().unwrap_or("").to_string(), n("rows_read"), n("rows_staged"), n("rows_quarantined"))
+        })
+        .collect();
+    assert_eq!(counts, vec![("pinduoduo".into(), 6, 5, 1), ("taobao".into(), 9, 7, 2)]);
+    let rules = query(&data, "SELECT source, row, rule FROM quarantine ORDER BY source, row");
+    let rules: Vec<(String, i64, String)> = rules
+        .iter()
+        .map(|r| {
+            (
+                r["source"].as_str().unwrap_or("").to_string(),
+                r["row"].as_i64().unwrap_or(-1),
+                r["rule"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            ("pinduoduo".into(), 7, "unknown_status".into()),
+            ("taobao".into(), 9, "unparseable_amount".into()),
+            ("taobao".into(), 10, "duplicate_order_line".into()),
+        ]
+    );
+
+    // The exports exist; the CSV starts with a BOM.
+    let csv = std::fs::read(data.join("exports/indicators.csv")).expect("csv export");
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    assert!(data.join("exports/indicators.xlsx").is_file());
+}
+
+#[test]
+fn bad_files_are_rejected_whole_and_the_run_goes_on() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    let platforms = tmp.path().join("inbox/platforms");
+    // A taobao export without its status column.
+    let no_status: String = TAOBAO
+        .lines()
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            let mut kept: Vec<&str> = cells[..11].to_vec();
+            kept.extend(&cells[12..]);
+            kept.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(platforms.join("淘宝订单导出_nostatus.csv"), no_status).expect("write");
+    std::fs::write(platforms.join("拼多多订单_empty.csv"), b"").expect("write");
+    std::fs::write(platforms.join("京东订单_broken.xlsx"), b"PK\x03\x04 truncated").expect("write");
+    std::fs::write(platforms.join("拼多多订单_binary.csv"), [0xffu8, 0xfe, 0x00, 0x81, 0x30, 0xff, 0xff, 0x00])
+        .expect("write");
+
+    let out = run(tmp.path());
+    assert_eq!(out.status.code(), Some(1), "rejected files make the run's checks fail");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("missing required columns status (订单状态)"), "{stdout}");
+    assert!(stdout.contains("headers found: 订单编号,"), "{stdout}");
+    assert!(stdout.contains("file is empty"), "{stdout}");
+    assert!(stdout.contains("cannot read as xlsx"), "{stdout}");
+    assert!(stdout.contains("not text in UTF-8 or GB18030"), "{stdout}");
+
+    // The good files still made it, whole.
+    let data = tmp.path().join("wh");
+    let staged = query(&data, "SELECT count(*) AS n FROM stg_orders");
+    assert_eq!(staged[0]["n"].as_i64(), Some(12));
+}
