@@ -32,8 +32,8 @@ final as (
         coalesce(c.matched_by, 'unmapped') as matched_by
     from items i
     left join candidates c
-      on i.platform_category is not distinct from c.platform_category
-     and i.item_title is not distinct from c.item_title
+      on (i.platform_category is not distinct from c.platform_category)
+     and (i.item_title is not distinct from c.item_title)
      and c.rule_rank = 1
 )
 

@@ -5,8 +5,8 @@ with lines as (
     select o.*, i.category, i.is_agricultural
     from stg_orders o
     left join dim_item i
-      on o.platform_category is not distinct from i.platform_category
-     and o.item_title is not distinct from i.item_title
+      on (o.platform_category is not distinct from i.platform_category)
+     and (o.item_title is not distinct from i.item_title)
 ),
 
 final as (

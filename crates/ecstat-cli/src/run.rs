@@ -168,7 +168,11 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut wh = Warehouse::for_inputs(&lake, &inputs).await?;
     let mut built: Vec<(String, u64)> = Vec::new();
     for table in &pipeline.references {
-        let rows = wh.load_reference(table, &args.reference, &run_id).await?;
+        tracing::info!(table = %table.name, "loading reference table");
+        let rows = wh
+            .load_reference(table, &args.reference, &run_id)
+            .await
+            .with_context(|| format!("loading reference table `{}` from {}", table.name, args.reference.display()))?;
         built.push((table.name.clone(), rows));
     }
     let models = ecstat_warehouse::models::load(&args.pipelines.join("models"), wh.context())?;
@@ -176,6 +180,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     bar.set_prefix("build");
     for model in &models {
         bar.set_message(model.name.clone());
+        tracing::info!(model = %model.name, "building model");
         let rows = wh.build_model(model, &run_id).await?;
         built.push((model.name.clone(), rows));
         bar.inc(1);
@@ -184,7 +189,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut test_failures = Vec::new();
     let mut tests_run = 0usize;
     for model in &models {
-        for outcome in wh.test_model(model).await? {
+        let outcomes = wh.test_model(model).await.with_context(|| format!("testing model `{}`", model.name))?;
+        for outcome in outcomes {
             tests_run += 1;
             if outcome.failing_rows > 0 {
                 test_failures.push(outcome);

@@ -206,30 +206,36 @@ obs AS (
          months AS months_covered, CAST(NULL AS VARCHAR) AS base_note
   FROM y
   UNION ALL
-  SELECT 'value', 'month', month, dimension, member, value, NULL, NULL, 1, NULL FROM m
+  SELECT 'value' AS measure, 'month' AS period_type, month AS period, dimension, member, value,
+         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         1 AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+  FROM m
   UNION ALL
-  SELECT 'value', 'ytd', month, dimension, member, value, NULL, NULL, mon, NULL FROM ytd
+  SELECT 'value' AS measure, 'ytd' AS period_type, month AS period, dimension, member, value,
+         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         mon AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+  FROM ytd
   UNION ALL
-  SELECT 'yoy_pct', 'year', CAST(c.year AS VARCHAR), c.dimension, c.member, {g_year},
-         CAST(c.year - 1 AS VARCHAR), p.value, c.months, {n_year}
+  SELECT 'yoy_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_year} AS value,
+         CAST(c.year - 1 AS VARCHAR) AS base_period, p.value AS base_value, c.months AS months_covered, {n_year} AS base_note
   FROM y c CROSS JOIN first_year f
   LEFT JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1
   WHERE c.year > f.y0
   UNION ALL
-  SELECT 'yoy_pct', 'month', c.month, c.dimension, c.member, {g_month},
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)), p.value, 1, {n_month}
+  SELECT 'yoy_pct' AS measure, 'month' AS period_type, c.month AS period, c.dimension, c.member, {g_month} AS value,
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, 1 AS months_covered, {n_month} AS base_note
   FROM m c CROSS JOIN first_year f
   LEFT JOIN m p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
   WHERE c.year > f.y0
   UNION ALL
-  SELECT 'yoy_pct', 'ytd', c.month, c.dimension, c.member, {g_ytd},
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)), p.value, c.mon, {n_ytd}
+  SELECT 'yoy_pct' AS measure, 'ytd' AS period_type, c.month AS period, c.dimension, c.member, {g_ytd} AS value,
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, c.mon AS months_covered, {n_ytd} AS base_note
   FROM ytd c CROSS JOIN first_year f
   LEFT JOIN ytd p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
   WHERE c.year > f.y0
   UNION ALL
-  SELECT 'vs_baseline_pct', 'year', CAST(c.year AS VARCHAR), c.dimension, c.member, {g_base},
-         '{baseline}', b.value, c.months, {n_base}
+  SELECT 'vs_baseline_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_base} AS value,
+         '{baseline}' AS base_period, b.value AS base_value, c.months AS months_covered, {n_base} AS base_note
   FROM y c
   LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
   WHERE c.year > {baseline}
@@ -270,9 +276,9 @@ SELECT
     WHEN j.value {target_cmp} {target_value} THEN '达标'
     ELSE '未达标'
   END AS status,
-  concat_ws('；', j.base_note,
+  nullif(concat_ws('；', j.base_note,
             CASE WHEN j.period_type = 'year' AND j.months_covered < 12
-                 THEN concat('年度数据不完整（', CAST(j.months_covered AS VARCHAR), '个月）') END) AS note,
+                 THEN concat('年度数据不完整（', CAST(j.months_covered AS VARCHAR), '个月）') END), '') AS note,
   j.months_covered
 FROM judged j
 LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member

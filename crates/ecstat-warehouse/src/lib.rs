@@ -95,7 +95,9 @@ impl Warehouse {
             .iter()
             .map(|f| ListingTableUrl::parse(self.data_dir.path(f).to_string_lossy()))
             .collect::<datafusion::error::Result<Vec<_>>>()?;
-        let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+        // The session's Parquet options (plain Utf8, not string views), not the format's defaults.
+        let format = ParquetFormat::default().with_options(self.ctx.state().table_options().parquet.clone());
+        let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
         let config = match schema {
             Some(schema) => config.with_schema(schema),
@@ -136,7 +138,11 @@ impl Warehouse {
     pub async fn build_model(&mut self, model: &Model, run_id: &str) -> Result<u64> {
         let wrap = |source| WarehouseError::Model { model: model.name.clone(), path: model.path.clone(), source };
         let df = self.ctx.sql(&model.sql).await.map_err(wrap)?;
-        self.write_table(&model.name, df, run_id).await
+        // Planning errors surface when the plan is optimised and run: name the model there too.
+        match self.write_table(&model.name, df, run_id).await {
+            Err(WarehouseError::Engine(source)) => Err(wrap(source)),
+            other => other,
+        }
     }
 
     /// Stream `df` into `warehouse/NAME/RUN.parquet`, register it and remember it.

@@ -107,7 +107,8 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
     // Kahn's algorithm; ties broken by name so the order is stable.
     let mut ordered = Vec::with_capacity(models.len());
     let mut done: BTreeSet<String> = BTreeSet::new();
-    while done.len() < models.len() {
+    let total = models.len();
+    while done.len() < total {
         let ready: Vec<String> = deps
             .iter()
             .filter(|(name, d)| !done.contains(*name) && d.iter().all(|x| done.contains(x)))
