@@ -43,7 +43,11 @@ pub fn query(data: &Path, sql: &str) -> Vec<serde_json::Map<String, serde_json::
 }
 
 /// A decimal column value as exact hundredths or ten-thousandths, from JSON text or number.
-pub fn decimal(row: &serde_json::Map<String, serde_json::Value>, column: &str, scale: u32) -> Option<i128> {
+pub fn decimal(
+    row: &serde_json::Map<String, serde_json::Value>,
+    column: &str,
+    scale: u32,
+) -> Option<i128> {
     let v = row.get(column)?;
     let text = match v {
         serde_json::Value::Null => return None,

@@ -11,9 +11,17 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::{decimal, ecstat, query, repo};
 
+/// (platform, order id, sub-order id)
+type LineKey = (String, String, Option<String>);
+/// (ingest order, year, net fen, agricultural)
+type LineFigures = (usize, i32, i128, Option<bool>);
+
 fn read_parquet(path: &Path) -> Vec<RecordBatch> {
     let file = File::open(path).expect("open parquet");
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).expect("parquet").build().expect("reader");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .build()
+        .expect("reader");
     reader.map(|b| b.expect("batch")).collect()
 }
 
@@ -26,7 +34,8 @@ struct Rule {
 }
 
 fn rules() -> Vec<Rule> {
-    let mut reader = csv::Reader::from_path(repo().join("sample_data/reference/category_map.csv")).expect("map");
+    let mut reader =
+        csv::Reader::from_path(repo().join("sample_data/reference/category_map.csv")).expect("map");
     let mut rules: Vec<Rule> = reader
         .records()
         .map(|r| {
@@ -41,11 +50,16 @@ fn rules() -> Vec<Rule> {
         .collect();
     // The documented precedence: lowest priority, then the longest keyword, then the keyword.
     rules.sort_by(|a, b| {
-        (a.priority, std::cmp::Reverse(a.keyword.chars().count()), &a.keyword).cmp(&(
-            b.priority,
-            std::cmp::Reverse(b.keyword.chars().count()),
-            &b.keyword,
-        ))
+        (
+            a.priority,
+            std::cmp::Reverse(a.keyword.chars().count()),
+            &a.keyword,
+        )
+            .cmp(&(
+                b.priority,
+                std::cmp::Reverse(b.keyword.chars().count()),
+                &b.keyword,
+            ))
     });
     rules
 }
@@ -76,21 +90,46 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
     assert!(out.status.success(), "ecstat run on the sample succeeds");
 
     // Every row read is staged or quarantined; the quarantine table holds exactly those rows.
-    let files = query(&data, "SELECT file, rows_read, rows_staged, rows_quarantined, error FROM ingest_files");
-    assert!(files.len() >= 10, "the sample has a file per platform and year");
-    let quarantined = query(&data, "SELECT file, count(*) AS n FROM quarantine GROUP BY file");
+    let files = query(
+        &data,
+        "SELECT file, rows_read, rows_staged, rows_quarantined, error FROM ingest_files",
+    );
+    assert!(
+        files.len() >= 10,
+        "the sample has a file per platform and year"
+    );
+    let quarantined = query(
+        &data,
+        "SELECT file, count(*) AS n FROM quarantine GROUP BY file",
+    );
     let q_by_file: HashMap<String, u64> = quarantined
         .iter()
-        .map(|r| (r["file"].as_str().unwrap_or("").to_string(), r["n"].as_u64().unwrap_or(0)))
+        .map(|r| {
+            (
+                r["file"].as_str().unwrap_or("").to_string(),
+                r["n"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
     let mut total_quarantined = 0;
     for f in &files {
         let name = f["file"].as_str().unwrap_or("");
         assert!(f["error"].is_null(), "{name} is not rejected");
         let n = |c: &str| f[c].as_u64().expect("count");
-        assert_eq!(n("rows_read"), n("rows_staged") + n("rows_quarantined"), "{name}");
-        assert_eq!(q_by_file.get(name).copied().unwrap_or(0), n("rows_quarantined"), "{name}");
-        assert!(n("rows_quarantined") >= 2, "{name} has its deliberate bad rows quarantined");
+        assert_eq!(
+            n("rows_read"),
+            n("rows_staged") + n("rows_quarantined"),
+            "{name}"
+        );
+        assert_eq!(
+            q_by_file.get(name).copied().unwrap_or(0),
+            n("rows_quarantined"),
+            "{name}"
+        );
+        assert!(
+            n("rows_quarantined") >= 2,
+            "{name} has its deliberate bad rows quarantined"
+        );
         total_quarantined += n("rows_quarantined");
     }
     assert!(total_quarantined > 0);
@@ -106,10 +145,18 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
         serde_json::from_slice(&std::fs::read(manifest_path).expect("read")).expect("json");
     let rules = rules();
     // (platform, order, sub) → (ingest order, year, net fen, agricultural)
-    let mut lines: HashMap<(String, String, Option<String>), (usize, i32, i128, Option<bool>)> = HashMap::new();
+    let mut lines: HashMap<LineKey, LineFigures> = HashMap::new();
     let mut staged_rows = 0usize;
-    for (seq, input) in manifest["inputs"].as_array().expect("inputs").iter().enumerate() {
-        let staged = input["staged_files"]["orders"].as_array().cloned().unwrap_or_default();
+    for (seq, input) in manifest["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .enumerate()
+    {
+        let staged = input["staged_files"]["orders"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let mut rows_in_file = 0u64;
         for file in staged {
             for b in read_parquet(&data.join(file.as_str().expect("path"))) {
@@ -124,19 +171,37 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
                     s("platform_category"),
                     s("item_title"),
                 );
-                let goods = b.column_by_name("goods_amount_yuan").expect("goods").as_primitive::<Decimal128Type>().clone();
-                let refund = b.column_by_name("refund_yuan").expect("refund").as_primitive::<Decimal128Type>().clone();
-                let _ = b.column_by_name("source_row").expect("row").as_primitive::<Int64Type>();
+                let goods = b
+                    .column_by_name("goods_amount_yuan")
+                    .expect("goods")
+                    .as_primitive::<Decimal128Type>()
+                    .clone();
+                let refund = b
+                    .column_by_name("refund_yuan")
+                    .expect("refund")
+                    .as_primitive::<Decimal128Type>()
+                    .clone();
+                let _ = b
+                    .column_by_name("source_row")
+                    .expect("row")
+                    .as_primitive::<Int64Type>();
                 for i in 0..b.num_rows() {
                     let net = if matches!(status.value(i), "completed" | "refunded") {
                         (goods.value(i) - refund.value(i)).max(0)
                     } else {
                         0
                     };
-                    let opt = |a: &arrow::array::StringArray| a.is_valid(i).then(|| a.value(i).to_string());
+                    let opt = |a: &arrow::array::StringArray| {
+                        a.is_valid(i).then(|| a.value(i).to_string())
+                    };
                     let year: i32 = month.value(i)[..4].parse().expect("year");
-                    let agri = agricultural(&rules, opt(&category).as_deref(), opt(&title).as_deref());
-                    let key = (platform.value(i).to_string(), order.value(i).to_string(), opt(&sub));
+                    let agri =
+                        agricultural(&rules, opt(&category).as_deref(), opt(&title).as_deref());
+                    let key = (
+                        platform.value(i).to_string(),
+                        order.value(i).to_string(),
+                        opt(&sub),
+                    );
                     let entry = (seq, year, net, agri);
                     match lines.get(&key) {
                         Some(existing) if existing.0 > seq => {}
@@ -147,10 +212,17 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
                 }
             }
         }
-        assert_eq!(rows_in_file, input["rows_staged"].as_u64().expect("rows_staged"), "staged files hold the staged rows");
+        assert_eq!(
+            rows_in_file,
+            input["rows_staged"].as_u64().expect("rows_staged"),
+            "staged files hold the staged rows"
+        );
         staged_rows += rows_in_file as usize;
     }
-    assert!(staged_rows > 10_000, "the sample is big enough to mean something");
+    assert!(
+        staged_rows > 10_000,
+        "the sample is big enough to mean something"
+    );
 
     let mut rural: BTreeMap<i32, i128> = BTreeMap::new();
     let mut agri: BTreeMap<i32, i128> = BTreeMap::new();
@@ -169,12 +241,23 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
             ),
         );
         assert_eq!(rows.len(), 1, "{code} {measure} {year}");
-        (decimal(&rows[0], "value", 4), rows[0]["status"].as_str().unwrap_or("").to_string())
+        (
+            decimal(&rows[0], "value", 4),
+            rows[0]["status"].as_str().unwrap_or("").to_string(),
+        )
     };
     for year in [2017, 2018, 2019] {
         // Fen → ten-thousandths of a yuan.
-        assert_eq!(published("rural_online_retail", "value", year).0, Some(rural[&year] * 100), "rural {year}");
-        assert_eq!(published("agri_online_retail", "value", year).0, Some(agri[&year] * 100), "agri {year}");
+        assert_eq!(
+            published("rural_online_retail", "value", year).0,
+            Some(rural[&year] * 100),
+            "rural {year}"
+        );
+        assert_eq!(
+            published("agri_online_retail", "value", year).0,
+            Some(agri[&year] * 100),
+            "agri {year}"
+        );
     }
     for year in [2018, 2019] {
         assert_eq!(
@@ -192,6 +275,9 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
     let (rural_growth, rural_status) = published("rural_online_retail", "vs_baseline_pct", 2019);
     let (agri_growth, agri_status) = published("agri_online_retail", "vs_baseline_pct", 2019);
     assert_eq!(rural_growth, Some(growth(rural[&2019], rural[&2017])));
-    assert_eq!((rural_status.as_str(), agri_status.as_str()), ("未达标", "达标"));
+    assert_eq!(
+        (rural_status.as_str(), agri_status.as_str()),
+        ("未达标", "达标")
+    );
     assert!(agri_growth.is_some_and(|g| g >= 30 * 10_000));
 }

@@ -62,7 +62,11 @@ fn fixture(dir: &Path) {
     let reference = dir.join("reference");
     std::fs::create_dir_all(&reference).expect("mkdir");
     for file in ["anxi_divisions.csv", "category_map.csv", "platforms.csv"] {
-        std::fs::copy(repo().join("sample_data/reference").join(file), reference.join(file)).expect("copy");
+        std::fs::copy(
+            repo().join("sample_data/reference").join(file),
+            reference.join(file),
+        )
+        .expect("copy");
     }
     std::fs::write(reference.join("shops.csv"), SHOPS).expect("write");
 }
@@ -99,8 +103,18 @@ fn indicator(
              AND period_type = '{period_type}' AND period = '{period}' AND dimension = '{dimension}' AND member = '{member}'"
         ),
     );
-    assert_eq!(rows.len(), 1, "one row for {code} {measure} {period_type} {period} {dimension} {member}");
-    let text = |c: &str| rows[0].get(c).and_then(|v| v.as_str()).unwrap_or("").to_string();
+    assert_eq!(
+        rows.len(),
+        1,
+        "one row for {code} {measure} {period_type} {period} {dimension} {member}"
+    );
+    let text = |c: &str| {
+        rows[0]
+            .get(c)
+            .and_then(|v| v.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
     (decimal(&rows[0], "value", 4), text("status"), text("note"))
 }
 
@@ -117,58 +131,156 @@ fn tiny_fixture_indicators_match_the_hand_computation() {
 
     // Yearly values, county.
     for (year, rural, agri) in [("2017", 450, 190), ("2018", 50, 50), ("2019", 540, 240)] {
-        let (v, status, _) = indicator(&data, "rural_online_retail", "value", "year", year, "county", county);
+        let (v, status, _) = indicator(
+            &data,
+            "rural_online_retail",
+            "value",
+            "year",
+            year,
+            "county",
+            county,
+        );
         assert_eq!(v, Some(rural * Y), "rural {year}");
         assert_eq!(status, "无目标");
-        let (v, _, _) = indicator(&data, "agri_online_retail", "value", "year", year, "county", county);
+        let (v, _, _) = indicator(
+            &data,
+            "agri_online_retail",
+            "value",
+            "year",
+            year,
+            "county",
+            county,
+        );
         assert_eq!(v, Some(agri * Y), "agri {year}");
     }
 
     // Targets: growth 2019 vs the 2017 baseline.
     // Rural (540 − 450) / 450 = 20% exactly: the ≥ boundary is met.
-    let (v, status, _) = indicator(&data, "rural_online_retail", "vs_baseline_pct", "year", "2019", "county", county);
+    let (v, status, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "vs_baseline_pct",
+        "year",
+        "2019",
+        "county",
+        county,
+    );
     assert_eq!(v, Some(20 * Y));
     assert_eq!(status, "达标");
     // Agricultural (240 − 190) / 190 = 26.315789…% → 26.3158, below 30.
-    let (v, status, _) = indicator(&data, "agri_online_retail", "vs_baseline_pct", "year", "2019", "county", county);
+    let (v, status, _) = indicator(
+        &data,
+        "agri_online_retail",
+        "vs_baseline_pct",
+        "year",
+        "2019",
+        "county",
+        county,
+    );
     assert_eq!(v, Some(263_158));
     assert_eq!(status, "未达标");
 
     // YoY 2019 vs 2018: (540 − 50) / 50 = 980%.
-    let (v, _, _) = indicator(&data, "rural_online_retail", "yoy_pct", "year", "2019", "county", county);
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "yoy_pct",
+        "year",
+        "2019",
+        "county",
+        county,
+    );
     assert_eq!(v, Some(980 * Y));
 
     // Year to date: 2019 Jan–Jun = 100 + 290 + 60 = 450; 2018 Jan–Jun = 50 → +800%.
-    let (v, _, _) = indicator(&data, "rural_online_retail", "value", "ytd", "2019-06", "county", county);
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "ytd",
+        "2019-06",
+        "county",
+        county,
+    );
     assert_eq!(v, Some(450 * Y));
-    let (v, _, _) = indicator(&data, "rural_online_retail", "yoy_pct", "ytd", "2019-06", "county", county);
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "yoy_pct",
+        "ytd",
+        "2019-06",
+        "county",
+        county,
+    );
     assert_eq!(v, Some(800 * Y));
     // 2018 had nothing by May: no base, no rate, and the row says why.
-    let (v, status, note) = indicator(&data, "rural_online_retail", "yoy_pct", "ytd", "2019-05", "county", county);
+    let (v, status, note) = indicator(
+        &data,
+        "rural_online_retail",
+        "yoy_pct",
+        "ytd",
+        "2019-05",
+        "county",
+        county,
+    );
     assert_eq!(v, None);
     assert_eq!(status, "无目标");
     assert!(note.contains("无基期数据"), "note: {note}");
 
     // Attribution: register, ship-from, and the explicit unattributed bucket.
-    for (member, expected) in [("350524110000", 390), ("350524112000", 80), ("unattributed", 70)] {
-        let (v, _, _) = indicator(&data, "rural_online_retail", "value", "year", "2019", "township", member);
+    for (member, expected) in [
+        ("350524110000", 390),
+        ("350524112000", 80),
+        ("unattributed", 70),
+    ] {
+        let (v, _, _) = indicator(
+            &data,
+            "rural_online_retail",
+            "value",
+            "year",
+            "2019",
+            "township",
+            member,
+        );
         assert_eq!(v, Some(expected * Y), "township {member}");
     }
     // The unmapped item is in the rural total and reported, not guessed.
-    let (v, _, _) = indicator(&data, "rural_online_retail", "value", "year", "2019", "category", "未映射");
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "category",
+        "未映射",
+    );
     assert_eq!(v, Some(10 * Y));
 
     // Row conservation and quarantine reasons.
-    let files = query(&data, "SELECT source, rows_read, rows_staged, rows_quarantined FROM ingest_files ORDER BY source");
+    let files = query(
+        &data,
+        "SELECT source, rows_read, rows_staged, rows_quarantined FROM ingest_files ORDER BY source",
+    );
     let counts: Vec<(String, u64, u64, u64)> = files
         .iter()
         .map(|r| {
             let n = |c: &str| r.get(c).and_then(|v| v.as_u64()).unwrap_or(u64::MAX);
-            (r["source"].as_str().unwrap_or("").to_string(), n("rows_read"), n("rows_staged"), n("rows_quarantined"))
+            (
+                r["source"].as_str().unwrap_or("").to_string(),
+                n("rows_read"),
+                n("rows_staged"),
+                n("rows_quarantined"),
+            )
         })
         .collect();
-    assert_eq!(counts, vec![("pinduoduo".into(), 6, 5, 1), ("taobao".into(), 9, 7, 2)]);
-    let rules = query(&data, "SELECT source, row, rule FROM quarantine ORDER BY source, row");
+    assert_eq!(
+        counts,
+        vec![("pinduoduo".into(), 6, 5, 1), ("taobao".into(), 9, 7, 2)]
+    );
+    let rules = query(
+        &data,
+        "SELECT source, row, rule FROM quarantine ORDER BY source, row",
+    );
     let rules: Vec<(String, i64, String)> = rules
         .iter()
         .map(|r| {
@@ -212,14 +324,28 @@ fn bad_files_are_rejected_whole_and_the_run_goes_on() {
         .join("\n");
     std::fs::write(platforms.join("淘宝订单导出_nostatus.csv"), no_status).expect("write");
     std::fs::write(platforms.join("拼多多订单_empty.csv"), b"").expect("write");
-    std::fs::write(platforms.join("京东订单_broken.xlsx"), b"PK\x03\x04 truncated").expect("write");
-    std::fs::write(platforms.join("拼多多订单_binary.csv"), [0xffu8, 0xfe, 0x00, 0x81, 0x30, 0xff, 0xff, 0x00])
-        .expect("write");
+    std::fs::write(
+        platforms.join("京东订单_broken.xlsx"),
+        b"PK\x03\x04 truncated",
+    )
+    .expect("write");
+    std::fs::write(
+        platforms.join("拼多多订单_binary.csv"),
+        [0xffu8, 0xfe, 0x00, 0x81, 0x30, 0xff, 0xff, 0x00],
+    )
+    .expect("write");
 
     let out = run(tmp.path());
-    assert_eq!(out.status.code(), Some(1), "rejected files make the run's checks fail");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "rejected files make the run's checks fail"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("missing required columns status (订单状态)"), "{stdout}");
+    assert!(
+        stdout.contains("missing required columns status (订单状态)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("headers found: 订单编号,"), "{stdout}");
     assert!(stdout.contains("file is empty"), "{stdout}");
     assert!(stdout.contains("cannot read as xlsx"), "{stdout}");

@@ -22,7 +22,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "ecstat", version, max_term_width = 100)]
 struct Cli {
     /// Data directory (staged/, warehouse/, quarantine/, exports/, _manifests/).
-    #[arg(long, global = true, env = "ECSTAT_DATA_DIR", default_value = "warehouse")]
+    #[arg(
+        long,
+        global = true,
+        env = "ECSTAT_DATA_DIR",
+        default_value = "warehouse"
+    )]
     data_dir: PathBuf,
 
     /// Log detail on stderr: error, warn, info, debug.
@@ -73,7 +78,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
-        Self { code, error: error.into() }
+        Self {
+            code,
+            error: error.into(),
+        }
     }
 }
 
@@ -88,13 +96,17 @@ pub fn classify(error: anyhow::Error) -> Failure {
         }
     } else if let Some(e) = error.downcast_ref::<WarehouseError>() {
         match e {
-            WarehouseError::Config { .. } | WarehouseError::Cycle(_) | WarehouseError::Model { .. } => exit::USAGE,
+            WarehouseError::Config { .. }
+            | WarehouseError::Cycle(_)
+            | WarehouseError::Model { .. } => exit::USAGE,
             WarehouseError::NotReadOnly(_) | WarehouseError::Engine(_) => exit::USAGE,
             WarehouseError::Lake(LakeError::Locked { .. }) => exit::LOCKED,
             _ => exit::INPUT,
         }
     } else if error.downcast_ref::<ecstat_core::CoreError>().is_some()
-        || error.downcast_ref::<ecstat_indicators::IndicatorError>().is_some()
+        || error
+            .downcast_ref::<ecstat_indicators::IndicatorError>()
+            .is_some()
     {
         exit::USAGE
     } else if error.downcast_ref::<std::io::Error>().is_some()
@@ -118,9 +130,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("ecstat: cannot start the async runtime: {e}");

@@ -18,13 +18,18 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat) -> anyhow::Result<()
             writeln!(out, "{table}")?;
         }
         OutputFormat::Csv => {
-            let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut out);
             for batch in batches {
                 writer.write(batch)?;
             }
         }
         OutputFormat::Json => {
-            let mut writer = arrow::json::ArrayWriter::new(&mut out);
+            // Explicit nulls: every row object has every column, as analysts' tools expect.
+            let mut writer = arrow::json::WriterBuilder::new()
+                .with_explicit_nulls(true)
+                .build::<_, arrow::json::writer::JsonArray>(&mut out);
             let refs: Vec<&RecordBatch> = batches.iter().collect();
             writer.write_batches(&refs)?;
             writer.finish()?;
@@ -38,7 +43,9 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat) -> anyhow::Result<()
 
 /// Render one cell as text (for summaries).
 pub fn cell(batch: &RecordBatch, column: &str, row: usize) -> String {
-    let Some(array) = batch.column_by_name(column) else { return String::new() };
+    let Some(array) = batch.column_by_name(column) else {
+        return String::new();
+    };
     let options = FormatOptions::default().with_null("");
     match ArrayFormatter::try_new(array.as_ref(), &options) {
         Ok(f) => f.value(row).to_string(),
@@ -48,7 +55,8 @@ pub fn cell(batch: &RecordBatch, column: &str, row: usize) -> String {
 
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {
-        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
             || e.to_string().contains("Broken pipe")
     })
 }

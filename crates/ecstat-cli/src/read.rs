@@ -65,7 +65,11 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
         conditions.push(format!("dimension = {}", quote(&args.dimension)));
         conditions.push(format!("period_type = {}", quote(&args.period_type)));
     }
-    let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", conditions.join(" AND "))
+    };
     let columns = if args.format == OutputFormat::Table {
         "indicator_code, indicator_name_zh, measure_name_zh, period, member_name, value, unit, base_value, target, attainment_pct, status, note"
     } else {
@@ -76,7 +80,9 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
     );
     let batches = wh.context().sql(&sql).await?.collect().await?;
     if batches.iter().all(|b| b.num_rows() == 0) {
-        eprintln!("ecstat: no indicator rows match; try --all, or another --year / --dimension / --period-type");
+        eprintln!(
+            "ecstat: no indicator rows match; try --all, or another --year / --dimension / --period-type"
+        );
     }
     print(&batches, args.format)?;
     Ok(exit::OK)
@@ -99,7 +105,11 @@ pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
     let formats: Vec<Format> = if args.format == "all" {
         Format::ALL.to_vec()
     } else {
-        vec![args.format.parse().map_err(|e| Failure::new(exit::USAGE, e))?]
+        vec![
+            args.format
+                .parse()
+                .map_err(|e| Failure::new(exit::USAGE, e))?,
+        ]
     };
     let catalogue = Catalogue::load(&args.catalogue)?;
     let (wh, manifest) = open(data_dir).await?;
@@ -122,8 +132,14 @@ pub struct QueryArgs {
 
 pub async fn query(data_dir: &Path, args: QueryArgs) -> Result<u8, Failure> {
     let (wh, _) = open(data_dir).await?;
-    let df = wh.query(&args.sql).await.map_err(|e| Failure::new(exit::USAGE, e))?;
-    let batches = df.collect().await.map_err(|e| Failure::new(exit::USAGE, e))?;
+    let df = wh
+        .query(&args.sql)
+        .await
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    let batches = df
+        .collect()
+        .await
+        .map_err(|e| Failure::new(exit::USAGE, e))?;
     print(&batches, args.format)?;
     Ok(exit::OK)
 }
@@ -140,7 +156,10 @@ pub async fn tables(data_dir: &Path, args: TablesArgs) -> Result<u8, Failure> {
     let names: arrow::array::StringArray = counts.iter().map(|(n, _)| Some(n.as_str())).collect();
     let rows: arrow::array::UInt64Array = counts.iter().map(|(_, r)| Some(*r)).collect();
     let batch = RecordBatch::try_from_iter(vec![
-        ("table", std::sync::Arc::new(names) as arrow::array::ArrayRef),
+        (
+            "table",
+            std::sync::Arc::new(names) as arrow::array::ArrayRef,
+        ),
         ("rows", std::sync::Arc::new(rows) as arrow::array::ArrayRef),
     ])?;
     print(&[batch], args.format)?;

@@ -49,9 +49,14 @@ fn load_pipeline(dir: &Path) -> Result<Pipeline, Failure> {
         .into_iter()
         .map(Arc::new)
         .collect();
-    let references = ecstat_warehouse::reference::load(&dir.join("reference.toml")).map_err(|e| usage(e.into()))?;
+    let references = ecstat_warehouse::reference::load(&dir.join("reference.toml"))
+        .map_err(|e| usage(e.into()))?;
     let catalogue = Catalogue::load(&dir.join("indicators.toml")).map_err(|e| usage(e.into()))?;
-    Ok(Pipeline { specs, references, catalogue })
+    Ok(Pipeline {
+        specs,
+        references,
+        catalogue,
+    })
 }
 
 /// Every regular file under `inbox`, sorted, with its `/`-separated relative path.
@@ -59,14 +64,17 @@ fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
     let mut stack = vec![inbox.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).with_context(|| format!("reading inbox folder {}", dir.display()))?;
+        let entries = std::fs::read_dir(&dir)
+            .with_context(|| format!("reading inbox folder {}", dir.display()))?;
         for entry in entries {
             let entry = entry.with_context(|| format!("reading inbox folder {}", dir.display()))?;
             let path = entry.path();
             if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            let kind = entry.file_type().with_context(|| format!("{}", path.display()))?;
+            let kind = entry
+                .file_type()
+                .with_context(|| format!("{}", path.display()))?;
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
@@ -90,8 +98,10 @@ fn progress(len: u64) -> ProgressBar {
     if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix:>10} [{bar:30}] {pos}/{len} {wide_msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {prefix:>10} [{bar:30}] {pos}/{len} {wide_msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
@@ -104,7 +114,10 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     if !args.inbox.is_dir() {
         return Err(Failure::new(
             exit::USAGE,
-            anyhow::anyhow!("inbox {} is not a folder; pass --inbox DIR", args.inbox.display()),
+            anyhow::anyhow!(
+                "inbox {} is not a folder; pass --inbox DIR",
+                args.inbox.display()
+            ),
         ));
     }
     let lake = DataDir::open(data_dir)?;
@@ -128,7 +141,9 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut reused = 0usize;
     for (spec, path, relative) in work {
         bar.set_message(relative.clone());
-        let bytes = std::fs::metadata(&path).map(|m| m.len()).with_context(|| path.display().to_string())?;
+        let bytes = std::fs::metadata(&path)
+            .map(|m| m.len())
+            .with_context(|| path.display().to_string())?;
         let sha256 = ecstat_lake::sha256_file(&path)?;
         if let Some(first) = inputs.iter().find(|i| i.sha256 == sha256) {
             let mut dup = first.clone();
@@ -136,14 +151,21 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
             dup.error = Some(format!("same content as {}; ignored", first.path));
             dup.staged_files.clear();
             dup.quarantine_files.clear();
-            (dup.rows_read, dup.rows_staged, dup.rows_quarantined, dup.rows_skipped) = (0, 0, 0, 0);
+            (
+                dup.rows_read,
+                dup.rows_staged,
+                dup.rows_quarantined,
+                dup.rows_skipped,
+            ) = (0, 0, 0, 0);
             inputs.push(dup);
             bar.inc(1);
             continue;
         }
-        let earlier = previous
-            .as_ref()
-            .and_then(|m| m.inputs.iter().find(|i| i.sha256 == sha256 && i.source == spec.name && i.error.is_none()));
+        let earlier = previous.as_ref().and_then(|m| {
+            m.inputs
+                .iter()
+                .find(|i| i.sha256 == sha256 && i.source == spec.name && i.error.is_none())
+        });
         if let Some(earlier) = earlier {
             let mut record = earlier.clone();
             record.path = relative;
@@ -152,7 +174,12 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
             bar.inc(1);
             continue;
         }
-        let input = InputFile { path: path.clone(), relative: relative.clone(), sha256, bytes };
+        let input = InputFile {
+            path: path.clone(),
+            relative: relative.clone(),
+            sha256,
+            bytes,
+        };
         let rows_bar = bar.clone();
         let name = relative.clone();
         let record = ecstat_ingest::ingest_file(&lake, spec, &input, &run_id, &move |n| {
@@ -172,7 +199,13 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         let rows = wh
             .load_reference(table, &args.reference, &run_id)
             .await
-            .with_context(|| format!("loading reference table `{}` from {}", table.name, args.reference.display()))?;
+            .with_context(|| {
+                format!(
+                    "loading reference table `{}` from {}",
+                    table.name,
+                    args.reference.display()
+                )
+            })?;
         built.push((table.name.clone(), rows));
     }
     let models = ecstat_warehouse::models::load(&args.pipelines.join("models"), wh.context())?;
@@ -189,7 +222,10 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut test_failures = Vec::new();
     let mut tests_run = 0usize;
     for model in &models {
-        let outcomes = wh.test_model(model).await.with_context(|| format!("testing model `{}`", model.name))?;
+        let outcomes = wh
+            .test_model(model)
+            .await
+            .with_context(|| format!("testing model `{}`", model.name))?;
         for outcome in outcomes {
             tests_run += 1;
             if outcome.failing_rows > 0 {
@@ -201,8 +237,14 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     // 3. Indicators.
     let data_as_of = max_month(&wh).await?;
     let version = previous.as_ref().map_or(1, |m| m.version + 1);
-    let sql = pipeline.catalogue.results_sql(version, data_as_of.as_deref());
-    let df = wh.context().sql(&sql).await.context("computing indicators (pipelines/indicators.toml)")?;
+    let sql = pipeline
+        .catalogue
+        .results_sql(version, data_as_of.as_deref());
+    let df = wh
+        .context()
+        .sql(&sql)
+        .await
+        .context("computing indicators (pipelines/indicators.toml)")?;
     let rows = wh.write_table("ind_results", df, &run_id).await?;
     built.push(("ind_results".into(), rows));
 
@@ -229,15 +271,36 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     }
 
     // 6. Summary.
-    let summary = Summary { inputs: &inputs, unmatched: &unmatched, reused, built: &built, tests_run, test_failures: &test_failures, exported: &exported, manifest: &manifest };
+    let summary = Summary {
+        inputs: &inputs,
+        unmatched: &unmatched,
+        reused,
+        built: &built,
+        tests_run,
+        test_failures: &test_failures,
+        exported: &exported,
+        manifest: &manifest,
+    };
     summary.print(&wh).await?;
     let rejected = inputs.iter().any(|i| i.error.is_some());
-    Ok(if test_failures.is_empty() && !rejected { exit::OK } else { exit::CHECKS_FAILED })
+    Ok(if test_failures.is_empty() && !rejected {
+        exit::OK
+    } else {
+        exit::CHECKS_FAILED
+    })
 }
 
 async fn max_month(wh: &Warehouse) -> anyhow::Result<Option<String>> {
-    let batches = wh.context().sql("SELECT max(order_month) AS m FROM stg_orders").await?.collect().await?;
-    Ok(batches.first().map(|b| crate::output::cell(b, "m", 0)).filter(|s| !s.is_empty()))
+    let batches = wh
+        .context()
+        .sql("SELECT max(order_month) AS m FROM stg_orders")
+        .await?
+        .collect()
+        .await?;
+    Ok(batches
+        .first()
+        .map(|b| crate::output::cell(b, "m", 0))
+        .filter(|s| !s.is_empty()))
 }
 
 pub fn export_meta(manifest: &Manifest, catalogue: &Catalogue) -> ExportMeta {
@@ -263,7 +326,14 @@ pub fn export_meta(manifest: &Manifest, catalogue: &Catalogue) -> ExportMeta {
         inputs: manifest
             .inputs
             .iter()
-            .map(|i| [i.source.clone(), i.path.clone(), i.sha256.clone(), i.rows_staged.to_string()])
+            .map(|i| {
+                [
+                    i.source.clone(),
+                    i.path.clone(),
+                    i.sha256.clone(),
+                    i.rows_staged.to_string(),
+                ]
+            })
             .collect(),
     }
 }
@@ -291,8 +361,17 @@ impl Summary<'_> {
             m.run_id,
             m.data_as_of.as_deref().unwrap_or("—")
         )?;
-        writeln!(out, "\nfiles: {} ({} unchanged since the last snapshot, not re-read)", self.inputs.len(), self.reused)?;
-        writeln!(out, "  {:<11} {:>8} {:>8} {:>11} {:>7}  file", "source", "read", "staged", "quarantined", "skipped")?;
+        writeln!(
+            out,
+            "\nfiles: {} ({} unchanged since the last snapshot, not re-read)",
+            self.inputs.len(),
+            self.reused
+        )?;
+        writeln!(
+            out,
+            "  {:<11} {:>8} {:>8} {:>11} {:>7}  file",
+            "source", "read", "staged", "quarantined", "skipped"
+        )?;
         let mut totals = [0u64; 4];
         for i in self.inputs {
             writeln!(
@@ -304,18 +383,33 @@ impl Summary<'_> {
                 i.rows_quarantined,
                 i.rows_skipped,
                 i.path,
-                i.error.as_ref().map(|e| format!("\n      REJECTED: {e}")).unwrap_or_default()
+                i.error
+                    .as_ref()
+                    .map(|e| format!("\n      REJECTED: {e}"))
+                    .unwrap_or_default()
             )?;
-            for (t, v) in totals.iter_mut().zip([i.rows_read, i.rows_staged, i.rows_quarantined, i.rows_skipped]) {
+            for (t, v) in totals.iter_mut().zip([
+                i.rows_read,
+                i.rows_staged,
+                i.rows_quarantined,
+                i.rows_skipped,
+            ]) {
                 *t += v;
             }
         }
-        writeln!(out, "  {:<11} {:>8} {:>8} {:>11} {:>7}", "total", totals[0], totals[1], totals[2], totals[3])?;
+        writeln!(
+            out,
+            "  {:<11} {:>8} {:>8} {:>11} {:>7}",
+            "total", totals[0], totals[1], totals[2], totals[3]
+        )?;
         for u in self.unmatched {
             writeln!(out, "  no source spec matches {u}; not read")?;
         }
         let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
-        let q = wh.context().sql("SELECT rule, count(*) AS n FROM quarantine GROUP BY rule ORDER BY rule").await?;
+        let q = wh
+            .context()
+            .sql("SELECT rule, count(*) AS n FROM quarantine GROUP BY rule ORDER BY rule")
+            .await?;
         for batch in q.collect().await? {
             for r in 0..batch.num_rows() {
                 let n = crate::output::cell(&batch, "n", r).parse().unwrap_or(0);
@@ -324,7 +418,11 @@ impl Summary<'_> {
         }
         if !by_rule.is_empty() {
             let rules: Vec<String> = by_rule.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            writeln!(out, "  quarantined by rule: {} (see table `quarantine`)", rules.join(", "))?;
+            writeln!(
+                out,
+                "  quarantined by rule: {} (see table `quarantine`)",
+                rules.join(", ")
+            )?;
         }
         writeln!(out, "\ntables built:")?;
         for (name, rows) in self.built {
@@ -337,7 +435,11 @@ impl Summary<'_> {
             self.test_failures.len()
         )?;
         for f in self.test_failures {
-            writeln!(out, "  FAILED {}: {} ({} rows)", f.model, f.name, f.failing_rows)?;
+            writeln!(
+                out,
+                "  FAILED {}: {} ({} rows)",
+                f.model, f.name, f.failing_rows
+            )?;
         }
         writeln!(out, "\nindicators with targets (county, by year):")?;
         let batches = crate::read::indicator_batches(wh, "WHERE comparison IS NOT NULL").await?;
@@ -374,7 +476,11 @@ impl Summary<'_> {
 fn trim_zeros(s: &str) -> String {
     if s.contains('.') {
         let t = s.trim_end_matches('0').trim_end_matches('.');
-        if t.is_empty() { "0".into() } else { t.to_string() }
+        if t.is_empty() {
+            "0".into()
+        } else {
+            t.to_string()
+        }
     } else if s.is_empty() {
         "—".into()
     } else {

@@ -72,7 +72,8 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(AmountError::NotANumber);
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(AmountError::NotANumber);
     }

@@ -36,28 +36,78 @@ const fn col(
     required: bool,
     description: &'static str,
 ) -> CanonicalColumn {
-    CanonicalColumn { name, kind, required, description }
+    CanonicalColumn {
+        name,
+        kind,
+        required,
+        description,
+    }
 }
 
 /// The columns platform order exports map onto (staged table `orders`). The goods amount
 /// is required too, but may be derived, so its check lives in [`GoodsAmountRule`].
 pub const ORDER_COLUMNS: &[CanonicalColumn] = &[
     col("order_id", ColumnKind::Text, true, "order id (main order)"),
-    col("sub_order_id", ColumnKind::Text, false, "sub-order / line id, where the export has one"),
+    col(
+        "sub_order_id",
+        ColumnKind::Text,
+        false,
+        "sub-order / line id, where the export has one",
+    ),
     col("shop_id", ColumnKind::Text, true, "platform shop id"),
-    col("shop_name", ColumnKind::Text, false, "shop name as exported"),
+    col(
+        "shop_name",
+        ColumnKind::Text,
+        false,
+        "shop name as exported",
+    ),
     col("item_title", ColumnKind::Text, false, "item title"),
-    col("platform_category", ColumnKind::Text, false, "platform's own category"),
+    col(
+        "platform_category",
+        ColumnKind::Text,
+        false,
+        "platform's own category",
+    ),
     col("quantity", ColumnKind::Integer, false, "items in the line"),
     col("unit_price", ColumnKind::Amount, false, "unit price, yuan"),
-    col("goods_amount", ColumnKind::Amount, false, "buyer-paid goods amount, postage excluded, yuan"),
-    col("paid_amount", ColumnKind::Amount, false, "buyer-paid total including postage, yuan"),
+    col(
+        "goods_amount",
+        ColumnKind::Amount,
+        false,
+        "buyer-paid goods amount, postage excluded, yuan",
+    ),
+    col(
+        "paid_amount",
+        ColumnKind::Amount,
+        false,
+        "buyer-paid total including postage, yuan",
+    ),
     col("postage", ColumnKind::Amount, false, "postage, yuan"),
-    col("refund_amount", ColumnKind::Amount, false, "refunded amount, yuan"),
+    col(
+        "refund_amount",
+        ColumnKind::Amount,
+        false,
+        "refunded amount, yuan",
+    ),
     col("status", ColumnKind::Text, true, "order status as exported"),
-    col("after_sale_status", ColumnKind::Text, false, "after-sale status as exported"),
-    col("order_time", ColumnKind::DateTime, true, "order creation time (Asia/Shanghai)"),
-    col("pay_time", ColumnKind::DateTime, false, "payment time (Asia/Shanghai)"),
+    col(
+        "after_sale_status",
+        ColumnKind::Text,
+        false,
+        "after-sale status as exported",
+    ),
+    col(
+        "order_time",
+        ColumnKind::DateTime,
+        true,
+        "order creation time (Asia/Shanghai)",
+    ),
+    col(
+        "pay_time",
+        ColumnKind::DateTime,
+        false,
+        "payment time (Asia/Shanghai)",
+    ),
     col("ship_from", ColumnKind::Text, false, "ship-from address"),
 ];
 
@@ -169,7 +219,10 @@ impl SourceSpec {
             path: path.to_path_buf(),
             message: e.to_string(),
         })?;
-        spec.validate().map_err(|message| CoreError::Spec { path: path.to_path_buf(), message })?;
+        spec.validate().map_err(|message| CoreError::Spec {
+            path: path.to_path_buf(),
+            message,
+        })?;
         Ok(spec)
     }
 
@@ -215,7 +268,10 @@ impl SourceSpec {
     /// The datetime formats to try.
     pub fn datetime_formats(&self) -> Vec<String> {
         if self.datetime_formats.is_empty() {
-            crate::datetime::DEFAULT_FORMATS.iter().map(|s| s.to_string()).collect()
+            crate::datetime::DEFAULT_FORMATS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
         } else {
             self.datetime_formats.clone()
         }
@@ -229,7 +285,10 @@ impl SourceSpec {
 
 /// Load every `*.toml` under `dir`, sorted by file name. Names must be unique.
 pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
-    let io = |source| CoreError::Io { path: dir.to_path_buf(), source };
+    let io = |source| CoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -281,10 +340,19 @@ mod tests {
 
     #[test]
     fn wildcards_stay_within_a_name() {
-        assert!(wildcard_match("platforms/淘宝订单导出_*.csv", "platforms/淘宝订单导出_2019.csv"));
-        assert!(!wildcard_match("platforms/淘宝订单导出_*.csv", "platforms/淘宝订单导出_2019.xlsx"));
+        assert!(wildcard_match(
+            "platforms/淘宝订单导出_*.csv",
+            "platforms/淘宝订单导出_2019.csv"
+        ));
+        assert!(!wildcard_match(
+            "platforms/淘宝订单导出_*.csv",
+            "platforms/淘宝订单导出_2019.xlsx"
+        ));
         assert!(!wildcard_match("*.csv", "platforms/a.csv"));
-        assert!(wildcard_match("platforms/*_201?.csv", "platforms/x_2018.csv"));
+        assert!(wildcard_match(
+            "platforms/*_201?.csv",
+            "platforms/x_2018.csv"
+        ));
     }
 
     const MINIMAL: &str = r#"
@@ -330,7 +398,10 @@ mod tests {
 
     #[test]
     fn derived_amount_needs_its_inputs() {
-        let text = MINIMAL.replace("goods_amount = \"column\"", "goods_amount = \"unit_price_times_quantity\"");
+        let text = MINIMAL.replace(
+            "goods_amount = \"column\"",
+            "goods_amount = \"unit_price_times_quantity\"",
+        );
         let err = check(&text).unwrap_err();
         assert!(err.contains("unit_price"), "{err}");
     }

@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn cleans_excel_text_and_blanks() {
-        assert_eq!(clean_cell("=\"2019030512345678901\""), Some("2019030512345678901"));
+        assert_eq!(
+            clean_cell("=\"2019030512345678901\""),
+            Some("2019030512345678901")
+        );
         assert_eq!(clean_cell(" '00123 "), Some("00123"));
         assert_eq!(clean_cell("\u{3000}交易成功 "), Some("交易成功"));
         assert_eq!(clean_cell("   "), None);

@@ -100,23 +100,42 @@ pub const HEADERS_ZH: &[(&str, &str)] = &[
 ];
 
 pub fn header_zh(column: &str) -> &str {
-    HEADERS_ZH.iter().find(|(c, _)| *c == column).map(|(_, z)| *z).unwrap_or(column)
+    HEADERS_ZH
+        .iter()
+        .find(|(c, _)| *c == column)
+        .map(|(_, z)| *z)
+        .unwrap_or(column)
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
-    move |source| ExportError::Io { path: path.to_path_buf(), source }
+    move |source| ExportError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn write_err(path: &Path) -> impl FnOnce(String) -> ExportError + '_ {
-    move |message| ExportError::Write { path: path.to_path_buf(), message }
+    move |message| ExportError::Write {
+        path: path.to_path_buf(),
+        message,
+    }
 }
 
 /// Write `batches` (the indicator table) to `dir/indicators.EXT`; returns the path.
 /// The file appears under its name only once complete (temp file + rename).
-pub fn export(batches: &[RecordBatch], meta: &ExportMeta, format: Format, dir: &Path) -> Result<PathBuf> {
+pub fn export(
+    batches: &[RecordBatch],
+    meta: &ExportMeta,
+    format: Format,
+    dir: &Path,
+) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let path = dir.join(format!("indicators.{}", format.extension()));
-    let tmp = dir.join(format!(".indicators.{}.{}.tmp", format.extension(), std::process::id()));
+    let tmp = dir.join(format!(
+        ".indicators.{}.{}.tmp",
+        format.extension(),
+        std::process::id()
+    ));
     let result = match format {
         Format::Xlsx => write_xlsx(batches, meta, &tmp),
         Format::Csv => write_csv(batches, &tmp),
@@ -127,7 +146,9 @@ pub fn export(batches: &[RecordBatch], meta: &ExportMeta, format: Format, dir: &
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    File::open(&tmp).and_then(|f| f.sync_all()).map_err(io(&tmp))?;
+    File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io(&tmp))?;
     // Exports are derived files, replaced on every run: a rename is what we want here.
     std::fs::rename(&tmp, &path).map_err(io(&path))?;
     Ok(path)
@@ -136,9 +157,13 @@ pub fn export(batches: &[RecordBatch], meta: &ExportMeta, format: Format, dir: &
 fn write_csv(batches: &[RecordBatch], path: &Path) -> Result<()> {
     let mut out = BufWriter::new(File::create(path).map_err(io(path))?);
     out.write_all(b"\xEF\xBB\xBF").map_err(io(path))?;
-    let mut writer = arrow::csv::WriterBuilder::new().with_header(true).build(&mut out);
+    let mut writer = arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(&mut out);
     for batch in batches {
-        writer.write(batch).map_err(|e| write_err(path)(e.to_string()))?;
+        writer
+            .write(batch)
+            .map_err(|e| write_err(path)(e.to_string()))?;
     }
     drop(writer);
     out.flush().map_err(io(path))
@@ -155,7 +180,9 @@ fn write_parquet(batches: &[RecordBatch], path: &Path) -> Result<()> {
     let mut writer = parquet::arrow::ArrowWriter::try_new(file, first.schema(), Some(props))
         .map_err(|e| write_err(path)(e.to_string()))?;
     for batch in batches {
-        writer.write(batch).map_err(|e| write_err(path)(e.to_string()))?;
+        writer
+            .write(batch)
+            .map_err(|e| write_err(path)(e.to_string()))?;
     }
     writer.close().map_err(|e| write_err(path)(e.to_string()))?;
     Ok(())
@@ -163,10 +190,16 @@ fn write_parquet(batches: &[RecordBatch], path: &Path) -> Result<()> {
 
 fn write_json(batches: &[RecordBatch], path: &Path) -> Result<()> {
     let mut out = BufWriter::new(File::create(path).map_err(io(path))?);
-    let mut writer = arrow::json::ArrayWriter::new(&mut out);
+    let mut writer = arrow::json::WriterBuilder::new()
+        .with_explicit_nulls(true)
+        .build::<_, arrow::json::writer::JsonArray>(&mut out);
     let refs: Vec<&RecordBatch> = batches.iter().collect();
-    writer.write_batches(&refs).map_err(|e| write_err(path)(e.to_string()))?;
-    writer.finish().map_err(|e| write_err(path)(e.to_string()))?;
+    writer
+        .write_batches(&refs)
+        .map_err(|e| write_err(path)(e.to_string()))?;
+    writer
+        .finish()
+        .map_err(|e| write_err(path)(e.to_string()))?;
     drop(writer);
     out.flush().map_err(io(path))
 }

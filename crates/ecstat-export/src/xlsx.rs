@@ -87,22 +87,32 @@ impl Styles {
             .set_font_color(Color::White)
             .set_align(FormatAlign::Center)
             .set_border(FormatBorder::Thin);
-        let code = Format::new().set_italic().set_font_color(Color::RGB(0x595959)).set_align(FormatAlign::Center);
+        let code = Format::new()
+            .set_italic()
+            .set_font_color(Color::RGB(0x595959))
+            .set_align(FormatAlign::Center);
         Self {
             header,
             code,
             money: Format::new().set_num_format("#,##0.00"),
             pct: Format::new().set_num_format("0.00"),
             count: Format::new().set_num_format("0"),
-            met: Format::new().set_background_color(Color::RGB(0xC6EFCE)).set_font_color(Color::RGB(0x006100)),
-            missed: Format::new().set_background_color(Color::RGB(0xFFC7CE)).set_font_color(Color::RGB(0x9C0006)),
+            met: Format::new()
+                .set_background_color(Color::RGB(0xC6EFCE))
+                .set_font_color(Color::RGB(0x006100)),
+            missed: Format::new()
+                .set_background_color(Color::RGB(0xFFC7CE))
+                .set_font_color(Color::RGB(0x9C0006)),
             plain: Format::new(),
         }
     }
 }
 
 fn xl(path: &Path) -> impl Fn(XlsxError) -> ExportError + '_ {
-    move |e| ExportError::Write { path: path.to_path_buf(), message: e.to_string() }
+    move |e| ExportError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 /// Write one sheet of the rows `keep` selects, with `columns`.
@@ -115,11 +125,16 @@ fn sheet(
     path: &Path,
 ) -> Result<u32> {
     let e = xl(path);
-    let mut widths: Vec<usize> = columns.iter().map(|c| display_width(header_zh(c)).max(c.len()) + 2).collect();
+    let mut widths: Vec<usize> = columns
+        .iter()
+        .map(|c| display_width(header_zh(c)).max(c.len()) + 2)
+        .collect();
     for (j, column) in columns.iter().enumerate() {
         let j = j as u16;
-        ws.write_string_with_format(0, j, header_zh(column), &styles.header).map_err(&e)?;
-        ws.write_string_with_format(1, j, *column, &styles.code).map_err(&e)?;
+        ws.write_string_with_format(0, j, header_zh(column), &styles.header)
+            .map_err(&e)?;
+        ws.write_string_with_format(1, j, *column, &styles.code)
+            .map_err(&e)?;
     }
     let mut row = 2u32;
     for batch in batches {
@@ -129,7 +144,9 @@ fn sheet(
             }
             let percent = text(batch, "unit", i) == Some("%");
             for (j, column) in columns.iter().enumerate() {
-                let Some(array) = batch.column_by_name(column) else { continue };
+                let Some(array) = batch.column_by_name(column) else {
+                    continue;
+                };
                 let col = j as u16;
                 if let Some(v) = number(array.as_ref(), i) {
                     let style = match *column {
@@ -138,7 +155,8 @@ fn sheet(
                         _ if percent => &styles.pct,
                         _ => &styles.money,
                     };
-                    ws.write_number_with_format(row, col, v, style).map_err(&e)?;
+                    ws.write_number_with_format(row, col, v, style)
+                        .map_err(&e)?;
                     widths[j] = widths[j].max(16);
                 } else if let Some(s) = text(batch, column, i) {
                     let style = match (*column, s) {
@@ -146,7 +164,8 @@ fn sheet(
                         ("status", "未达标") => &styles.missed,
                         _ => &styles.plain,
                     };
-                    ws.write_string_with_format(row, col, s, style).map_err(&e)?;
+                    ws.write_string_with_format(row, col, s, style)
+                        .map_err(&e)?;
                     widths[j] = widths[j].max(display_width(s) + 2);
                 }
             }
@@ -154,11 +173,13 @@ fn sheet(
         }
     }
     for (j, w) in widths.iter().enumerate() {
-        ws.set_column_width(j as u16, (*w).min(60) as f64).map_err(&e)?;
+        ws.set_column_width(j as u16, (*w).min(60) as f64)
+            .map_err(&e)?;
     }
     ws.set_freeze_panes(2, 0).map_err(&e)?;
     if row > 2 {
-        ws.autofilter(1, 0, row - 1, (columns.len() - 1) as u16).map_err(&e)?;
+        ws.autofilter(1, 0, row - 1, (columns.len() - 1) as u16)
+            .map_err(&e)?;
     }
     Ok(row - 2)
 }
@@ -183,9 +204,23 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         path,
     )?;
     let ws = wb.add_worksheet().set_name("年度").map_err(&e)?;
-    sheet(ws, batches, DETAIL_COLUMNS, &|b, i| text(b, "period_type", i) == Some("year"), &styles, path)?;
+    sheet(
+        ws,
+        batches,
+        DETAIL_COLUMNS,
+        &|b, i| text(b, "period_type", i) == Some("year"),
+        &styles,
+        path,
+    )?;
     let ws = wb.add_worksheet().set_name("月度及累计").map_err(&e)?;
-    sheet(ws, batches, DETAIL_COLUMNS, &|b, i| text(b, "period_type", i) != Some("year"), &styles, path)?;
+    sheet(
+        ws,
+        batches,
+        DETAIL_COLUMNS,
+        &|b, i| text(b, "period_type", i) != Some("year"),
+        &styles,
+        path,
+    )?;
 
     let ws = wb.add_worksheet().set_name("说明").map_err(&e)?;
     let bold = Format::new().set_bold();
@@ -196,10 +231,20 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         *r += 1;
         Ok(())
     };
-    line(ws, &mut r, "快照版本 snapshot", &meta.snapshot_version.to_string())?;
+    line(
+        ws,
+        &mut r,
+        "快照版本 snapshot",
+        &meta.snapshot_version.to_string(),
+    )?;
     line(ws, &mut r, "运行编号 run id", &meta.run_id)?;
     line(ws, &mut r, "计算时间 computed at (UTC)", &meta.created_at)?;
-    line(ws, &mut r, "数据截至 data as of", meta.data_as_of.as_deref().unwrap_or("—"))?;
+    line(
+        ws,
+        &mut r,
+        "数据截至 data as of",
+        meta.data_as_of.as_deref().unwrap_or("—"),
+    )?;
     line(
         ws,
         &mut r,
@@ -207,8 +252,19 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         "网络零售额 = 已完成订单买家实付商品金额 − 退款，不含运费；取消、关闭、未付款订单计零。金额单位：元。",
     )?;
     r += 1;
-    for (j, h) in ["指标代码", "指标名称", "英文名称", "单位", "定义", "数据来源部门"].iter().enumerate() {
-        ws.write_string_with_format(r, j as u16, *h, &styles.header).map_err(&e)?;
+    for (j, h) in [
+        "指标代码",
+        "指标名称",
+        "英文名称",
+        "单位",
+        "定义",
+        "数据来源部门",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, j as u16, *h, &styles.header)
+            .map_err(&e)?;
     }
     r += 1;
     for def in &meta.definitions {
@@ -218,8 +274,17 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         r += 1;
     }
     r += 1;
-    for (j, h) in ["来源 source", "文件 file", "SHA-256", "入库行数 rows staged"].iter().enumerate() {
-        ws.write_string_with_format(r, j as u16, *h, &styles.header).map_err(&e)?;
+    for (j, h) in [
+        "来源 source",
+        "文件 file",
+        "SHA-256",
+        "入库行数 rows staged",
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(r, j as u16, *h, &styles.header)
+            .map_err(&e)?;
     }
     r += 1;
     for input in &meta.inputs {

@@ -17,7 +17,10 @@ pub enum IndicatorError {
         source: std::io::Error,
     },
     #[error("{path}: {message}")]
-    Config { path: std::path::PathBuf, message: String },
+    Config {
+        path: std::path::PathBuf,
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -93,18 +96,25 @@ impl Comparison {
 }
 
 /// Measures with their Chinese names, in display order.
-pub const MEASURES: &[(&str, &str)] =
-    &[("value", "数值"), ("yoy_pct", "同比增长率"), ("vs_baseline_pct", "较基期增长率")];
+pub const MEASURES: &[(&str, &str)] = &[
+    ("value", "数值"),
+    ("yoy_pct", "同比增长率"),
+    ("vs_baseline_pct", "较基期增长率"),
+];
 
 /// Statuses of a result row.
 pub const STATUSES: &[&str] = &["达标", "未达标", "无目标", "数据不足"];
 
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Self, IndicatorError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| IndicatorError::Io { path: path.to_path_buf(), source })?;
-        let catalogue: Catalogue = toml::from_str(&text)
-            .map_err(|e| IndicatorError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+        let text = std::fs::read_to_string(path).map_err(|source| IndicatorError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let catalogue: Catalogue = toml::from_str(&text).map_err(|e| IndicatorError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
         let mut seen = std::collections::BTreeSet::new();
         for ind in &catalogue.indicators {
             if !seen.insert(ind.code.as_str()) {
@@ -113,10 +123,17 @@ impl Catalogue {
                     message: format!("indicator code `{}` is defined twice", ind.code),
                 });
             }
-            if let Some(bad) = ind.breakdowns.iter().find(|b| b.as_str() == "county" || !is_ident(b)) {
+            if let Some(bad) = ind
+                .breakdowns
+                .iter()
+                .find(|b| b.as_str() == "county" || !is_ident(b))
+            {
                 return Err(IndicatorError::Config {
                     path: path.to_path_buf(),
-                    message: format!("indicator `{}`: breakdown `{bad}` must be a plain column name other than county", ind.code),
+                    message: format!(
+                        "indicator `{}`: breakdown `{bad}` must be a plain column name other than county",
+                        ind.code
+                    ),
                 });
             }
         }
@@ -130,8 +147,14 @@ impl Catalogue {
     /// SQL computing every indicator's long-table rows, for a snapshot `version` whose data
     /// runs to `data_as_of`.
     pub fn results_sql(&self, version: u64, data_as_of: Option<&str>) -> String {
-        let parts: Vec<String> = self.indicators.iter().map(|i| self.indicator_sql(i)).collect();
-        let as_of = data_as_of.map(quote).unwrap_or_else(|| "CAST(NULL AS VARCHAR)".into());
+        let parts: Vec<String> = self
+            .indicators
+            .iter()
+            .map(|i| self.indicator_sql(i))
+            .collect();
+        let as_of = data_as_of
+            .map(quote)
+            .unwrap_or_else(|| "CAST(NULL AS VARCHAR)".into());
         format!(
             "SELECT r.*, CAST({version} AS BIGINT) AS snapshot_version, {as_of} AS data_as_of FROM (\n{}\n) r\nORDER BY indicator_code, measure, period_type, period, dimension, member",
             parts.join("\nUNION ALL\n")
@@ -154,9 +177,15 @@ impl Catalogue {
                 "CASE WHEN {p} IS NULL OR {p} = 0 THEN NULL ELSE CAST(CAST({c} - {p} AS DECIMAL(20,2)) * 100 / CAST({p} AS DECIMAL(20,2)) AS DECIMAL(22,4)) END"
             )
         };
-        let base_note = |p: &str| format!("CASE WHEN {p} IS NULL THEN '无基期数据' WHEN {p} = 0 THEN '基期为零' END");
+        let base_note = |p: &str| {
+            format!("CASE WHEN {p} IS NULL THEN '无基期数据' WHEN {p} = 0 THEN '基期为零' END")
+        };
         let (target_measure, target_cmp, target_value) = match &ind.target {
-            Some(t) => (quote(t.measure.code()), t.comparison.sql(), format!("CAST({} AS DECIMAL(22,4))", t.value)),
+            Some(t) => (
+                quote(t.measure.code()),
+                t.comparison.sql(),
+                format!("CAST({} AS DECIMAL(22,4))", t.value),
+            ),
             None => ("''".into(), ">=", "CAST(NULL AS DECIMAL(22,4))".into()),
         };
         format!(

@@ -13,7 +13,10 @@ pub fn session() -> SessionContext {
         .with_information_schema(true)
         .set_str("datafusion.execution.time_zone", "UTC")
         .set_bool("datafusion.sql_parser.map_string_types_to_utf8view", false)
-        .set_bool("datafusion.execution.parquet.schema_force_view_types", false)
+        .set_bool(
+            "datafusion.execution.parquet.schema_force_view_types",
+            false,
+        )
         .set_bool("datafusion.catalog.create_default_catalog_and_schema", true);
     config.options_mut().sql_parser.enable_ident_normalization = true;
     let ctx = SessionContext::new_with_config(config);

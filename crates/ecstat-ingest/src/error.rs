@@ -12,23 +12,41 @@ pub enum IngestError {
     },
     #[error("{path}: file is empty")]
     Empty { path: PathBuf },
-    #[error("{path}: not text in UTF-8 or GB18030 (first invalid byte at offset {offset}); set `encoding` in the source spec if it is another encoding")]
+    #[error(
+        "{path}: not text in UTF-8 or GB18030 (first invalid byte at offset {offset}); set `encoding` in the source spec if it is another encoding"
+    )]
     Undecodable { path: PathBuf, offset: usize },
     #[error("{path}: cannot read as xlsx: {message}")]
     Xlsx { path: PathBuf, message: String },
     #[error("{path}: sheet `{sheet}` not found; sheets are: {found}")]
-    SheetNotFound { path: PathBuf, sheet: String, found: String },
+    SheetNotFound {
+        path: PathBuf,
+        sheet: String,
+        found: String,
+    },
     #[error("{path}: no header at row {row}: the file has fewer rows")]
     NoHeader { path: PathBuf, row: usize },
-    #[error("{path}: missing required columns {missing} (spec `{spec}` header row {row}); headers found: {found}")]
-    MissingColumns { path: PathBuf, spec: String, row: usize, missing: String, found: String },
+    #[error(
+        "{path}: missing required columns {missing} (spec `{spec}` header row {row}); headers found: {found}"
+    )]
+    MissingColumns {
+        path: PathBuf,
+        spec: String,
+        row: usize,
+        missing: String,
+        found: String,
+    },
     #[error("{path}: line {line}: {message}")]
-    Csv { path: PathBuf, line: u64, message: String },
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
     #[error("{path}: {source}")]
     Lake {
         path: PathBuf,
         #[source]
-        source: ecstat_lake::LakeError,
+        source: Box<ecstat_lake::LakeError>,
     },
     #[error("{path}: writing Parquet: {source}")]
     Parquet {
@@ -40,8 +58,24 @@ pub enum IngestError {
     Engine {
         path: PathBuf,
         #[source]
-        source: datafusion::error::DataFusionError,
+        source: Box<datafusion::error::DataFusionError>,
     },
 }
 
 pub type Result<T, E = IngestError> = std::result::Result<T, E>;
+
+impl IngestError {
+    pub fn engine(path: &std::path::Path, source: datafusion::error::DataFusionError) -> Self {
+        IngestError::Engine {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        }
+    }
+
+    pub fn lake(path: &std::path::Path, source: ecstat_lake::LakeError) -> Self {
+        IngestError::Lake {
+            path: path.to_path_buf(),
+            source: Box::new(source),
+        }
+    }
+}

@@ -18,6 +18,7 @@ use arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray};
 use arrow::compute::{filter_record_batch, kernels::cmp::eq};
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::streaming::StreamingTable;
+use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
@@ -88,7 +89,7 @@ async fn ingest_rows(
     on_rows: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
     let path = &input.path;
-    let engine_err = |source| IngestError::Engine { path: path.clone(), source };
+    let engine_err = |source| IngestError::engine(path, source);
     let reader = reader::spawn(path.clone(), spec.clone());
     let header = match reader.header.await {
         Ok(h) => h,
@@ -96,7 +97,10 @@ async fn ingest_rows(
         Err(_) => {
             return Err(match join(reader.done, path)? {
                 Err(e) => e,
-                Ok(_) => IngestError::NoHeader { path: path.clone(), row: spec.header_row },
+                Ok(_) => IngestError::NoHeader {
+                    path: path.clone(),
+                    row: spec.header_row,
+                },
             });
         }
     };
@@ -109,9 +113,17 @@ async fn ingest_rows(
         schema: header.schema.clone(),
         rx: Mutex::new(Some(reader.batches)),
     });
-    let table = StreamingTable::try_new(header.schema.clone(), vec![partition]).map_err(engine_err)?;
-    ctx.register_table("raw", Arc::new(table)).map_err(engine_err)?;
-    let mut stream = ctx.sql(&sql).await.map_err(engine_err)?.execute_stream().await.map_err(engine_err)?;
+    let table =
+        StreamingTable::try_new(header.schema.clone(), vec![partition]).map_err(engine_err)?;
+    ctx.register_table("raw", Arc::new(table))
+        .map_err(engine_err)?;
+    let mut stream = ctx
+        .sql(&sql)
+        .await
+        .map_err(engine_err)?
+        .execute_stream()
+        .await
+        .map_err(engine_err)?;
 
     let staged_schema = staged::orders_schema();
     let mut months = MonthWriters::new();
@@ -132,10 +144,16 @@ async fn ingest_rows(
         let mut keep = Vec::with_capacity(batch.num_rows());
         let column = |name: &str| {
             batch.column_by_name(name).cloned().ok_or_else(|| {
-                engine_err(datafusion::error::DataFusionError::Internal(format!("normalised batch lacks {name}")))
+                engine_err(DataFusionError::Internal(format!(
+                    "normalised batch lacks {name}"
+                )))
             })
         };
-        let (order_id, sub_order_id, rows) = (column("order_id")?, column("sub_order_id")?, column("source_row")?);
+        let (order_id, sub_order_id, rows) = (
+            column("order_id")?,
+            column("sub_order_id")?,
+            column("source_row")?,
+        );
         let order_id = order_id.as_string::<i32>();
         let sub_order_id = sub_order_id.as_string::<i32>();
         let rows = rows.as_primitive::<arrow::datatypes::Int64Type>();
@@ -150,7 +168,10 @@ async fn ingest_rows(
                 keep.push(false);
                 continue;
             }
-            let key = hasher.hash_one((order_id.value(i), sub_order_id.is_valid(i).then(|| sub_order_id.value(i))));
+            let key = hasher.hash_one((
+                order_id.value(i),
+                sub_order_id.is_valid(i).then(|| sub_order_id.value(i)),
+            ));
             if seen.insert(key) {
                 keep.push(true);
             } else {
@@ -158,18 +179,30 @@ async fn ingest_rows(
                     true => format!("{}/{}", order_id.value(i), sub_order_id.value(i)),
                     false => order_id.value(i).to_string(),
                 };
-                quarantine.push(rows.value(i), Some("order_id".into()), Some(raw), "duplicate_order_line");
+                quarantine.push(
+                    rows.value(i),
+                    Some("order_id".into()),
+                    Some(raw),
+                    "duplicate_order_line",
+                );
                 keep.push(false);
             }
         }
-        let staged = filter_record_batch(&batch, &BooleanArray::from(keep)).map_err(|e| engine_err(e.into()))?;
-        let staged = staged::project(&staged, &staged_schema).map_err(|e| engine_err(e.into()))?;
+        let staged = filter_record_batch(&batch, &BooleanArray::from(keep))
+            .map_err(|e| engine_err(DataFusionError::from(e)))?;
+        let staged = staged::project(&staged, &staged_schema)
+            .map_err(|e| engine_err(DataFusionError::from(e)))?;
         record.rows_staged += staged.num_rows() as u64;
         write_by_month(data_dir, &spec.name, short, &staged, &mut months, path)?;
     }
     let stats = join(reader.done, path)??;
     for reject in &stats.rejects {
-        quarantine.push(i64::try_from(reject.row).unwrap_or(i64::MAX), None, Some(reject.raw_value.clone()), reject.rule);
+        quarantine.push(
+            i64::try_from(reject.row).unwrap_or(i64::MAX),
+            None,
+            Some(reject.raw_value.clone()),
+            reject.rule,
+        );
     }
     record.rows_read = stats.data_rows;
     record.rows_skipped = stats.skipped_rows;
@@ -177,22 +210,46 @@ async fn ingest_rows(
 
     let table = spec.table.name();
     for (pending, writer) in months.into_values() {
-        let out = writer.into_inner().map_err(|source| IngestError::Parquet { path: path.clone(), source })?;
-        let name = pending.commit(Some(out)).map_err(|source| IngestError::Lake { path: path.clone(), source })?;
-        record.staged_files.entry(table.to_string()).or_default().push(name);
+        let out = writer.into_inner().map_err(|source| IngestError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        let name = pending
+            .commit(Some(out))
+            .map_err(|source| IngestError::lake(path, source))?;
+        record
+            .staged_files
+            .entry(table.to_string())
+            .or_default()
+            .push(name);
     }
     if !quarantine.is_empty() {
         let relative = format!("quarantine/{}/{short}.parquet", spec.name);
         let name = quarantine
-            .write(data_dir, &relative, &spec.name, &input.relative, &input.sha256)
+            .write(
+                data_dir,
+                &relative,
+                &spec.name,
+                &input.relative,
+                &input.sha256,
+            )
             .map_err(|e| match e {
-                staged::WriteError::Lake(source) => IngestError::Lake { path: path.clone(), source },
-                staged::WriteError::Parquet(source) => IngestError::Parquet { path: path.clone(), source },
-                staged::WriteError::Arrow(e) => IngestError::Parquet { path: path.clone(), source: e.into() },
+                staged::WriteError::Lake(source) => IngestError::lake(path, source),
+                staged::WriteError::Parquet(source) => IngestError::Parquet {
+                    path: path.clone(),
+                    source,
+                },
+                staged::WriteError::Arrow(e) => IngestError::Parquet {
+                    path: path.clone(),
+                    source: e.into(),
+                },
             })?;
         record.quarantine_files.push(name);
     }
-    debug_assert_eq!(record.rows_read, record.rows_staged + record.rows_quarantined);
+    debug_assert_eq!(
+        record.rows_read,
+        record.rows_staged + record.rows_quarantined
+    );
     Ok(())
 }
 
@@ -211,7 +268,13 @@ fn value_at(batch: &RecordBatch, column: &str, i: usize) -> Option<String> {
     array.is_valid(i).then(|| array.value(i).to_string())
 }
 
-type MonthWriters = BTreeMap<String, (ecstat_lake::PendingFile, ArrowWriter<std::io::BufWriter<std::fs::File>>)>;
+type MonthWriters = BTreeMap<
+    String,
+    (
+        ecstat_lake::PendingFile,
+        ArrowWriter<std::io::BufWriter<std::fs::File>>,
+    ),
+>;
 
 fn write_by_month(
     data_dir: &DataDir,
@@ -224,12 +287,18 @@ fn write_by_month(
     if batch.num_rows() == 0 {
         return Ok(());
     }
-    let lake = |source| IngestError::Lake { path: path.to_path_buf(), source };
-    let pq = |source| IngestError::Parquet { path: path.to_path_buf(), source };
+    let lake = |source| IngestError::lake(path, source);
+    let pq = |source| IngestError::Parquet {
+        path: path.to_path_buf(),
+        source,
+    };
     let month_col = batch
         .column_by_name("order_month")
         .map(|c| c.as_string::<i32>().clone())
-        .ok_or_else(|| IngestError::Io { path: path.to_path_buf(), source: std::io::Error::other("order_month missing") })?;
+        .ok_or_else(|| IngestError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::other("order_month missing"),
+        })?;
     let distinct: std::collections::BTreeSet<&str> = month_col.iter().flatten().collect();
     for month in distinct {
         let mask = eq(&month_col, &StringArray::new_scalar(month)).map_err(|e| pq(e.into()))?;
@@ -238,9 +307,13 @@ fn write_by_month(
             let relative = format!("staged/orders/month={month}/{source}-{short_hash}.parquet");
             let mut pending = data_dir.create(&relative).map_err(lake)?;
             let Some(file) = pending.take_writer() else {
-                return Err(lake(ecstat_lake::LakeError::Io { path: path.to_path_buf(), source: std::io::Error::other("writer taken") }));
+                return Err(lake(ecstat_lake::LakeError::Io {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::other("writer taken"),
+                }));
             };
-            let writer = ArrowWriter::try_new(file, batch.schema(), Some(parquet_props())).map_err(pq)?;
+            let writer =
+                ArrowWriter::try_new(file, batch.schema(), Some(parquet_props())).map_err(pq)?;
             months.insert(month.to_string(), (pending, writer));
         }
         if let Some((_, writer)) = months.get_mut(month) {
@@ -254,7 +327,11 @@ fn write_by_month(
 #[derive(Debug)]
 struct ChannelPartition {
     schema: SchemaRef,
-    rx: Mutex<Option<mpsc::Receiver<std::result::Result<RecordBatch, datafusion::error::DataFusionError>>>>,
+    rx: Mutex<
+        Option<
+            mpsc::Receiver<std::result::Result<RecordBatch, datafusion::error::DataFusionError>>,
+        >,
+    >,
 }
 
 impl PartitionStream for ChannelPartition {

@@ -8,19 +8,41 @@ use ecstat_core::spec::{ColumnKind, GoodsAmountRule, SourceSpec};
 /// Quarantine rules and what they mean (Chinese for the submitting department, English).
 pub const RULES: &[(&str, &str)] = &[
     ("missing_value", "必填项为空 / required value is empty"),
-    ("unparseable_amount", "金额无法识别 / amount is not a number"),
+    (
+        "unparseable_amount",
+        "金额无法识别 / amount is not a number",
+    ),
     ("unparseable_integer", "数量无法识别 / not a whole number"),
-    ("unparseable_datetime", "日期时间无法识别 / not a valid date or time"),
+    (
+        "unparseable_datetime",
+        "日期时间无法识别 / not a valid date or time",
+    ),
     ("negative_amount", "金额为负 / amount is negative"),
-    ("unknown_status", "订单状态不在口径映射中 / status not in the spec's status map"),
-    ("duplicate_order_line", "订单行重复 / the same order line appears earlier in the file"),
-    ("field_count", "列数与表头不符 / number of fields differs from the header"),
-    ("undecodable_text", "含无法解码的字符 / text that did not decode"),
+    (
+        "unknown_status",
+        "订单状态不在口径映射中 / status not in the spec's status map",
+    ),
+    (
+        "duplicate_order_line",
+        "订单行重复 / the same order line appears earlier in the file",
+    ),
+    (
+        "field_count",
+        "列数与表头不符 / number of fields differs from the header",
+    ),
+    (
+        "undecodable_text",
+        "含无法解码的字符 / text that did not decode",
+    ),
 ];
 
 /// The reason text of a rule.
 pub fn reason(rule: &str) -> &'static str {
-    RULES.iter().find(|(r, _)| *r == rule).map(|(_, m)| *m).unwrap_or("未知规则 / unknown rule")
+    RULES
+        .iter()
+        .find(|(r, _)| *r == rule)
+        .map(|(_, m)| *m)
+        .unwrap_or("未知规则 / unknown rule")
 }
 
 fn quote(s: &str) -> String {
@@ -60,7 +82,10 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
                 ColumnKind::DateTime => "TIMESTAMP",
             };
             parsed.push(format!("CAST(NULL AS {ty}) AS {}", ident(name)));
-            parsed.push(format!("CAST(NULL AS VARCHAR) AS {}", ident(&format!("{name}__raw"))));
+            parsed.push(format!(
+                "CAST(NULL AS VARCHAR) AS {}",
+                ident(&format!("{name}__raw"))
+            ));
             continue;
         }
         let raw = ident(name);
@@ -104,7 +129,11 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
         if column.kind == ColumnKind::Amount || column.kind == ColumnKind::Integer {
             checks.push(Check {
                 condition: format!("{raw} < 0"),
-                rule: if column.kind == ColumnKind::Amount { "negative_amount" } else { "unparseable_integer" },
+                rule: if column.kind == ColumnKind::Amount {
+                    "negative_amount"
+                } else {
+                    "unparseable_integer"
+                },
                 column: name.into(),
                 raw: raw_ref.clone(),
             });
@@ -117,13 +146,20 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
     for (canonical, values) in &spec.status {
         let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
         known.extend(list.iter().cloned());
-        status_cases.push_str(&format!(" WHEN status IN ({}) THEN {}", list.join(", "), quote(canonical)));
+        status_cases.push_str(&format!(
+            " WHEN status IN ({}) THEN {}",
+            list.join(", "),
+            quote(canonical)
+        ));
     }
     checks.push(Check {
         condition: if known.is_empty() {
             "status IS NOT NULL".into()
         } else {
-            format!("status IS NOT NULL AND status NOT IN ({})", known.join(", "))
+            format!(
+                "status IS NOT NULL AND status NOT IN ({})",
+                known.join(", ")
+            )
         },
         rule: "unknown_status",
         column: "status".into(),
@@ -149,8 +185,10 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
     }
 
     let case = |pick: &dyn Fn(&Check) -> String| -> String {
-        let whens: Vec<String> =
-            checks.iter().map(|c| format!("WHEN {} THEN {}", c.condition, pick(c))).collect();
+        let whens: Vec<String> = checks
+            .iter()
+            .map(|c| format!("WHEN {} THEN {}", c.condition, pick(c)))
+            .collect();
         format!("CASE {} END", whens.join(" "))
     };
     let reject_rule = case(&|c| quote(c.rule));

@@ -80,7 +80,11 @@ pub fn spawn(path: PathBuf, spec: Arc<SourceSpec>) -> ReaderHandle {
             Err(e) => Err(sink.fail(e)),
         }
     });
-    ReaderHandle { header, batches, done }
+    ReaderHandle {
+        header,
+        batches,
+        done,
+    }
 }
 
 /// Receives rows from a format reader: matches the header, batches data rows, counts.
@@ -133,9 +137,10 @@ impl<'a> Sink<'a> {
             .chain(goods_inputs(self.spec).iter().copied())
             .collect::<Vec<_>>();
         for (canonical, synonyms) in &self.spec.columns {
-            let found = synonyms.iter().map(|s| normalize_header(s)).find_map(|syn| {
-                normalized.iter().position(|h| *h == syn)
-            });
+            let found = synonyms
+                .iter()
+                .map(|s| normalize_header(s))
+                .find_map(|syn| normalized.iter().position(|h| *h == syn));
             match found {
                 Some(index) => columns.push((canonical.clone(), index)),
                 None if required.contains(&canonical.as_str()) => {
@@ -154,7 +159,11 @@ impl<'a> Sink<'a> {
             });
         }
         let mut fields = vec![Field::new("_row", DataType::Int64, false)];
-        fields.extend(columns.iter().map(|(name, _)| Field::new(name, DataType::Utf8, true)));
+        fields.extend(
+            columns
+                .iter()
+                .map(|(name, _)| Field::new(name, DataType::Utf8, true)),
+        );
         let header = HeaderMatch {
             columns,
             schema: Arc::new(Schema::new(fields)),
@@ -179,7 +188,12 @@ impl<'a> Sink<'a> {
             self.stats.skipped_rows += 1;
             return Ok(true);
         };
-        if self.spec.footer_markers.iter().any(|m| first.starts_with(m.as_str())) {
+        if self
+            .spec
+            .footer_markers
+            .iter()
+            .any(|m| first.starts_with(m.as_str()))
+        {
             self.footer_seen = true;
             self.stats.skipped_rows += 1;
             return Ok(true);
@@ -209,13 +223,18 @@ impl<'a> Sink<'a> {
     }
 
     fn flush(&mut self) -> Result<bool> {
-        let Some(header) = &self.header else { return Ok(true) };
+        let Some(header) = &self.header else {
+            return Ok(true);
+        };
         if self.rows.is_empty() {
             return Ok(true);
         }
         let mut row_numbers = Int64Builder::with_capacity(self.rows.len());
-        let mut builders: Vec<StringBuilder> =
-            header.columns.iter().map(|_| StringBuilder::with_capacity(self.rows.len(), 0)).collect();
+        let mut builders: Vec<StringBuilder> = header
+            .columns
+            .iter()
+            .map(|_| StringBuilder::with_capacity(self.rows.len(), 0))
+            .collect();
         for (row, cells) in self.rows.drain(..) {
             row_numbers.append_value(i64::try_from(row).unwrap_or(i64::MAX));
             for ((_, index), builder) in header.columns.iter().zip(builders.iter_mut()) {
@@ -223,7 +242,11 @@ impl<'a> Sink<'a> {
             }
         }
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(row_numbers.finish())];
-        arrays.extend(builders.into_iter().map(|mut b| Arc::new(b.finish()) as ArrayRef));
+        arrays.extend(
+            builders
+                .into_iter()
+                .map(|mut b| Arc::new(b.finish()) as ArrayRef),
+        );
         let batch = RecordBatch::try_new(header.schema.clone(), arrays)
             .map_err(|e| DataFusionError::ArrowError(Box::new(e), None));
         // A closed channel means the consumer stopped (it reports its own error).
@@ -232,7 +255,10 @@ impl<'a> Sink<'a> {
 
     fn finish(mut self) -> Result<ReaderStats> {
         if self.header.is_none() {
-            let err = IngestError::NoHeader { path: self.path.to_path_buf(), row: self.spec.header_row };
+            let err = IngestError::NoHeader {
+                path: self.path.to_path_buf(),
+                row: self.spec.header_row,
+            };
             return Err(self.fail(err));
         }
         self.flush()?;
@@ -256,7 +282,10 @@ fn goods_inputs(spec: &SourceSpec) -> &'static [&'static str] {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
-    move |source| IngestError::Io { path: path.to_path_buf(), source }
+    move |source| IngestError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
@@ -272,16 +301,28 @@ fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
     }
     head.truncate(filled);
     if head.iter().all(|b| b.is_ascii_whitespace()) {
-        return Err(IngestError::Empty { path: path.to_path_buf() });
+        return Err(IngestError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let encoding = detect(spec.encoding, &head);
     // Strict check of what was sniffed: a binary file or a wrong forced encoding fails here
     // with one clear line instead of turning into rows of replacement characters.
-    let check = if head.len() == SNIFF_BYTES { trim_partial_char(&head, encoding) } else { &head[..] };
+    let check = if head.len() == SNIFF_BYTES {
+        trim_partial_char(&head, encoding)
+    } else {
+        &head[..]
+    };
     let check = check.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(check);
-    if encoding.decode_without_bom_handling_and_without_replacement(check).is_none() {
+    if encoding
+        .decode_without_bom_handling_and_without_replacement(check)
+        .is_none()
+    {
         let offset = first_invalid(check, encoding);
-        return Err(IngestError::Undecodable { path: path.to_path_buf(), offset });
+        return Err(IngestError::Undecodable {
+            path: path.to_path_buf(),
+            offset,
+        });
     }
     sink.encoding = encoding.name();
     let file = File::open(path).map_err(io(path))?;
@@ -302,7 +343,11 @@ fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(IngestError::Csv { path: path.to_path_buf(), line, message: e.to_string() });
+                return Err(IngestError::Csv {
+                    path: path.to_path_buf(),
+                    line,
+                    message: e.to_string(),
+                });
             }
         }
         index += 1;
@@ -327,7 +372,11 @@ fn trim_partial_char<'b>(head: &'b [u8], encoding: &'static encoding_rs::Encodin
     let keep = head.len().saturating_sub(4);
     let cut = (keep..head.len())
         .rev()
-        .find(|&i| encoding.decode_without_bom_handling_and_without_replacement(&head[..i]).is_some())
+        .find(|&i| {
+            encoding
+                .decode_without_bom_handling_and_without_replacement(&head[..i])
+                .is_some()
+        })
         .unwrap_or(head.len());
     &head[..cut]
 }
@@ -343,21 +392,30 @@ fn first_invalid(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usiz
 }
 
 fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
-    let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx { path: path.to_path_buf(), message: e.to_string() };
+    let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
     let meta = std::fs::metadata(path).map_err(io(path))?;
     if meta.len() == 0 {
-        return Err(IngestError::Empty { path: path.to_path_buf() });
+        return Err(IngestError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let file = File::open(path).map_err(io(path))?;
     let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(xlsx_err)?;
     let sheets = workbook.sheet_names();
     let sheet = match &spec.sheet {
-        Some(name) => sheets.iter().find(|s| *s == name).cloned().ok_or_else(|| IngestError::SheetNotFound {
-            path: path.to_path_buf(),
-            sheet: name.clone(),
-            found: sheets.join(", "),
+        Some(name) => sheets.iter().find(|s| *s == name).cloned().ok_or_else(|| {
+            IngestError::SheetNotFound {
+                path: path.to_path_buf(),
+                sheet: name.clone(),
+                found: sheets.join(", "),
+            }
         })?,
-        None => sheets.first().cloned().ok_or_else(|| IngestError::Empty { path: path.to_path_buf() })?,
+        None => sheets.first().cloned().ok_or_else(|| IngestError::Empty {
+            path: path.to_path_buf(),
+        })?,
     };
     sink.encoding = "xlsx";
     // The cell reader streams the sheet XML; unlike `worksheet_range` it does not allocate
@@ -373,7 +431,10 @@ fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> 
             sink.header_row(&cells).map(|_| true)
         } else if sink.header.is_none() {
             // The declared header row is empty: nothing to match.
-            Err(IngestError::NoHeader { path: path.to_path_buf(), row: spec.header_row })
+            Err(IngestError::NoHeader {
+                path: path.to_path_buf(),
+                row: spec.header_row,
+            })
         } else {
             sink.data_row(u64::from(row) + 1, cells, false)
         }

@@ -62,7 +62,11 @@ pub fn project(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, A
             let column = batch
                 .column_by_name(f.name())
                 .ok_or_else(|| ArrowError::SchemaError(format!("missing column {}", f.name())))?;
-            if column.data_type() == f.data_type() { Ok(column.clone()) } else { cast(column, f.data_type()) }
+            if column.data_type() == f.data_type() {
+                Ok(column.clone())
+            } else {
+                cast(column, f.data_type())
+            }
         })
         .collect::<Result<Vec<ArrayRef>, _>>()?;
     RecordBatch::try_new(schema.clone(), columns)
@@ -100,7 +104,13 @@ pub struct QuarantineBuilder {
 }
 
 impl QuarantineBuilder {
-    pub fn push(&mut self, row: i64, column: Option<String>, raw_value: Option<String>, rule: &str) {
+    pub fn push(
+        &mut self,
+        row: i64,
+        column: Option<String>,
+        raw_value: Option<String>,
+        rule: &str,
+    ) {
         self.rows.push((row, column, raw_value, rule.to_string()));
     }
 
@@ -124,8 +134,12 @@ impl QuarantineBuilder {
         self.rows.sort_by(|a, b| (a.0, &a.3).cmp(&(b.0, &b.3)));
         let n = self.rows.len();
         let mut row = Int64Builder::with_capacity(n);
-        let (mut col, mut raw, mut rule, mut why) =
-            (StringBuilder::new(), StringBuilder::new(), StringBuilder::new(), StringBuilder::new());
+        let (mut col, mut raw, mut rule, mut why) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+            StringBuilder::new(),
+        );
         for (r, c, v, ru) in &self.rows {
             row.append_value(*r);
             col.append_option(c.as_deref());

@@ -47,8 +47,15 @@ struct RawParse {
 
 impl RawParse {
     fn new(kind: Kind) -> Self {
-        let arity = if kind == Kind::Text || kind == Kind::Int { 1 } else { 2 };
-        Self { kind, signature: Signature::any(arity, Volatility::Immutable) }
+        let arity = if kind == Kind::Text || kind == Kind::Int {
+            1
+        } else {
+            2
+        };
+        Self {
+            kind,
+            signature: Signature::any(arity, Volatility::Immutable),
+        }
     }
 }
 
@@ -162,16 +169,36 @@ mod tests {
             .collect()
             .await?;
         let b = &batches[0];
-        let text = b.column(0).as_any().downcast_ref::<StringArray>().expect("utf8");
+        let text = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .expect("utf8");
         assert_eq!(text.value(0), "0012");
-        let a = b.column(1).as_any().downcast_ref::<Decimal128Array>().expect("dec");
+        let a = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .expect("dec");
         assert_eq!(a.value(0), 123_450);
-        let w = b.column(2).as_any().downcast_ref::<Decimal128Array>().expect("dec");
+        let w = b
+            .column(2)
+            .as_any()
+            .downcast_ref::<Decimal128Array>()
+            .expect("dec");
         assert_eq!(w.value(0), 1_500_000);
         assert!(b.column(3).is_null(0));
-        let q = b.column(4).as_any().downcast_ref::<Int64Array>().expect("int");
+        let q = b
+            .column(4)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("int");
         assert_eq!(q.value(0), 3);
-        let d = b.column(5).as_any().downcast_ref::<TimestampMicrosecondArray>().expect("ts");
+        let d = b
+            .column(5)
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .expect("ts");
         assert_eq!(d.value(0), 1_551_787_384_000_000);
         Ok(())
     }

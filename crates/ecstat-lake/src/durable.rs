@@ -11,7 +11,9 @@ use crate::{LakeError, Result, io_err};
 
 /// fsync a directory so that names created in it survive a crash.
 pub fn sync_dir(dir: &Path) -> Result<()> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
 }
 
 /// SHA-256 of a file's content, hex encoded.
@@ -43,7 +45,10 @@ impl PendingFile {
         let target = root.join(relative);
         let dir = target.parent().unwrap_or(root).to_path_buf();
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let file = OpenOptions::new()
             .write(true)
@@ -51,7 +56,12 @@ impl PendingFile {
             .truncate(true)
             .open(&tmp)
             .map_err(io_err(&tmp))?;
-        Ok(Self { tmp, target, relative: relative.to_string(), writer: Some(BufWriter::with_capacity(1 << 20, file)) })
+        Ok(Self {
+            tmp,
+            target,
+            relative: relative.to_string(),
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
     }
 
     /// Data-directory-relative final name.
@@ -80,10 +90,17 @@ impl PendingFile {
         self.commit_inner(w, Some(version))
     }
 
-    fn commit_inner(mut self, writer: Option<BufWriter<File>>, exclusive: Option<u64>) -> Result<String> {
+    fn commit_inner(
+        mut self,
+        writer: Option<BufWriter<File>>,
+        exclusive: Option<u64>,
+    ) -> Result<String> {
         let writer = writer.or(self.writer.take());
         if let Some(w) = writer {
-            let file = w.into_inner().map_err(|e| LakeError::Io { path: self.tmp.clone(), source: e.into_error() })?;
+            let file = w.into_inner().map_err(|e| LakeError::Io {
+                path: self.tmp.clone(),
+                source: e.into_error(),
+            })?;
             file.sync_all().map_err(io_err(&self.tmp))?;
         }
         match std::fs::hard_link(&self.tmp, &self.target) {
@@ -99,7 +116,12 @@ impl PendingFile {
                     std::fs::hard_link(&self.tmp, &self.target).map_err(io_err(&self.target))?;
                 }
             }
-            Err(e) => return Err(LakeError::Io { path: self.target.clone(), source: e }),
+            Err(e) => {
+                return Err(LakeError::Io {
+                    path: self.target.clone(),
+                    source: e,
+                });
+            }
         }
         std::fs::remove_file(&self.tmp).map_err(io_err(&self.tmp))?;
         if let Some(dir) = self.target.parent() {

@@ -28,7 +28,9 @@ pub enum LakeError {
     CorruptManifest { path: PathBuf, message: String },
     #[error("data directory {root} is locked by pid {} on {} since {} (run {}); wait for it, or remove {root}/_lock if that process is gone", .holder.pid, .holder.host, .holder.started_at, .holder.run_id)]
     Locked { root: PathBuf, holder: LockHolder },
-    #[error("snapshot {version} was published by another run meanwhile; nothing of this run became visible")]
+    #[error(
+        "snapshot {version} was published by another run meanwhile; nothing of this run became visible"
+    )]
     Conflict { version: u64 },
     #[error("no snapshot in {root}: run `ecstat run` first")]
     NoSnapshot { root: PathBuf },
@@ -37,11 +39,21 @@ pub enum LakeError {
 pub type Result<T, E = LakeError> = std::result::Result<T, E>;
 
 pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> LakeError + '_ {
-    move |source| LakeError::Io { path: path.to_path_buf(), source }
+    move |source| LakeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The top-level folders of a data directory.
-pub const LAYOUT: &[&str] = &["staged", "warehouse", "quarantine", "exports", "_manifests", "_runs"];
+pub const LAYOUT: &[&str] = &[
+    "staged",
+    "warehouse",
+    "quarantine",
+    "exports",
+    "_manifests",
+    "_runs",
+];
 
 /// An opened data directory.
 #[derive(Debug, Clone)]
@@ -64,7 +76,9 @@ impl DataDir {
     pub fn open_existing(root: &Path) -> Result<Self> {
         let manifests = root.join("_manifests");
         if !manifests.is_dir() {
-            return Err(LakeError::NoSnapshot { root: root.to_path_buf() });
+            return Err(LakeError::NoSnapshot {
+                root: root.to_path_buf(),
+            });
         }
         let root = root.canonicalize().map_err(io_err(root))?;
         Ok(Self { root })
@@ -96,7 +110,9 @@ impl DataDir {
 
     /// The newest snapshot, or an error telling the user to run first.
     pub fn current(&self) -> Result<Manifest> {
-        self.latest()?.ok_or_else(|| LakeError::NoSnapshot { root: self.root.clone() })
+        self.latest()?.ok_or_else(|| LakeError::NoSnapshot {
+            root: self.root.clone(),
+        })
     }
 
     /// Publish `manifest` as the next snapshot (create-if-absent).
@@ -107,5 +123,9 @@ impl DataDir {
 
 /// A run id: UTC time and process id, sortable and unique per data directory.
 pub fn new_run_id() -> String {
-    format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"), std::process::id())
+    format!(
+        "{}-{}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ"),
+        std::process::id()
+    )
 }

@@ -52,7 +52,9 @@ impl RunLock {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
                     let body = serde_json::to_vec(&me).unwrap_or_default();
-                    file.write_all(&body).and_then(|_| file.sync_all()).map_err(io_err(&path))?;
+                    file.write_all(&body)
+                        .and_then(|_| file.sync_all())
+                        .map_err(io_err(&path))?;
                     return Ok(Self { path });
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -63,7 +65,10 @@ impl RunLock {
                             std::fs::remove_file(&path).map_err(io_err(&path))?;
                         }
                         Ok(holder) => {
-                            return Err(LakeError::Locked { root: root.to_path_buf(), holder });
+                            return Err(LakeError::Locked {
+                                root: root.to_path_buf(),
+                                holder,
+                            });
                         }
                         // Written but not yet filled in by a process that is starting now.
                         Err(_) => {
@@ -112,7 +117,10 @@ mod tests {
         let first = RunLock::acquire(dir.path(), "run-a")?;
         let err = RunLock::acquire(dir.path(), "run-b").unwrap_err();
         let message = err.to_string();
-        assert!(message.contains(&std::process::id().to_string()), "{message}");
+        assert!(
+            message.contains(&std::process::id().to_string()),
+            "{message}"
+        );
         assert!(message.contains("run-a"), "{message}");
         drop(first);
         RunLock::acquire(dir.path(), "run-c")?;
@@ -128,8 +136,11 @@ mod tests {
             started_at: "2019-01-01T00:00:00Z".into(),
             run_id: "dead".into(),
         };
-        std::fs::write(dir.path().join("_lock"), serde_json::to_vec(&dead).unwrap_or_default())
-            .map_err(io_err(dir.path()))?;
+        std::fs::write(
+            dir.path().join("_lock"),
+            serde_json::to_vec(&dead).unwrap_or_default(),
+        )
+        .map_err(io_err(dir.path()))?;
         RunLock::acquire(dir.path(), "live")?;
         Ok(())
     }

@@ -61,7 +61,10 @@ impl Manifest {
     }
 
     pub fn quarantine_files(&self) -> Vec<String> {
-        self.inputs.iter().flat_map(|i| i.quarantine_files.iter().cloned()).collect()
+        self.inputs
+            .iter()
+            .flat_map(|i| i.quarantine_files.iter().cloned())
+            .collect()
     }
 }
 
@@ -74,7 +77,12 @@ pub(crate) fn latest(root: &Path) -> Result<Option<Manifest>> {
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(LakeError::Io { path: dir, source: e }),
+        Err(e) => {
+            return Err(LakeError::Io {
+                path: dir,
+                source: e,
+            });
+        }
     };
     let mut best: Option<(u64, std::path::PathBuf)> = None;
     for entry in entries {
@@ -92,10 +100,14 @@ pub(crate) fn latest(root: &Path) -> Result<Option<Manifest>> {
             best = Some((version, entry.path()));
         }
     }
-    let Some((_, path)) = best else { return Ok(None) };
+    let Some((_, path)) = best else {
+        return Ok(None);
+    };
     let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    let manifest = serde_json::from_str(&text)
-        .map_err(|e| LakeError::CorruptManifest { path: path.clone(), message: e.to_string() })?;
+    let manifest = serde_json::from_str(&text).map_err(|e| LakeError::CorruptManifest {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     Ok(Some(manifest))
 }
 

@@ -13,7 +13,9 @@ use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
 use ecstat_lake::{DataDir, InputRecord, Manifest};
@@ -37,7 +39,9 @@ pub struct Warehouse {
 
 impl std::fmt::Debug for Warehouse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Warehouse").field("root", &self.data_dir.root()).finish()
+        f.debug_struct("Warehouse")
+            .field("root", &self.data_dir.root())
+            .finish()
     }
 }
 
@@ -52,16 +56,33 @@ pub struct TestOutcome {
 impl Warehouse {
     /// A session with the staged and system tables of `inputs` (a snapshot being built).
     pub async fn for_inputs(data_dir: &DataDir, inputs: &[InputRecord]) -> Result<Self> {
-        let wh = Self { ctx: ecstat_ingest::engine::session(), data_dir: data_dir.clone(), tables: Default::default() };
+        let wh = Self {
+            ctx: ecstat_ingest::engine::session(),
+            data_dir: data_dir.clone(),
+            tables: Default::default(),
+        };
         let staged: Vec<String> = inputs
             .iter()
             .flat_map(|i| i.staged_files.get("orders").into_iter().flatten().cloned())
             .collect();
-        wh.register_parquet("orders", &staged, Some(ecstat_ingest::staged::orders_schema())).await?;
-        let quarantine: Vec<String> = inputs.iter().flat_map(|i| i.quarantine_files.iter().cloned()).collect();
-        wh.register_parquet("quarantine", &quarantine, Some(ecstat_ingest::staged::quarantine_schema()))
-            .await?;
-        wh.ctx.register_table("ingest_files", Arc::new(ingest_files_table(inputs)?))?;
+        wh.register_parquet(
+            "orders",
+            &staged,
+            Some(ecstat_ingest::staged::orders_schema()),
+        )
+        .await?;
+        let quarantine: Vec<String> = inputs
+            .iter()
+            .flat_map(|i| i.quarantine_files.iter().cloned())
+            .collect();
+        wh.register_parquet(
+            "quarantine",
+            &quarantine,
+            Some(ecstat_ingest::staged::quarantine_schema()),
+        )
+        .await?;
+        wh.ctx
+            .register_table("ingest_files", Arc::new(ingest_files_table(inputs)?))?;
         Ok(wh)
     }
 
@@ -84,7 +105,12 @@ impl Warehouse {
         &self.tables
     }
 
-    async fn register_parquet(&self, name: &str, files: &[String], schema: Option<SchemaRef>) -> Result<()> {
+    async fn register_parquet(
+        &self,
+        name: &str,
+        files: &[String],
+        schema: Option<SchemaRef>,
+    ) -> Result<()> {
         if files.is_empty() {
             let schema = schema.unwrap_or_else(|| Arc::new(Schema::empty()));
             let table = MemTable::try_new(schema, vec![vec![]])?;
@@ -96,7 +122,8 @@ impl Warehouse {
             .map(|f| ListingTableUrl::parse(self.data_dir.path(f).to_string_lossy()))
             .collect::<datafusion::error::Result<Vec<_>>>()?;
         // The session's Parquet options (plain Utf8, not string views), not the format's defaults.
-        let format = ParquetFormat::default().with_options(self.ctx.state().table_options().parquet.clone());
+        let format =
+            ParquetFormat::default().with_options(self.ctx.state().table_options().parquet.clone());
         let options = ListingOptions::new(Arc::new(format)).with_file_extension(".parquet");
         let config = ListingTableConfig::new_with_multi_paths(urls).with_listing_options(options);
         let config = match schema {
@@ -104,7 +131,8 @@ impl Warehouse {
             None => config.infer_schema(&self.ctx.state()).await?,
         };
         self.ctx.deregister_table(name)?;
-        self.ctx.register_table(name, Arc::new(ListingTable::try_new(config)?))?;
+        self.ctx
+            .register_table(name, Arc::new(ListingTable::try_new(config)?))?;
         Ok(())
     }
 
@@ -125,9 +153,12 @@ impl Warehouse {
         let options = ListingOptions::new(Arc::new(CsvFormat::default().with_has_header(true)))
             .with_file_extension(".csv");
         let url = ListingTableUrl::parse(path.to_string_lossy())?;
-        let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(table.schema());
+        let config = ListingTableConfig::new(url)
+            .with_listing_options(options)
+            .with_schema(table.schema());
         let source = format!("__src_{}", table.name);
-        self.ctx.register_table(&source, Arc::new(ListingTable::try_new(config)?))?;
+        self.ctx
+            .register_table(&source, Arc::new(ListingTable::try_new(config)?))?;
         let df = self.ctx.table(&source).await?;
         let rows = self.write_table(&table.name, df, run_id).await?;
         self.ctx.deregister_table(&source)?;
@@ -136,7 +167,11 @@ impl Warehouse {
 
     /// Run one model and register its output. Returns the rows written.
     pub async fn build_model(&mut self, model: &Model, run_id: &str) -> Result<u64> {
-        let wrap = |source| WarehouseError::Model { model: model.name.clone(), path: model.path.clone(), source };
+        let wrap = |source| WarehouseError::Model {
+            model: model.name.clone(),
+            path: model.path.clone(),
+            source,
+        };
         let df = self.ctx.sql(&model.sql).await.map_err(wrap)?;
         // Planning errors surface when the plan is optimised and run: name the model there too.
         match self.write_table(&model.name, df, run_id).await {
@@ -148,15 +183,22 @@ impl Warehouse {
     /// Stream `df` into `warehouse/NAME/RUN.parquet`, register it and remember it.
     pub async fn write_table(&mut self, name: &str, df: DataFrame, run_id: &str) -> Result<u64> {
         let relative = format!("warehouse/{name}/{run_id}.parquet");
-        let parquet = |source| WarehouseError::Parquet { table: name.to_string(), source };
+        let parquet = |source| WarehouseError::Parquet {
+            table: name.to_string(),
+            source,
+        };
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await?;
         let mut pending = self.data_dir.create(&relative)?;
         let Some(file) = pending.take_writer() else {
-            return Err(WarehouseError::Config { path: relative.into(), message: "writer already taken".into() });
+            return Err(WarehouseError::Config {
+                path: relative.into(),
+                message: "writer already taken".into(),
+            });
         };
         let mut writer =
-            ArrowWriter::try_new(file, schema, Some(ecstat_ingest::staged::parquet_props())).map_err(parquet)?;
+            ArrowWriter::try_new(file, schema, Some(ecstat_ingest::staged::parquet_props()))
+                .map_err(parquet)?;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
             let batch = batch?;
@@ -165,7 +207,8 @@ impl Warehouse {
         }
         let out = writer.into_inner().map_err(parquet)?;
         let file = pending.commit(Some(out))?;
-        self.register_parquet(name, std::slice::from_ref(&file), None).await?;
+        self.register_parquet(name, std::slice::from_ref(&file), None)
+            .await?;
         self.tables.insert(name.to_string(), vec![file]);
         Ok(rows)
     }
@@ -177,19 +220,34 @@ impl Warehouse {
             let batches = self.ctx.sql(&test.sql).await?.collect().await?;
             let failing = batches
                 .first()
-                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .and_then(|b| {
+                    b.column(0)
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .map(|a| a.value(0))
+                })
                 .unwrap_or(0);
-            out.push(TestOutcome { model: test.model, name: test.name, failing_rows: failing.max(0) as u64 });
+            out.push(TestOutcome {
+                model: test.model,
+                name: test.name,
+                failing_rows: failing.max(0) as u64,
+            });
         }
         Ok(out)
     }
 
     /// Plan a read-only query: DDL, DML and settings changes are refused.
     pub async fn query(&self, sql: &str) -> Result<DataFrame> {
-        let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
         match self.ctx.sql_with_options(sql, options).await {
             Ok(df) => Ok(df),
-            Err(e) if e.to_string().contains("not supported") && e.to_string().contains("SQLOptions") => {
+            Err(e)
+                if e.to_string().contains("not supported")
+                    && e.to_string().contains("SQLOptions") =>
+            {
                 Err(WarehouseError::NotReadOnly(e.to_string()))
             }
             Err(e) => Err(e.into()),
@@ -203,10 +261,20 @@ impl Warehouse {
         names.sort();
         let mut out = Vec::new();
         for name in names {
-            let batches = self.ctx.sql(&format!("SELECT count(*) FROM \"{name}\"")).await?.collect().await?;
+            let batches = self
+                .ctx
+                .sql(&format!("SELECT count(*) FROM \"{name}\""))
+                .await?
+                .collect()
+                .await?;
             let n = batches
                 .first()
-                .and_then(|b| b.column(0).as_any().downcast_ref::<Int64Array>().map(|a| a.value(0)))
+                .and_then(|b| {
+                    b.column(0)
+                        .as_any()
+                        .downcast_ref::<Int64Array>()
+                        .map(|a| a.value(0))
+                })
                 .unwrap_or(0);
             out.push((name, n.max(0) as u64));
         }

@@ -75,28 +75,47 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
     paths.sort();
     let mut models = BTreeMap::new();
     for path in paths {
-        let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
         let doc_path = path.with_extension("toml");
         let doc_text = std::fs::read_to_string(&doc_path).map_err(|_| WarehouseError::Config {
             path: doc_path.clone(),
             message: format!("model `{name}` needs this file: its grain, columns and tests"),
         })?;
-        let doc: ModelDoc = toml::from_str(&doc_text)
-            .map_err(|e| WarehouseError::Config { path: doc_path.clone(), message: e.to_string() })?;
-        models.insert(name.clone(), Model { name, sql, path, doc });
+        let doc: ModelDoc = toml::from_str(&doc_text).map_err(|e| WarehouseError::Config {
+            path: doc_path.clone(),
+            message: e.to_string(),
+        })?;
+        models.insert(
+            name.clone(),
+            Model {
+                name,
+                sql,
+                path,
+                doc,
+            },
+        );
     }
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let state = ctx.state();
     for model in models.values() {
-        let statement = state.sql_to_statement(&model.sql, &Dialect::Generic).map_err(|source| {
-            WarehouseError::Model { model: model.name.clone(), path: model.path.clone(), source }
-        })?;
-        let refs = state.resolve_table_references(&statement).map_err(|source| WarehouseError::Model {
-            model: model.name.clone(),
-            path: model.path.clone(),
-            source,
-        })?;
+        let statement = state
+            .sql_to_statement(&model.sql, &Dialect::Generic)
+            .map_err(|source| WarehouseError::Model {
+                model: model.name.clone(),
+                path: model.path.clone(),
+                source,
+            })?;
+        let refs = state
+            .resolve_table_references(&statement)
+            .map_err(|source| WarehouseError::Model {
+                model: model.name.clone(),
+                path: model.path.clone(),
+                source,
+            })?;
         let names = refs
             .iter()
             .map(|r| r.table().to_string())
@@ -115,7 +134,11 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
             .map(|(name, _)| name.clone())
             .collect();
         if ready.is_empty() {
-            let rest: Vec<_> = deps.keys().filter(|n| !done.contains(*n)).cloned().collect();
+            let rest: Vec<_> = deps
+                .keys()
+                .filter(|n| !done.contains(*n))
+                .cloned()
+                .collect();
             return Err(WarehouseError::Cycle(rest.join(", ")));
         }
         for name in ready {
@@ -144,7 +167,13 @@ fn quote(s: &str) -> String {
 pub fn test_queries(model: &Model) -> Vec<TestQuery> {
     let t = &model.name;
     let mut out = Vec::new();
-    let mut add = |name: String, sql: String| out.push(TestQuery { model: t.clone(), name, sql });
+    let mut add = |name: String, sql: String| {
+        out.push(TestQuery {
+            model: t.clone(),
+            name,
+            sql,
+        })
+    };
     for (column, doc) in &model.doc.columns {
         for test in &doc.tests {
             match test {
@@ -162,11 +191,16 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                     let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
                     add(
                         format!("accepted_values({column})"),
-                        format!("SELECT count(*) FROM {t} WHERE {column} NOT IN ({})", list.join(", ")),
+                        format!(
+                            "SELECT count(*) FROM {t} WHERE {column} NOT IN ({})",
+                            list.join(", ")
+                        ),
                     )
                 }
                 ColumnTest::Relationships(target) => {
-                    let (table, col) = target.split_once('.').unwrap_or((target.as_str(), column.as_str()));
+                    let (table, col) = target
+                        .split_once('.')
+                        .unwrap_or((target.as_str(), column.as_str()));
                     add(
                         format!("relationships({column} -> {target})"),
                         format!(
@@ -183,7 +217,9 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                 let cols = columns.join(", ");
                 add(
                     format!("unique_combination({cols})"),
-                    format!("SELECT count(*) FROM (SELECT {cols} FROM {t} GROUP BY {cols} HAVING count(*) > 1)"),
+                    format!(
+                        "SELECT count(*) FROM (SELECT {cols} FROM {t} GROUP BY {cols} HAVING count(*) > 1)"
+                    ),
                 )
             }
             TableTest::Expression(expr) => add(

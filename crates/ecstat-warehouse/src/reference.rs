@@ -69,9 +69,13 @@ impl ReferenceTable {
 
 /// Load `reference.toml`.
 pub fn load(path: &Path) -> Result<Vec<ReferenceTable>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| WarehouseError::Io { path: path.to_path_buf(), source })?;
-    let file: ReferenceFile = toml::from_str(&text)
-        .map_err(|e| WarehouseError::Config { path: path.to_path_buf(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path).map_err(|source| WarehouseError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file: ReferenceFile = toml::from_str(&text).map_err(|e| WarehouseError::Config {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     Ok(file.tables)
 }
