@@ -10,7 +10,7 @@ pub enum EncodingSpec {
     /// Decide from the bytes: BOM, then valid UTF-8, else GB18030 (a superset of GBK).
     #[default]
     Auto,
-    #[serde(alias = "utf8")]
+    #[serde(rename = "utf-8", alias = "utf8")]
     Utf8,
     Gbk,
     Gb18030,

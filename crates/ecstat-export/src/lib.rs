@@ -203,3 +203,102 @@ fn write_json(batches: &[RecordBatch], path: &Path) -> Result<()> {
     drop(writer);
     out.flush().map_err(io(path))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, Decimal128Array, StringArray};
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+
+    use super::*;
+
+    fn batch() -> RecordBatch {
+        let text = |v: &[Option<&str>]| Arc::new(StringArray::from(v.to_vec())) as ArrayRef;
+        let dec = |v: &[Option<i128>]| {
+            Arc::new(
+                Decimal128Array::from(v.to_vec())
+                    .with_precision_and_scale(22, 4)
+                    .expect("decimal"),
+            ) as ArrayRef
+        };
+        RecordBatch::try_from_iter(vec![
+            (
+                "indicator_code",
+                text(&[Some("rural_online_retail"), Some("rural_online_retail")]),
+            ),
+            (
+                "indicator_name_zh",
+                text(&[Some("农村网络零售额"), Some("农村网络零售额")]),
+            ),
+            (
+                "measure_name_zh",
+                text(&[Some("数值"), Some("较2017年增长率")]),
+            ),
+            ("period_type", text(&[Some("year"), Some("year")])),
+            ("period", text(&[Some("2019"), Some("2019")])),
+            ("unit", text(&[Some("元"), Some("%")])),
+            ("value", dec(&[Some(5_400_000), Some(200_000)])),
+            ("target", dec(&[None, Some(200_000)])),
+            ("comparison", text(&[None, Some(">=")])),
+            ("status", text(&[Some("无目标"), Some("达标")])),
+        ])
+        .expect("batch")
+    }
+
+    #[test]
+    fn xlsx_has_chinese_headers_codes_numbers_and_notes() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let meta = ExportMeta {
+            snapshot_version: 7,
+            data_as_of: Some("2019-12".into()),
+            ..Default::default()
+        };
+        let path = export(&[batch()], &meta, Format::Xlsx, tmp.path()).expect("export");
+        let mut wb: Xlsx<_> = open_workbook(&path).expect("open");
+        assert_eq!(
+            wb.sheet_names(),
+            vec!["目标达成", "年度", "月度及累计", "说明"]
+        );
+        let summary = wb.worksheet_range("目标达成").expect("sheet");
+        assert_eq!(
+            summary.get_value((0, 1)),
+            Some(&Data::String("指标名称".into()))
+        );
+        assert_eq!(
+            summary.get_value((1, 1)),
+            Some(&Data::String("indicator_name_zh".into()))
+        );
+        // Only the row with a target, its growth as a number.
+        assert_eq!(summary.height(), 3);
+        assert_eq!(summary.get_value((2, 4)), Some(&Data::Float(20.0)));
+        assert_eq!(
+            summary.get_value((2, 10)),
+            Some(&Data::String("达标".into()))
+        );
+        let yearly = wb.worksheet_range("年度").expect("sheet");
+        assert_eq!(yearly.height(), 4);
+        let notes = wb.worksheet_range("说明").expect("sheet");
+        assert_eq!(notes.get_value((0, 1)), Some(&Data::String("7".into())));
+    }
+
+    #[test]
+    fn csv_has_a_bom_and_exact_decimals() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path =
+            export(&[batch()], &ExportMeta::default(), Format::Csv, tmp.path()).expect("export");
+        let bytes = std::fs::read(path).expect("read");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBFindicator_code,"));
+        let text = String::from_utf8(bytes).expect("utf-8");
+        assert!(text.contains("540.0000"), "{text}");
+    }
+
+    #[test]
+    fn unknown_format_is_a_usage_error() {
+        assert!(matches!(
+            "pdf".parse::<Format>(),
+            Err(ExportError::UnknownFormat(_))
+        ));
+        assert_eq!("XLSX".parse::<Format>().ok(), Some(Format::Xlsx));
+    }
+}

@@ -349,3 +349,6 @@ impl PartitionStream for ChannelPartition {
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -351,7 +351,9 @@ fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
             }
         }
         index += 1;
-        let line = record.position().map(|p| p.line()).unwrap_or(index as u64);
+        // The record number, header = `header_row`: what a spreadsheet shows as the row
+        // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
+        let line = index as u64;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if index < spec.header_row {
             continue;

@@ -129,3 +129,75 @@ pub fn new_run_id() -> String {
         std::process::id()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn manifest(version: u64) -> Manifest {
+        Manifest {
+            version,
+            run_id: format!("run-{version}"),
+            created_at: "2019-01-01T00:00:00Z".into(),
+            data_as_of: Some("2019-12".into()),
+            inputs: vec![],
+            tables: BTreeMap::from([(
+                "t".to_string(),
+                vec![format!("warehouse/t/run-{version}.parquet")],
+            )]),
+        }
+    }
+
+    #[test]
+    fn snapshots_publish_once_and_the_highest_is_current() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let lake = DataDir::open(tmp.path())?;
+        assert!(lake.latest()?.is_none());
+        assert!(matches!(lake.current(), Err(LakeError::NoSnapshot { .. })));
+        lake.publish(&manifest(1))?;
+        lake.publish(&manifest(2))?;
+        assert_eq!(lake.current()?, manifest(2));
+        // A second publisher of version 2 loses, and version 2 is unchanged.
+        let mut other = manifest(2);
+        other.run_id = "intruder".into();
+        assert!(matches!(
+            lake.publish(&other),
+            Err(LakeError::Conflict { version: 2 })
+        ));
+        assert_eq!(lake.current()?.run_id, "run-2");
+        // No temp files are left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(lake.path("_manifests"))
+            .map_err(io_err(tmp.path()))?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn pending_files_appear_only_when_committed() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let lake = DataDir::open(tmp.path())?;
+        let pending = lake.create("staged/orders/month=2019-01/a.parquet")?;
+        assert!(!lake.path("staged/orders/month=2019-01/a.parquet").exists());
+        drop(pending);
+        assert!(!lake.path("staged/orders/month=2019-01/a.parquet").exists());
+        let name = lake
+            .create("staged/orders/month=2019-01/a.parquet")?
+            .write_all(b"abc")?;
+        assert_eq!(
+            std::fs::read(lake.path(&name)).map_err(io_err(tmp.path()))?,
+            b"abc"
+        );
+        let dir = lake.path("staged/orders/month=2019-01");
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(io_err(&dir))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        assert_eq!(names, vec!["a.parquet".to_string()]);
+        Ok(())
+    }
+}

@@ -95,9 +95,10 @@ impl RunLock {
 }
 
 fn tracing_stale(holder: &LockHolder) {
-    eprintln!(
-        "ecstat: taking over a stale lock of pid {} (run {}), which is no longer running",
-        holder.pid, holder.run_id
+    tracing::warn!(
+        pid = holder.pid,
+        run = %holder.run_id,
+        "taking over a stale lock: its process is no longer running"
     );
 }
 

@@ -325,3 +325,95 @@ fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::{ColumnDoc, ColumnTest, ModelDoc, TableTest};
+
+    /// Model tests must be able to fail: a table with a duplicate, a null and a bad value.
+    #[tokio::test]
+    async fn model_tests_count_the_rows_that_break_them() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|source| WarehouseError::Io {
+            path: "tmp".into(),
+            source,
+        })?;
+        let lake = DataDir::open(tmp.path())?;
+        let wh = Warehouse::for_inputs(&lake, &[]).await?;
+        wh.ctx
+            .sql("CREATE TABLE t AS VALUES ('a', 1), ('a', 2), (NULL, 3), ('b', -4)")
+            .await?
+            .collect()
+            .await?;
+        let columns = [
+            (
+                "column1".to_string(),
+                ColumnDoc {
+                    description: "key".into(),
+                    tests: vec![
+                        ColumnTest::NotNull,
+                        ColumnTest::Unique,
+                        ColumnTest::AcceptedValues(vec!["a".into()]),
+                    ],
+                },
+            ),
+            (
+                "column2".to_string(),
+                ColumnDoc {
+                    description: "amount".into(),
+                    tests: vec![ColumnTest::Relationships("orders.source_row".into())],
+                },
+            ),
+        ];
+        let model = Model {
+            name: "t".into(),
+            sql: String::new(),
+            path: "t.sql".into(),
+            doc: ModelDoc {
+                description: "test".into(),
+                grain: "one row per test".into(),
+                columns: columns.into_iter().collect(),
+                tests: vec![
+                    TableTest::Expression("column2 > 0".into()),
+                    TableTest::UniqueCombination(vec!["column1".into(), "column2".into()]),
+                ],
+            },
+        };
+        let outcomes = wh.test_model(&model).await?;
+        let failing: Vec<(String, u64)> = outcomes
+            .into_iter()
+            .map(|o| (o.name, o.failing_rows))
+            .collect();
+        assert_eq!(
+            failing,
+            vec![
+                ("not_null(column1)".to_string(), 1),
+                ("unique(column1)".to_string(), 1),
+                ("accepted_values(column1)".to_string(), 1),
+                ("relationships(column2 -> orders.source_row)".to_string(), 4),
+                ("expression(column2 > 0)".to_string(), 1),
+                ("unique_combination(column1, column2)".to_string(), 0),
+            ]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn queries_are_read_only() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|source| WarehouseError::Io {
+            path: "tmp".into(),
+            source,
+        })?;
+        let lake = DataDir::open(tmp.path())?;
+        let wh = Warehouse::for_inputs(&lake, &[]).await?;
+        for sql in [
+            "CREATE TABLE x AS SELECT 1",
+            "DROP TABLE orders",
+            "SET datafusion.execution.batch_size = 1",
+        ] {
+            assert!(wh.query(sql).await.is_err(), "{sql} must be refused");
+        }
+        assert!(wh.query("SELECT count(*) FROM orders").await.is_ok());
+        Ok(())
+    }
+}

@@ -1,0 +1,239 @@
+//! Ingest of small files written here: every row staged or quarantined, with the right rule.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::AsArray;
+use ecstat_core::spec::SourceSpec;
+use ecstat_lake::{DataDir, InputRecord};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use crate::{InputFile, ingest_file};
+
+const SPEC: &str = r#"
+name = "t"
+description = "test layout"
+table = "orders"
+platform = "taobao"
+files = ["*.csv"]
+format = "csv"
+goods_amount = "column"
+footer_markers = ["合计"]
+[columns]
+order_id = ["订单号"]
+shop_id = ["店铺"]
+status = ["状态"]
+order_time = ["时间"]
+goods_amount = ["金额"]
+refund_amount = ["退款"]
+[status]
+completed = ["交易成功"]
+cancelled = ["交易关闭"]
+"#;
+
+fn spec(text: &str) -> Arc<SourceSpec> {
+    let spec: SourceSpec = toml::from_str(text).expect("spec parses");
+    Arc::new(spec)
+}
+
+async fn ingest(
+    dir: &Path,
+    spec: Arc<SourceSpec>,
+    name: &str,
+    bytes: &[u8],
+) -> (DataDir, InputRecord) {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write input");
+    let lake = DataDir::open(&dir.join("data")).expect("data dir");
+    let input = InputFile {
+        path: path.clone(),
+        relative: name.to_string(),
+        sha256: ecstat_lake::sha256_file(&path).expect("hash"),
+        bytes: bytes.len() as u64,
+    };
+    let record = ingest_file(&lake, spec, &input, "test-run", &|_| {})
+        .await
+        .expect("ingest");
+    (lake, record)
+}
+
+/// (row, rule) of a file's quarantine, sorted.
+fn rules(lake: &DataDir, record: &InputRecord) -> Vec<(i64, String)> {
+    let mut out = Vec::new();
+    for file in &record.quarantine_files {
+        let f = std::fs::File::open(lake.path(file)).expect("open");
+        for batch in ParquetRecordBatchReaderBuilder::try_new(f)
+            .expect("parquet")
+            .build()
+            .expect("reader")
+        {
+            let batch = batch.expect("batch");
+            let rows = batch
+                .column_by_name("row")
+                .expect("row")
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .clone();
+            let rule = batch
+                .column_by_name("rule")
+                .expect("rule")
+                .as_string::<i32>()
+                .clone();
+            for i in 0..batch.num_rows() {
+                out.push((rows.value(i), rule.value(i).to_string()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn staged_sum(lake: &DataDir, record: &InputRecord) -> (usize, i128) {
+    let mut rows = 0;
+    let mut fen = 0;
+    for file in record.staged_files.values().flatten() {
+        let f = std::fs::File::open(lake.path(file)).expect("open");
+        for batch in ParquetRecordBatchReaderBuilder::try_new(f)
+            .expect("parquet")
+            .build()
+            .expect("reader")
+        {
+            let batch = batch.expect("batch");
+            rows += batch.num_rows();
+            let goods = batch
+                .column_by_name("goods_amount_yuan")
+                .expect("goods")
+                .as_primitive::<arrow::datatypes::Decimal128Type>()
+                .clone();
+            fen += (0..goods.len()).map(|i| goods.value(i)).sum::<i128>();
+        }
+    }
+    (rows, fen)
+}
+
+#[tokio::test]
+async fn gbk_csv_rows_are_staged_or_quarantined_with_their_rule() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Header with a trailing space and full-width brackets elsewhere; a 合计 footer.
+    let text = "订单号,店铺,状态 ,时间,金额,退款\r\n\
+                A1,S1,交易成功,2019-03-05 12:03:04,\"1,234.50\",0\r\n\
+                A2,S1,交易关闭,2019/3/6 08:00,10.00元,0\r\n\
+                A3,S1,交易成功,2019-13-45 10:00:00,5.00,0\r\n\
+                A4,S1,交易成功,2019-03-07 10:00:00,abc,0\r\n\
+                A5,S1,异常订单,2019-03-07 10:00:00,5.00,0\r\n\
+                A6,S1,交易成功,2019-03-07 10:00:00,-5.00,0\r\n\
+                ,S1,交易成功,2019-03-07 10:00:00,5.00,0\r\n\
+                A1,S1,交易成功,2019-03-05 12:03:04,\"1,234.50\",0\r\n\
+                A7,S1,交易成功\r\n\
+                A8,S2,交易成功,2019-04-01 00:00:00,7.25,1.00\r\n\
+                ,,,,,\r\n\
+                合计,,,,1256.75,1\r\n";
+    let (gbk, _, bad) = encoding_rs::GBK.encode(text);
+    assert!(!bad);
+    let (lake, record) = ingest(tmp.path(), spec(SPEC), "orders.csv", &gbk).await;
+    assert_eq!(record.error, None);
+    assert_eq!(record.encoding, "gb18030");
+    assert_eq!(record.rows_read, 10);
+    assert_eq!(record.rows_skipped, 2, "the blank line and the 合计 footer");
+    assert_eq!(
+        record.rows_staged + record.rows_quarantined,
+        record.rows_read
+    );
+    let expected: Vec<(i64, String)> = vec![
+        (4, "unparseable_datetime".into()),
+        (5, "unparseable_amount".into()),
+        (6, "unknown_status".into()),
+        (7, "negative_amount".into()),
+        (8, "missing_value".into()),
+        (9, "duplicate_order_line".into()),
+        (10, "field_count".into()),
+    ];
+    assert_eq!(rules(&lake, &record), expected);
+    // A1 1234.50 + A2 10.00 + A8 7.25, exactly.
+    assert_eq!(staged_sum(&lake, &record), (3, 125_175));
+    // Partitioned by order month.
+    let files: Vec<&String> = record.staged_files["orders"].iter().collect();
+    assert_eq!(files.len(), 2);
+    assert!(
+        files[0].contains("month=2019-03") && files[1].contains("month=2019-04"),
+        "{files:?}"
+    );
+}
+
+#[tokio::test]
+async fn missing_columns_reject_the_file_and_name_what_was_found() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = "订单号,店铺,时间\nA1,S1,2019-03-05\n";
+    let (_, record) = ingest(tmp.path(), spec(SPEC), "orders.csv", text.as_bytes()).await;
+    let error = record.error.expect("rejected");
+    assert!(error.contains("status (状态)"), "{error}");
+    assert!(error.contains("goods_amount (金额)"), "{error}");
+    assert!(
+        error.contains("headers found: 订单号, 店铺, 时间"),
+        "{error}"
+    );
+    assert_eq!((record.rows_read, record.rows_staged), (0, 0));
+    assert!(record.staged_files.is_empty());
+}
+
+#[tokio::test]
+async fn xlsx_with_title_rows_footer_and_a_far_away_cell_streams() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("src.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("订单列表").expect("sheet");
+    ws.write_string(0, 0, "京东商家后台订单导出（2019年）")
+        .expect("cell");
+    for (j, h) in ["订单号", "店铺", "状态", "时间", "金额"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(2, j as u16, *h).expect("cell");
+    }
+    let fmt = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let when = rust_xlsxwriter::ExcelDateTime::parse_from_str("2019-03-05 12:03:04").expect("date");
+    ws.write_string(3, 0, "100000000001").expect("cell");
+    ws.write_string(3, 1, "S1").expect("cell");
+    ws.write_string(3, 2, "交易成功").expect("cell");
+    ws.write_datetime_with_format(3, 3, &when, &fmt)
+        .expect("cell");
+    ws.write_number(3, 4, 128.8).expect("cell");
+    ws.write_string(4, 0, "100000000002").expect("cell");
+    ws.write_string(4, 1, "S1").expect("cell");
+    ws.write_string(4, 2, "交易成功").expect("cell");
+    ws.write_string(4, 3, "2019/3/6 08:00").expect("cell");
+    ws.write_string(4, 4, "N/A").expect("cell");
+    ws.write_string(5, 0, "合计").expect("cell");
+    ws.write_number(5, 4, 128.8).expect("cell");
+    // One cell at the very last column and row: declared dimensions A1:XFD1048576.
+    ws.write_string(1_048_575, 16_383, "x").expect("cell");
+    wb.save(&path).expect("save");
+    let bytes = std::fs::read(&path).expect("read");
+
+    let text = SPEC
+        .replace("files = [\"*.csv\"]", "files = [\"*.xlsx\"]")
+        .replace(
+            "format = \"csv\"",
+            "format = \"xlsx\"\nheader_row = 3\nsheet = \"订单列表\"",
+        );
+    let (lake, record) = ingest(tmp.path(), spec(&text), "orders.xlsx", &bytes).await;
+    assert_eq!(record.error, None);
+    assert_eq!(record.rows_read, 2);
+    assert_eq!(
+        rules(&lake, &record),
+        vec![(5, "unparseable_amount".to_string())]
+    );
+    assert_eq!(staged_sum(&lake, &record), (1, 12_880));
+    // The far-away cell lies beyond the columns read, so its row holds nothing.
+    assert_eq!(record.rows_skipped, 1, "the 合计 row");
+}
+
+#[tokio::test]
+async fn a_wrong_forced_encoding_is_one_clear_error() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("订单号,店铺,状态,时间,金额\nA1,S1,交易成功,2019-03-05,1\n");
+    let text = SPEC.replace("format = \"csv\"", "format = \"csv\"\nencoding = \"utf-8\"");
+    let (_, record) = ingest(tmp.path(), spec(&text), "orders.csv", &gbk).await;
+    let error = record.error.expect("rejected");
+    assert!(error.contains("not text in UTF-8"), "{error}");
+}
