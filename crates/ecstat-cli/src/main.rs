@@ -97,6 +97,7 @@ pub fn classify(error: anyhow::Error) -> Failure {
     } else if let Some(e) = error.downcast_ref::<WarehouseError>() {
         match e {
             WarehouseError::Config { .. }
+            | WarehouseError::Core(_)
             | WarehouseError::Cycle(_)
             | WarehouseError::Model { .. } => exit::USAGE,
             WarehouseError::NotReadOnly(_) | WarehouseError::Engine(_) => exit::USAGE,

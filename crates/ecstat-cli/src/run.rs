@@ -125,6 +125,9 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let _lock = lake.lock(&run_id)?;
     let previous = lake.latest()?;
 
+    let mut timings: Vec<(&str, f64)> = Vec::new();
+    let started = std::time::Instant::now();
+
     // 1. Ingest.
     let files = scan_inbox(&args.inbox)?;
     let mut unmatched = Vec::new();
@@ -191,6 +194,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     }
     bar.finish_and_clear();
 
+    timings.push(("ingest", started.elapsed().as_secs_f64()));
+
     // 2. Build the warehouse.
     let mut wh = Warehouse::for_inputs(&lake, &inputs).await?;
     let mut built: Vec<(String, u64)> = Vec::new();
@@ -234,6 +239,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         }
     }
 
+    timings.push(("build+test", started.elapsed().as_secs_f64()));
+
     // 3. Indicators.
     let data_as_of = max_month(&wh).await?;
     let version = previous.as_ref().map_or(1, |m| m.version + 1);
@@ -247,6 +254,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         .context("computing indicators (pipelines/indicators.toml)")?;
     let rows = wh.write_table("ind_results", df, &run_id).await?;
     built.push(("ind_results".into(), rows));
+
+    timings.push(("indicators", started.elapsed().as_secs_f64()));
 
     // 4. Publish.
     let manifest = Manifest {
@@ -270,6 +279,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         }
     }
 
+    timings.push(("publish+export", started.elapsed().as_secs_f64()));
+
     // 6. Summary.
     let summary = Summary {
         inputs: &inputs,
@@ -279,6 +290,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         tests_run,
         test_failures: &test_failures,
         exported: &exported,
+        timings: &timings,
         manifest: &manifest,
     };
     summary.print(&wh).await?;
@@ -347,6 +359,8 @@ struct Summary<'a> {
     test_failures: &'a [ecstat_warehouse::TestOutcome],
     exported: &'a [PathBuf],
     manifest: &'a Manifest,
+    /// (stage, seconds since the start at its end)
+    timings: &'a [(&'a str, f64)],
 }
 
 impl Summary<'_> {
@@ -467,6 +481,22 @@ impl Summary<'_> {
                 writeln!(out, "  {}", p.display())?;
             }
         }
+        let mut previous = 0.0;
+        let stages: Vec<String> = self
+            .timings
+            .iter()
+            .map(|(stage, at)| {
+                let line = format!("{stage} {:.2}s", at - previous);
+                previous = *at;
+                line
+            })
+            .collect();
+        writeln!(
+            out,
+            "\ntime: {} (total {:.2}s)",
+            stages.join(", "),
+            previous
+        )?;
         out.flush()?;
         Ok(())
     }

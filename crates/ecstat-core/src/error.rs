@@ -11,8 +11,9 @@ pub enum CoreError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: invalid spec: {message}")]
-    Spec { path: PathBuf, message: String },
+    /// A pipeline file (TOML) that does not say what it must.
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
 }
 
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;

@@ -3,6 +3,7 @@
 //! tested in isolation and reused by the ingest UDFs and the tests alike.
 
 pub mod amount;
+pub mod config;
 pub mod datetime;
 pub mod encoding;
 pub mod error;

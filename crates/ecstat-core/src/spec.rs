@@ -211,15 +211,8 @@ fn default_unit() -> AmountUnit {
 impl SourceSpec {
     /// Read and check one spec file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let spec: SourceSpec = toml::from_str(&text).map_err(|e| CoreError::Spec {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
-        spec.validate().map_err(|message| CoreError::Spec {
+        let spec: SourceSpec = crate::config::load_toml(path)?;
+        spec.validate().map_err(|message| CoreError::Config {
             path: path.to_path_buf(),
             message,
         })?;
@@ -299,7 +292,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
     for path in paths {
         let spec = SourceSpec::load(&path)?;
         if specs.iter().any(|s| s.name == spec.name) {
-            return Err(CoreError::Spec {
+            return Err(CoreError::Config {
                 path,
                 message: format!("source name `{}` is used by another spec", spec.name),
             });

@@ -10,12 +10,8 @@ use serde::Deserialize;
 /// Errors reading the catalogue.
 #[derive(Debug, thiserror::Error)]
 pub enum IndicatorError {
-    #[error("{path}: {source}")]
-    Io {
-        path: std::path::PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Core(#[from] ecstat_core::CoreError),
     #[error("{path}: {message}")]
     Config {
         path: std::path::PathBuf,
@@ -107,14 +103,7 @@ pub const STATUSES: &[&str] = &["达标", "未达标", "无目标", "数据不�
 
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Self, IndicatorError> {
-        let text = std::fs::read_to_string(path).map_err(|source| IndicatorError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let catalogue: Catalogue = toml::from_str(&text).map_err(|e| IndicatorError::Config {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let catalogue: Catalogue = ecstat_core::config::load_toml(path)?;
         let mut seen = std::collections::BTreeSet::new();
         for ind in &catalogue.indicators {
             if !seen.insert(ind.code.as_str()) {

@@ -24,6 +24,8 @@ pub enum WarehouseError {
     #[error(transparent)]
     Engine(#[from] datafusion::error::DataFusionError),
     #[error(transparent)]
+    Core(#[from] ecstat_core::CoreError),
+    #[error(transparent)]
     Arrow(#[from] arrow::error::ArrowError),
     #[error(transparent)]
     Lake(#[from] ecstat_lake::LakeError),

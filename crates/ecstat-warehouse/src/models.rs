@@ -81,14 +81,13 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
             .unwrap_or_default();
         let sql = std::fs::read_to_string(&path).map_err(io(&path))?;
         let doc_path = path.with_extension("toml");
-        let doc_text = std::fs::read_to_string(&doc_path).map_err(|_| WarehouseError::Config {
-            path: doc_path.clone(),
-            message: format!("model `{name}` needs this file: its grain, columns and tests"),
-        })?;
-        let doc: ModelDoc = toml::from_str(&doc_text).map_err(|e| WarehouseError::Config {
-            path: doc_path.clone(),
-            message: e.to_string(),
-        })?;
+        if !doc_path.is_file() {
+            return Err(WarehouseError::Config {
+                path: doc_path,
+                message: format!("model `{name}` needs this file: its grain, columns and tests"),
+            });
+        }
+        let doc: ModelDoc = ecstat_core::config::load_toml(&doc_path)?;
         models.insert(
             name.clone(),
             Model {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use serde::Deserialize;
 
-use crate::{Result, WarehouseError};
+use crate::Result;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,13 +69,6 @@ impl ReferenceTable {
 
 /// Load `reference.toml`.
 pub fn load(path: &Path) -> Result<Vec<ReferenceTable>> {
-    let text = std::fs::read_to_string(path).map_err(|source| WarehouseError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let file: ReferenceFile = toml::from_str(&text).map_err(|e| WarehouseError::Config {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let file: ReferenceFile = ecstat_core::config::load_toml(path)?;
     Ok(file.tables)
 }
