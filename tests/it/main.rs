@@ -2,6 +2,7 @@
 //! publishes against values derived independently (by hand, or by a second computation).
 
 mod sample;
+mod slt;
 mod tiny;
 
 use std::path::{Path, PathBuf};

@@ -52,7 +52,7 @@ taobao,TB1,感德茶店,安溪县感德示例茶业有限公司,91350524TEST0000
 ";
 
 /// Lay the fixture out under `dir`: inbox/ (taobao in GBK) and reference/.
-fn fixture(dir: &Path) {
+pub fn fixture(dir: &Path) {
     let platforms = dir.join("inbox/platforms");
     std::fs::create_dir_all(&platforms).expect("mkdir");
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(TAOBAO);
@@ -71,7 +71,7 @@ fn fixture(dir: &Path) {
     std::fs::write(reference.join("shops.csv"), SHOPS).expect("write");
 }
 
-fn run(dir: &Path) -> std::process::Output {
+pub fn run(dir: &Path) -> std::process::Output {
     let inbox = dir.join("inbox");
     let reference = dir.join("reference");
     ecstat(
