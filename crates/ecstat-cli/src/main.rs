@@ -127,6 +127,19 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
+/// The error and its causes, each once: DataFusion's messages already repeat their source.
+fn chain(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
@@ -162,7 +175,7 @@ fn main() -> ExitCode {
             if output::is_broken_pipe(&failure.error) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("ecstat: {:#}", failure.error);
+            eprintln!("ecstat: {}", chain(&failure.error));
             ExitCode::from(failure.code)
         }
     }

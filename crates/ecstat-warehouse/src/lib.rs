@@ -242,16 +242,11 @@ impl Warehouse {
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        match self.ctx.sql_with_options(sql, options).await {
-            Ok(df) => Ok(df),
-            Err(e)
-                if e.to_string().contains("not supported")
-                    && e.to_string().contains("SQLOptions") =>
-            {
-                Err(WarehouseError::NotReadOnly(e.to_string()))
-            }
-            Err(e) => Err(e.into()),
-        }
+        let plan = self.ctx.state().create_logical_plan(sql).await?;
+        options
+            .verify_plan(&plan)
+            .map_err(|e| WarehouseError::NotReadOnly(e.to_string()))?;
+        Ok(self.ctx.execute_logical_plan(plan).await?)
     }
 
     /// Every queryable table with its row count, sorted by name.
