@@ -149,9 +149,12 @@ fn sheet(
                 };
                 let col = j as u16;
                 if let Some(v) = number(array.as_ref(), i) {
+                    // `unit` is the unit of `value` (% on growth rows); the base value is
+                    // always an amount of the base period.
                     let style = match *column {
                         "months_covered" | "snapshot_version" => &styles.count,
                         "attainment_pct" => &styles.pct,
+                        "base_value" => &styles.money,
                         _ if percent => &styles.pct,
                         _ => &styles.money,
                     };
@@ -177,6 +180,10 @@ fn sheet(
             .map_err(&e)?;
     }
     ws.set_freeze_panes(2, 0).map_err(&e)?;
+    // Officials print these: landscape, all columns on one page width, headers repeated.
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 1).map_err(&e)?;
     if row > 2 {
         ws.autofilter(1, 0, row - 1, (columns.len() - 1) as u16)
             .map_err(&e)?;
