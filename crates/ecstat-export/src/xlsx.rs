@@ -274,9 +274,11 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
             .map_err(&e)?;
     }
     r += 1;
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for def in &meta.definitions {
         for (j, v) in def.iter().enumerate() {
-            ws.write_string(r, j as u16, v).map_err(&e)?;
+            ws.write_string_with_format(r, j as u16, v, &wrap)
+                .map_err(&e)?;
         }
         r += 1;
     }
@@ -303,6 +305,8 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
     for (j, w) in [28.0, 36.0, 30.0, 12.0, 80.0, 24.0].iter().enumerate() {
         ws.set_column_width(j as u16, *w).map_err(&e)?;
     }
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
     wb.save(path).map_err(&e)?;
     Ok(())
 }
