@@ -57,6 +57,8 @@ enum Command {
     Query(read::QueryArgs),
     /// List the tables of the current snapshot with their row counts.
     Tables(read::TablesArgs),
+    /// List the source specs, or show the SQL that normalises one source's files.
+    Sources(read::SourcesArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
@@ -167,6 +169,7 @@ fn main() -> ExitCode {
             Command::Export(args) => read::export(&cli.data_dir, args).await,
             Command::Query(args) => read::query(&cli.data_dir, args).await,
             Command::Tables(args) => read::tables(&cli.data_dir, args).await,
+            Command::Sources(args) => read::sources(args),
         }
     });
     match result {
