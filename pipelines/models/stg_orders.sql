@@ -1,10 +1,13 @@
 -- stg_orders: the snapshot's order lines, one row per platform order line.
--- A line that appears in several files (overlapping exports, a corrected resubmission)
--- is taken from the file ingested last. net_sales_yuan applies the 网络零售额 caliber:
--- buyer-paid goods amount of completed orders minus refunds, postage excluded; cancelled,
--- closed and unpaid orders count zero.
+-- A line is identified by its order id and sub-order id, or its item title where the
+-- export has no sub-order id (the rule ingest uses within a file). A line that appears in
+-- several files (overlapping exports, a corrected resubmission) is taken from the file of
+-- the latest run, then the latest file of that run. Where an order has sub-order lines,
+-- a main-order row of it (no sub-order id) is dropped: never counted twice.
+-- net_sales_yuan applies the 网络零售额 caliber: buyer-paid goods amount of completed
+-- orders minus refunds, postage excluded; cancelled, closed and unpaid orders count zero.
 with lines as (
-    select o.*, f.ingest_seq
+    select o.*, f.ingest_seq, f.run_id as ingest_run_id
     from orders o
     join ingest_files f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
@@ -14,45 +17,54 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by platform, order_id, coalesce(sub_order_id, '')
-            order by ingest_seq desc, source_row
+            partition by platform, order_id, coalesce(sub_order_id, item_title, '')
+            order by ingest_run_id desc, ingest_seq desc, source_row
         ) as version_rank
     from lines
 ),
 
+orders_with_sub_lines as (
+    select distinct platform, order_id
+    from ranked
+    where version_rank = 1 and sub_order_id is not null
+),
+
 final as (
     select
-        platform,
-        source,
-        file_sha256,
-        source_row,
-        order_id,
-        sub_order_id,
-        shop_id,
-        shop_name,
-        item_title,
-        platform_category,
-        quantity,
-        unit_price_yuan,
-        goods_amount_yuan,
-        postage_yuan,
-        refund_yuan,
-        status,
-        status_raw,
-        order_time,
-        pay_time,
-        ship_from,
-        order_month,
-        cast(substr(order_month, 1, 4) as int) as order_year,
+        r.platform,
+        r.source,
+        r.file_sha256,
+        r.source_row,
+        r.order_id,
+        r.sub_order_id,
+        r.shop_id,
+        r.shop_name,
+        r.item_title,
+        r.platform_category,
+        r.quantity,
+        r.unit_price_yuan,
+        r.goods_amount_yuan,
+        r.postage_yuan,
+        r.refund_yuan,
+        r.status,
+        r.status_raw,
+        r.order_time,
+        r.pay_time,
+        r.ship_from,
+        r.order_month,
+        cast(substr(r.order_month, 1, 4) as int) as order_year,
         cast(
             case
-                when status in ('completed', 'refunded')
-                    then greatest(goods_amount_yuan - refund_yuan, 0)
+                when r.status in ('completed', 'refunded')
+                    then greatest(r.goods_amount_yuan - r.refund_yuan, 0)
                 else 0
             end as decimal(18, 2)
         ) as net_sales_yuan
-    from ranked
-    where version_rank = 1
+    from ranked r
+    left join orders_with_sub_lines w
+      on w.platform = r.platform and w.order_id = r.order_id
+    where r.version_rank = 1
+      and not (r.sub_order_id is null and w.order_id is not null)
 )
 
 select * from final

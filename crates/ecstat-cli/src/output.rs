@@ -57,6 +57,10 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || e.to_string().contains("Broken pipe")
+            || e.downcast_ref::<arrow::error::ArrowError>()
+                .is_some_and(|a| {
+                    matches!(a, arrow::error::ArrowError::IoError(_, io)
+                    if io.kind() == std::io::ErrorKind::BrokenPipe)
+                })
     })
 }

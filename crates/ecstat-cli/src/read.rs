@@ -24,7 +24,14 @@ pub async fn indicator_batches(wh: &Warehouse, filter: &str) -> anyhow::Result<V
     let sql = format!(
         "SELECT * FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
     );
-    Ok(wh.context().sql(&sql).await?.collect().await?)
+    let df = wh.context().sql(&sql).await?;
+    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
+    let mut batches = df.collect().await?;
+    // Exports of an empty table still carry its columns.
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 fn quote(s: &str) -> String {

@@ -144,30 +144,40 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut reused = 0usize;
     for (spec, path, relative) in work {
         bar.set_message(relative.clone());
-        let bytes = std::fs::metadata(&path)
-            .map(|m| m.len())
-            .with_context(|| path.display().to_string())?;
-        let sha256 = ecstat_lake::sha256_file(&path)?;
+        // An unreadable file is recorded as rejected; the night's run goes on.
+        let read = std::fs::metadata(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))
+            .and_then(|m| {
+                Ok((
+                    m.len(),
+                    ecstat_lake::sha256_file(&path).map_err(|e| e.to_string())?,
+                ))
+            });
+        let (bytes, sha256) = match read {
+            Ok(read) => read,
+            Err(error) => {
+                inputs.push(InputRecord::rejected(
+                    &spec.name, &relative, "", error, &run_id,
+                ));
+                bar.inc(1);
+                continue;
+            }
+        };
         if let Some(first) = inputs.iter().find(|i| i.sha256 == sha256) {
-            let mut dup = first.clone();
-            dup.path = relative;
-            dup.error = Some(format!("same content as {}; ignored", first.path));
-            dup.staged_files.clear();
-            dup.quarantine_files.clear();
-            (
-                dup.rows_read,
-                dup.rows_staged,
-                dup.rows_quarantined,
-                dup.rows_skipped,
-            ) = (0, 0, 0, 0);
-            inputs.push(dup);
+            let error = format!("same content as {}; ignored", first.path);
+            inputs.push(InputRecord::rejected(
+                &spec.name, &relative, &sha256, error, &run_id,
+            ));
             bar.inc(1);
             continue;
         }
         let earlier = previous.as_ref().and_then(|m| {
-            m.inputs
-                .iter()
-                .find(|i| i.sha256 == sha256 && i.source == spec.name && i.error.is_none())
+            m.inputs.iter().find(|i| {
+                i.sha256 == sha256
+                    && i.source == spec.name
+                    && i.spec_fingerprint == spec.fingerprint()
+                    && i.error.is_none()
+            })
         });
         if let Some(earlier) = earlier {
             let mut record = earlier.clone();
@@ -266,11 +276,16 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         inputs: inputs.clone(),
         tables: wh.tables().clone(),
     };
-    lake.publish(&manifest)?;
+    // A build whose model tests fail is not published: its figures could be wrong (a
+    // duplicated shop doubles sales), and the previous snapshot stays the current one.
+    let publish = test_failures.is_empty();
+    if publish {
+        lake.publish(&manifest)?;
+    }
 
     // 5. Exports.
     let mut exported = Vec::new();
-    if !args.no_export {
+    if publish && !args.no_export {
         let batches = crate::read::indicator_batches(&wh, "").await?;
         let meta = export_meta(&manifest, &pipeline.catalogue);
         let dir = lake.path("exports");
@@ -292,8 +307,14 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         exported: &exported,
         timings: &timings,
         manifest: &manifest,
+        published: publish,
     };
-    summary.print(&wh).await?;
+    // A reader that closed the pipe (`ecstat run | head`) does not change what the run did.
+    if let Err(e) = summary.print(&wh).await
+        && !crate::output::is_broken_pipe(&e)
+    {
+        return Err(e.into());
+    }
     let rejected = inputs.iter().any(|i| i.error.is_some());
     Ok(if test_failures.is_empty() && !rejected {
         exit::OK
@@ -361,6 +382,8 @@ struct Summary<'a> {
     manifest: &'a Manifest,
     /// (stage, seconds since the start at its end)
     timings: &'a [(&'a str, f64)],
+    /// False when model tests failed and the snapshot was withheld.
+    published: bool,
 }
 
 impl Summary<'_> {
@@ -368,13 +391,21 @@ impl Summary<'_> {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
         let m = self.manifest;
-        writeln!(
-            out,
-            "snapshot {} (run {}), data as of {}",
-            m.version,
-            m.run_id,
-            m.data_as_of.as_deref().unwrap_or("—")
-        )?;
+        if self.published {
+            writeln!(
+                out,
+                "snapshot {} (run {}), data as of {}",
+                m.version,
+                m.run_id,
+                m.data_as_of.as_deref().unwrap_or("—")
+            )?;
+        } else {
+            writeln!(
+                out,
+                "NOT PUBLISHED (run {}): model tests failed, see below; the previous snapshot stays current",
+                m.run_id
+            )?;
+        }
         writeln!(
             out,
             "\nfiles: {} ({} unchanged since the last snapshot, not re-read)",

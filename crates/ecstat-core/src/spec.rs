@@ -127,7 +127,9 @@ pub enum GoodsAmountRule {
 }
 
 impl GoodsAmountRule {
-    fn needs(self) -> &'static [&'static str] {
+    /// The columns the goods amount is computed from: a file must have them, a row must
+    /// fill them (an empty postage cell is not taken as zero postage).
+    pub fn inputs(self) -> &'static [&'static str] {
         match self {
             GoodsAmountRule::Column => &["goods_amount"],
             GoodsAmountRule::UnitPriceTimesQuantity => &["unit_price", "quantity"],
@@ -235,7 +237,7 @@ impl SourceSpec {
             .iter()
             .filter(|c| c.required)
             .map(|c| c.name)
-            .chain(self.goods_amount.needs().iter().copied());
+            .chain(self.goods_amount.inputs().iter().copied());
         for name in needed {
             if !self.columns.contains_key(name) {
                 return Err(format!("[columns] must map `{name}`"));
@@ -256,6 +258,36 @@ impl SourceSpec {
             return Err("files must list at least one pattern".into());
         }
         Ok(())
+    }
+
+    /// Identifies how this spec (and this version of ecstat) reads files: a file ingested
+    /// under another fingerprint is read again, so a changed status map or synonym reaches
+    /// every file, old ones included.
+    pub fn fingerprint(&self) -> String {
+        use std::hash::{Hash, Hasher};
+        // DefaultHasher::new() has fixed keys: the value is stable for a given build.
+        let mut hasher = std::hash::DefaultHasher::new();
+        format!("{self:?}").hash(&mut hasher);
+        env!("CARGO_PKG_VERSION").hash(&mut hasher);
+        format!("{:016x}", hasher.finish())
+    }
+
+    /// Columns a file must have and every row must fill: the table's required columns and
+    /// the inputs of the goods amount.
+    pub fn required_columns(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = self
+            .table
+            .columns()
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name)
+            .collect();
+        for input in self.goods_amount.inputs() {
+            if !out.contains(input) {
+                out.push(input);
+            }
+        }
+        out
     }
 
     /// The datetime formats to try.

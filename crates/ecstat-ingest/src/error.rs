@@ -36,6 +36,15 @@ pub enum IngestError {
         missing: String,
         found: String,
     },
+    #[error(
+        "{path}: internal error: {read} rows read but {staged} staged and {quarantined} quarantined; the file was not ingested, please report this"
+    )]
+    Accounting {
+        path: PathBuf,
+        read: u64,
+        staged: u64,
+        quarantined: u64,
+    },
     #[error("{path}: line {line}: {message}")]
     Csv {
         path: PathBuf,

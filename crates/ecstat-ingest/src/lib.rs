@@ -55,6 +55,7 @@ pub async fn ingest_file(
         source: spec.name.clone(),
         path: input.relative.clone(),
         sha256: input.sha256.clone(),
+        spec_fingerprint: spec.fingerprint(),
         bytes: input.bytes,
         encoding: String::new(),
         rows_read: 0,
@@ -128,35 +129,33 @@ async fn ingest_rows(
     let staged_schema = staged::orders_schema();
     let mut months = MonthWriters::new();
     let mut quarantine = QuarantineBuilder::default();
-    // Keys of staged order lines. 64-bit hashes keep 10M lines in ~160 MB; the chance of one
-    // false duplicate among 10M distinct lines is about 3 in a million.
-    let hasher = std::hash::RandomState::new();
-    let mut seen: HashSet<u64> = HashSet::new();
-    let short = &input.sha256[..16];
+    // Identities of the staged order lines: order id plus sub-order id, or the item title
+    // where the export has no sub-order id (the same rule as stg_orders). Two independently
+    // seeded 64-bit hashes make a 128-bit key: 10M lines in ~320 MB, and a false duplicate
+    // among them about as likely as never.
+    let (h1, h2) = (std::hash::RandomState::new(), std::hash::RandomState::new());
+    let mut seen: HashSet<u128> = HashSet::new();
+    let short = format!("{}-{}", &input.sha256[..16], record.run_id);
 
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(engine_err)?;
         on_rows(batch.num_rows() as u64);
-        let rule = batch
-            .column_by_name("_reject_rule")
-            .map(|c| c.as_string::<i32>().clone())
-            .unwrap_or_else(|| StringArray::new_null(batch.num_rows()));
-        let mut keep = Vec::with_capacity(batch.num_rows());
-        let column = |name: &str| {
-            batch.column_by_name(name).cloned().ok_or_else(|| {
-                engine_err(DataFusionError::Internal(format!(
-                    "normalised batch lacks {name}"
-                )))
-            })
-        };
-        let (order_id, sub_order_id, rows) = (
-            column("order_id")?,
-            column("sub_order_id")?,
-            column("source_row")?,
+        let text = |name: &str| text_column(&batch, name).map_err(engine_err);
+        let (rule, order_id, sub_order_id, title) = (
+            text("_reject_rule")?,
+            text("order_id")?,
+            text("sub_order_id")?,
+            text("item_title")?,
         );
-        let order_id = order_id.as_string::<i32>();
-        let sub_order_id = sub_order_id.as_string::<i32>();
-        let rows = rows.as_primitive::<arrow::datatypes::Int64Type>();
+        let rows = batch
+            .column_by_name("source_row")
+            .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Int64Type>().cloned())
+            .ok_or_else(|| {
+                engine_err(DataFusionError::Internal(
+                    "normalised batch lacks source_row".into(),
+                ))
+            })?;
+        let mut keep = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
             if rule.is_valid(i) {
                 quarantine.push(
@@ -168,21 +167,22 @@ async fn ingest_rows(
                 keep.push(false);
                 continue;
             }
-            let key = hasher.hash_one((
-                order_id.value(i),
-                sub_order_id.is_valid(i).then(|| sub_order_id.value(i)),
-            ));
+            let line = if sub_order_id.is_valid(i) {
+                sub_order_id.value(i)
+            } else if title.is_valid(i) {
+                title.value(i)
+            } else {
+                ""
+            };
+            let identity = (order_id.value(i), line);
+            let key = (u128::from(h1.hash_one(identity)) << 64) | u128::from(h2.hash_one(identity));
             if seen.insert(key) {
                 keep.push(true);
             } else {
-                let raw = match sub_order_id.is_valid(i) {
-                    true => format!("{}/{}", order_id.value(i), sub_order_id.value(i)),
-                    false => order_id.value(i).to_string(),
-                };
                 quarantine.push(
                     rows.value(i),
                     Some("order_id".into()),
-                    Some(raw),
+                    Some(format!("{} / {line}", order_id.value(i))),
                     "duplicate_order_line",
                 );
                 keep.push(false);
@@ -193,7 +193,7 @@ async fn ingest_rows(
         let staged = staged::project(&staged, &staged_schema)
             .map_err(|e| engine_err(DataFusionError::from(e)))?;
         record.rows_staged += staged.num_rows() as u64;
-        write_by_month(data_dir, &spec.name, short, &staged, &mut months, path)?;
+        write_by_month(data_dir, &spec.name, &short, &staged, &mut months, path)?;
     }
     let stats = join(reader.done, path)??;
     for reject in &stats.rejects {
@@ -207,6 +207,16 @@ async fn ingest_rows(
     record.rows_read = stats.data_rows;
     record.rows_skipped = stats.skipped_rows;
     record.rows_quarantined = quarantine.len() as u64;
+    // Every row read is staged or quarantined, exactly once; checked before anything of
+    // this file is committed.
+    if record.rows_read != record.rows_staged + record.rows_quarantined {
+        return Err(IngestError::Accounting {
+            path: path.clone(),
+            read: record.rows_read,
+            staged: record.rows_staged,
+            quarantined: record.rows_quarantined,
+        });
+    }
 
     let table = spec.table.name();
     for (pending, writer) in months.into_values() {
@@ -246,10 +256,6 @@ async fn ingest_rows(
             })?;
         record.quarantine_files.push(name);
     }
-    debug_assert_eq!(
-        record.rows_read,
-        record.rows_staged + record.rows_quarantined
-    );
     Ok(())
 }
 
@@ -264,8 +270,21 @@ fn join(
 }
 
 fn value_at(batch: &RecordBatch, column: &str, i: usize) -> Option<String> {
-    let array = batch.column_by_name(column)?.as_string::<i32>();
+    let array = batch.column_by_name(column)?.as_string_opt::<i32>()?;
     array.is_valid(i).then(|| array.value(i).to_string())
+}
+
+/// A text column of a normalised batch (plain Utf8: the session never produces views).
+fn text_column(
+    batch: &RecordBatch,
+    name: &str,
+) -> std::result::Result<StringArray, DataFusionError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_string_opt::<i32>().cloned())
+        .ok_or_else(|| {
+            DataFusionError::Internal(format!("normalised batch lacks text column {name}"))
+        })
 }
 
 type MonthWriters = BTreeMap<
@@ -279,7 +298,7 @@ type MonthWriters = BTreeMap<
 fn write_by_month(
     data_dir: &DataDir,
     source: &str,
-    short_hash: &str,
+    file_id: &str,
     batch: &RecordBatch,
     months: &mut MonthWriters,
     path: &Path,
@@ -294,7 +313,7 @@ fn write_by_month(
     };
     let month_col = batch
         .column_by_name("order_month")
-        .map(|c| c.as_string::<i32>().clone())
+        .and_then(|c| c.as_string_opt::<i32>().cloned())
         .ok_or_else(|| IngestError::Io {
             path: path.to_path_buf(),
             source: std::io::Error::other("order_month missing"),
@@ -304,7 +323,7 @@ fn write_by_month(
         let mask = eq(&month_col, &StringArray::new_scalar(month)).map_err(|e| pq(e.into()))?;
         let part = filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?;
         if !months.contains_key(month) {
-            let relative = format!("staged/orders/month={month}/{source}-{short_hash}.parquet");
+            let relative = format!("staged/orders/month={month}/{source}-{file_id}.parquet");
             let mut pending = data_dir.create(&relative).map_err(lake)?;
             let Some(file) = pending.take_writer() else {
                 return Err(lake(ecstat_lake::LakeError::Io {
@@ -340,11 +359,16 @@ impl PartitionStream for ChannelPartition {
     }
 
     fn execute(&self, _ctx: Arc<datafusion::execution::TaskContext>) -> SendableRecordBatchStream {
-        let rx = self.rx.lock().ok().and_then(|mut guard| guard.take());
-        let stream = futures::stream::unfold(rx, |rx| async move {
-            let mut rx = rx?;
+        let Some(rx) = self.rx.lock().ok().and_then(|mut guard| guard.take()) else {
+            // The file's rows can be streamed once; a second scan would silently see none.
+            let error =
+                DataFusionError::Internal("the raw rows of a file were scanned twice".into());
+            let stream = futures::stream::once(async move { Err(error) });
+            return Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream));
+        };
+        let stream = futures::stream::unfold(rx, |mut rx| async move {
             let next = rx.recv().await?;
-            Some((next, Some(rx)))
+            Some((next, rx))
         });
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), stream))
     }

@@ -70,6 +70,7 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
         AmountUnit::WanYuan => "wan_yuan",
     };
     let formats = quote(&spec.datetime_formats().join("|"));
+    let required_columns = spec.required_columns();
     let mut parsed = vec!["_row".to_string()];
     let mut checks: Vec<Check> = Vec::new();
     for column in spec.table.columns() {
@@ -98,11 +99,7 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
         parsed.push(format!("{value} AS {raw}"));
         parsed.push(format!("{raw} AS {}", ident(&format!("{name}__raw"))));
         let raw_ref = ident(&format!("{name}__raw"));
-        let required = column.required
-            || (spec.goods_amount == GoodsAmountRule::Column && name == "goods_amount")
-            || (spec.goods_amount == GoodsAmountRule::UnitPriceTimesQuantity
-                && (name == "unit_price" || name == "quantity"))
-            || (spec.goods_amount == GoodsAmountRule::PaidMinusPostage && name == "paid_amount");
+        let required = required_columns.contains(&name);
         let text_present = format!("ecstat_text({raw_ref}) IS NOT NULL");
         if required {
             checks.push(Check {
@@ -169,12 +166,33 @@ pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> S
     let goods = match spec.goods_amount {
         GoodsAmountRule::Column => "goods_amount".to_string(),
         GoodsAmountRule::UnitPriceTimesQuantity => {
-            "CAST(unit_price * quantity AS DECIMAL(18,2))".to_string()
+            "TRY_CAST(unit_price * quantity AS DECIMAL(18,2))".to_string()
         }
         GoodsAmountRule::PaidMinusPostage => {
             "CAST(paid_amount - COALESCE(postage, 0) AS DECIMAL(18,2))".to_string()
         }
     };
+    if spec.goods_amount == GoodsAmountRule::UnitPriceTimesQuantity {
+        checks.push(Check {
+            condition: "unit_price IS NOT NULL AND quantity IS NOT NULL \
+                        AND TRY_CAST(unit_price * quantity AS DECIMAL(18,2)) IS NULL"
+                .into(),
+            rule: "amount_out_of_range",
+            column: "unit_price".into(),
+            raw: ident("unit_price__raw"),
+        });
+    }
+    // Order times must be plausible: a typo such as 2091 would otherwise become the data's
+    // 数据截至 and stretch every calendar. Local time is at most a day ahead of UTC.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d %H:%M:%S");
+    checks.push(Check {
+        condition: format!(
+            "order_time < TIMESTAMP '2000-01-01 00:00:00' OR order_time > TIMESTAMP '{tomorrow}'"
+        ),
+        rule: "implausible_datetime",
+        column: "order_time".into(),
+        raw: ident("order_time__raw"),
+    });
     if spec.goods_amount == GoodsAmountRule::PaidMinusPostage {
         checks.push(Check {
             condition: "paid_amount - COALESCE(postage, 0) < 0".into(),

@@ -127,15 +127,7 @@ impl<'a> Sink<'a> {
         let normalized: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
         let mut columns = Vec::new();
         let mut missing = Vec::new();
-        let required = self
-            .spec
-            .table
-            .columns()
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| c.name)
-            .chain(goods_inputs(self.spec).iter().copied())
-            .collect::<Vec<_>>();
+        let required = self.spec.required_columns();
         for (canonical, synonyms) in &self.spec.columns {
             let found = synonyms
                 .iter()
@@ -180,10 +172,6 @@ impl<'a> Sink<'a> {
 
     /// One data row (1-based source row number). Returns false when reading can stop.
     fn data_row(&mut self, row: u64, cells: Vec<String>, check_width: bool) -> Result<bool> {
-        if self.footer_seen {
-            self.stats.skipped_rows += 1;
-            return Ok(true);
-        }
         let Some(first) = cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()) else {
             self.stats.skipped_rows += 1;
             return Ok(true);
@@ -199,6 +187,15 @@ impl<'a> Sink<'a> {
             return Ok(true);
         }
         self.stats.data_rows += 1;
+        // Data below the footer (合计 …) is not silently dropped: it is shown to the submitter.
+        if self.footer_seen {
+            self.stats.rejects.push(ReaderReject {
+                row,
+                rule: "after_footer",
+                raw_value: cells.join(","),
+            });
+            return Ok(true);
+        }
         if check_width && cells.len() != self.width {
             self.stats.rejects.push(ReaderReject {
                 row,
@@ -269,15 +266,6 @@ impl<'a> Sink<'a> {
     fn fail(&mut self, err: IngestError) -> IngestError {
         self.header_tx = None;
         err
-    }
-}
-
-fn goods_inputs(spec: &SourceSpec) -> &'static [&'static str] {
-    use ecstat_core::spec::GoodsAmountRule::*;
-    match spec.goods_amount {
-        Column => &["goods_amount"],
-        UnitPriceTimesQuantity => &["unit_price", "quantity"],
-        PaidMinusPostage => &["paid_amount"],
     }
 }
 

@@ -34,6 +34,7 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 /// A file being written under a temp name beside its final name.
 #[derive(Debug)]
 pub struct PendingFile {
+    root: PathBuf,
     tmp: PathBuf,
     target: PathBuf,
     relative: String,
@@ -57,6 +58,7 @@ impl PendingFile {
             .open(&tmp)
             .map_err(io_err(&tmp))?;
         Ok(Self {
+            root: root.to_path_buf(),
             tmp,
             target,
             relative: relative.to_string(),
@@ -74,8 +76,7 @@ impl PendingFile {
         self.writer.take()
     }
 
-    /// Flush, fsync and publish under the final name. Fails if the name exists, unless it
-    /// already holds identical bytes (a rerun of the same deterministic step).
+    /// Flush, fsync and publish under the final name; fails if the name exists.
     pub fn commit(self, writer: Option<BufWriter<File>>) -> Result<String> {
         self.commit_inner(writer, None)
     }
@@ -103,18 +104,18 @@ impl PendingFile {
             })?;
             file.sync_all().map_err(io_err(&self.tmp))?;
         }
+        // Create-if-absent: data files carry the run id in their names, so an existing
+        // name is never replaced (an older snapshot may reference it).
         match std::fs::hard_link(&self.tmp, &self.target) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                if let Some(version) = exclusive {
-                    return Err(LakeError::Conflict { version });
-                }
-                // An earlier attempt wrote the same unique name before it died; the name is
-                // content-derived, so keep the existing file only if it is byte-identical.
-                if sha256_file(&self.tmp)? != sha256_file(&self.target)? {
-                    std::fs::remove_file(&self.target).map_err(io_err(&self.target))?;
-                    std::fs::hard_link(&self.tmp, &self.target).map_err(io_err(&self.target))?;
-                }
+                return Err(match exclusive {
+                    Some(version) => LakeError::Conflict { version },
+                    None => LakeError::Io {
+                        path: self.target.clone(),
+                        source: e,
+                    },
+                });
             }
             Err(e) => {
                 return Err(LakeError::Io {
@@ -124,8 +125,14 @@ impl PendingFile {
             }
         }
         std::fs::remove_file(&self.tmp).map_err(io_err(&self.tmp))?;
-        if let Some(dir) = self.target.parent() {
-            sync_dir(dir)?;
+        // The new name, and any folders created for it, must survive a crash.
+        let mut dir = self.target.parent();
+        while let Some(d) = dir {
+            sync_dir(d)?;
+            if d == self.root {
+                break;
+            }
+            dir = d.parent();
         }
         Ok(std::mem::take(&mut self.relative))
     }

@@ -26,7 +26,7 @@ pub enum LakeError {
     },
     #[error("{path}: corrupt manifest: {message}")]
     CorruptManifest { path: PathBuf, message: String },
-    #[error("data directory {root} is locked by pid {} on {} since {} (run {}); wait for it, or remove {root}/_lock if that process is gone", .holder.pid, .holder.host, .holder.started_at, .holder.run_id)]
+    #[error("data directory {root} is in use by another run: pid {} on {} since {} (run {}); try again when it has finished", .holder.pid, .holder.host, .holder.started_at, .holder.run_id)]
     Locked { root: PathBuf, holder: LockHolder },
     #[error(
         "snapshot {version} was published by another run meanwhile; nothing of this run became visible"

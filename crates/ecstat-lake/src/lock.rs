@@ -1,8 +1,9 @@
-//! The run lock: one writer per data directory. `_lock` is created with create-new; a lock
-//! whose process is gone (same host, no such pid) is taken over.
+//! The run lock: one writer per data directory. `_lock` is locked with the operating
+//! system's advisory file lock, which dies with its process: a run that was killed leaves
+//! no stale lock behind. The file also names the holder, for the message of the next run.
 
-use std::fs::OpenOptions;
-use std::io::Write;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -18,10 +19,10 @@ pub struct LockHolder {
     pub run_id: String,
 }
 
-/// Held while a run writes; removed on drop.
+/// Held while a run writes; released when dropped or when the process ends.
 #[derive(Debug)]
 pub struct RunLock {
-    path: PathBuf,
+    _file: File,
 }
 
 fn hostname() -> String {
@@ -31,80 +32,48 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn alive(pid: u32) -> bool {
-    // Without /proc (not Linux) nothing can be told: assume alive, never steal.
-    if !Path::new("/proc/self").exists() {
-        return true;
-    }
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
 impl RunLock {
     pub(crate) fn acquire(root: &Path, run_id: &str) -> Result<Self> {
-        let path = root.join("_lock");
+        let path: PathBuf = root.join("_lock");
+        // Never truncate on open: the holder's details are read by whoever is refused.
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                let holder = serde_json::from_str(&text).unwrap_or(LockHolder {
+                    pid: 0,
+                    host: "?".into(),
+                    started_at: "?".into(),
+                    run_id: "? (starting)".into(),
+                });
+                return Err(LakeError::Locked {
+                    root: root.to_path_buf(),
+                    holder,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(LakeError::Io { path, source: e }),
+        }
         let me = LockHolder {
             pid: std::process::id(),
             host: hostname(),
             started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             run_id: run_id.to_string(),
         };
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    let body = serde_json::to_vec(&me).unwrap_or_default();
-                    file.write_all(&body)
-                        .and_then(|_| file.sync_all())
-                        .map_err(io_err(&path))?;
-                    return Ok(Self { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    match serde_json::from_str::<LockHolder>(&text) {
-                        Ok(holder) if holder.host == me.host && !alive(holder.pid) => {
-                            tracing_stale(&holder);
-                            std::fs::remove_file(&path).map_err(io_err(&path))?;
-                        }
-                        Ok(holder) => {
-                            return Err(LakeError::Locked {
-                                root: root.to_path_buf(),
-                                holder,
-                            });
-                        }
-                        // Written but not yet filled in by a process that is starting now.
-                        Err(_) => {
-                            return Err(LakeError::Locked {
-                                root: root.to_path_buf(),
-                                holder: LockHolder {
-                                    pid: 0,
-                                    host: "?".into(),
-                                    started_at: "?".into(),
-                                    run_id: "?".into(),
-                                },
-                            });
-                        }
-                    }
-                }
-                Err(e) => return Err(LakeError::Io { path, source: e }),
-            }
-        }
-        Err(LakeError::Io {
-            path,
-            source: std::io::Error::other("lock could not be taken after removing a stale one"),
-        })
-    }
-}
-
-fn tracing_stale(holder: &LockHolder) {
-    tracing::warn!(
-        pid = holder.pid,
-        run = %holder.run_id,
-        "taking over a stale lock: its process is no longer running"
-    );
-}
-
-impl Drop for RunLock {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
+        let body = serde_json::to_vec(&me).unwrap_or_default();
+        file.set_len(0)
+            .and_then(|_| file.rewind())
+            .and_then(|_| file.write_all(&body))
+            .and_then(|_| file.sync_all())
+            .map_err(io_err(&path))?;
+        Ok(Self { _file: file })
     }
 }
 
@@ -129,7 +98,7 @@ mod tests {
     }
 
     #[test]
-    fn a_dead_holder_is_taken_over() -> Result<()> {
+    fn a_lock_file_left_by_a_dead_run_does_not_block() -> Result<()> {
         let dir = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
         let dead = LockHolder {
             pid: u32::MAX - 1,

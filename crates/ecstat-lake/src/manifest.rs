@@ -18,6 +18,8 @@ pub struct InputRecord {
     /// Path relative to the inbox (lossy UTF-8 for display; the hash is the identity).
     pub path: String,
     pub sha256: String,
+    /// `SourceSpec::fingerprint` of the spec it was read with.
+    pub spec_fingerprint: String,
     pub bytes: u64,
     /// Text encoding detected, or `xlsx`.
     pub encoding: String,
@@ -34,6 +36,28 @@ pub struct InputRecord {
     pub quarantine_files: Vec<String>,
     /// Run that ingested it.
     pub run_id: String,
+}
+
+impl InputRecord {
+    /// A file rejected whole before any of it was read (no rows, no files).
+    pub fn rejected(source: &str, path: &str, sha256: &str, error: String, run_id: &str) -> Self {
+        InputRecord {
+            source: source.to_string(),
+            path: path.to_string(),
+            sha256: sha256.to_string(),
+            spec_fingerprint: String::new(),
+            bytes: 0,
+            encoding: String::new(),
+            rows_read: 0,
+            rows_staged: 0,
+            rows_quarantined: 0,
+            rows_skipped: 0,
+            error: Some(error),
+            staged_files: BTreeMap::new(),
+            quarantine_files: Vec::new(),
+            run_id: run_id.to_string(),
+        }
+    }
 }
 
 /// A published snapshot.
