@@ -8,6 +8,7 @@
 //! | 2017 | 1002 藤铁花架 200             | TB1  | 感德              | 藤铁工艺  | 200 |
 //! | 2017 | 1003 铁观音 closed            | TB1  | 感德              | 茶叶 agri |   0 |
 //! | 2017 | 1004 淮山 80, refund 30       | TB2  | 西坪 (ship-from)  | 淮山 agri |  50 |
+//! | 2017 | PDD 红米 cancelled (January)  | PDD1 | unattributed     | 粮油 agri |   0 |
 //! | 2017 | PDD 红米 40                   | PDD1 | unattributed     | 粮油 agri |  40 |
 //! | 2017 | PDD T恤 60                    | PDD1 | unattributed     | 服装      |  60 |
 //! | 2018 | PDD 红米 50 (June)            | PDD1 | unattributed     | 粮油 agri |  50 |
@@ -16,6 +17,10 @@
 //! | 2019 | 1903 淮山 100, refund 20      | TB2  | 西坪              | 淮山 agri |  80 |
 //! | 2019 | PDD 红米 60 (June)            | PDD1 | unattributed     | 粮油 agri |  60 |
 //! | 2019 | PDD 神秘礼盒 10 (July)         | PDD1 | unattributed     | 未映射    |  10 |
+//! | 2019 | PDD 红米 cancelled (December) | PDD1 | unattributed     | 粮油 agri |   0 |
+//!
+//! The cancelled orders of January 2017 and December 2019 add nothing, but they put the
+//! data's calendar at 2017-01 … 2019-12, so every year is complete and can be judged.
 //!
 //! Rural (all of Anxi): 2017 450, 2018 50, 2019 540 → vs 2017 +20.0000% (target ≥20: 达标).
 //! Agricultural: 2017 190, 2018 50, 2019 240 → vs 2017 +26.3158% (target ≥30: 未达标).
@@ -45,6 +50,8 @@ const PINDUODUO: &str = "\u{feff}订单号,店铺ID,店铺名称,商品,商品�
 190601-001,PDD1,官桥红米店,官桥红米 2.5kg,1,60.00元,0.00元,60.00元,已签收,无售后,0.00元,2019-06-01 12:00:00
 190701-001,PDD1,官桥红米店,神秘礼盒,1,10.00元,0.00元,10.00元,已签收,无售后,0.00元,2019-07-01 12:00:00
 190702-001,PDD1,官桥红米店,官桥红米,1,30.00元,0.00元,30.00元,异常订单,无售后,0.00元,2019-07-02 12:00:00
+170105-001,PDD1,官桥红米店,官桥红米 2.5kg,1,40.00元,0.00元,40.00元,已取消,无售后,0.00元,2017-01-05 12:00:00
+191231-001,PDD1,官桥红米店,官桥红米 2.5kg,1,40.00元,0.00元,40.00元,已取消,无售后,0.00元,2019-12-31 12:00:00
 ";
 
 const SHOPS: &str = "platform,shop_id,shop_name,enterprise_name,uscc,township_code
@@ -275,7 +282,7 @@ fn tiny_fixture_indicators_match_the_hand_computation() {
         .collect();
     assert_eq!(
         counts,
-        vec![("pinduoduo".into(), 6, 5, 1), ("taobao".into(), 9, 7, 2)]
+        vec![("pinduoduo".into(), 8, 7, 1), ("taobao".into(), 9, 7, 2)]
     );
     let rules = query(
         &data,
@@ -354,5 +361,58 @@ fn bad_files_are_rejected_whole_and_the_run_goes_on() {
     // The good files still made it, whole.
     let data = tmp.path().join("wh");
     let staged = query(&data, "SELECT count(*) AS n FROM stg_orders");
-    assert_eq!(staged[0]["n"].as_i64(), Some(12));
+    assert_eq!(staged[0]["n"].as_i64(), Some(14));
+}
+
+#[test]
+fn a_year_still_running_is_not_judged() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    // Without the cancelled December order the data ends in November 2019.
+    let pdd = tmp.path().join("inbox/platforms/拼多多订单_tiny.csv");
+    let text: String = PINDUODUO
+        .lines()
+        .filter(|l| !l.starts_with("191231-001"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&pdd, text).expect("write");
+    assert!(run(tmp.path()).status.success());
+    let data = tmp.path().join("wh");
+    // The growth itself is still +20%, but 2019 has 11 months: 数据不足, and it says so.
+    let (v, status, note) = indicator(
+        &data,
+        "rural_online_retail",
+        "vs_baseline_pct",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    );
+    assert_eq!(v, Some(20 * Y));
+    assert_eq!(status, "数据不足");
+    assert!(note.contains("年度数据不完整（11个月）"), "note: {note}");
+}
+
+#[test]
+fn a_build_whose_model_tests_fail_is_not_published() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    // The same shop registered twice would double its sales through the join.
+    let shops = format!(
+        "{SHOPS}taobao,TB1,感德茶店,安溪县感德示例茶业有限公司,91350524TEST00001X,350524110000\n"
+    );
+    std::fs::write(tmp.path().join("reference/shops.csv"), shops).expect("write");
+    let out = run(tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("NOT PUBLISHED"), "{stdout}");
+    assert!(
+        stdout.contains("FAILED dim_shop: unique_combination(platform, shop_id)"),
+        "{stdout}"
+    );
+    let manifests = std::fs::read_dir(tmp.path().join("wh/_manifests"))
+        .expect("dir")
+        .count();
+    assert_eq!(manifests, 0, "no snapshot was published");
+    assert!(!tmp.path().join("wh/exports/indicators.xlsx").exists());
 }

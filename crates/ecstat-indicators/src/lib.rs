@@ -191,21 +191,26 @@ m AS (
          CAST(value AS DECIMAL(22,4)) AS value
   FROM monthly
 ),
-y AS (
-  SELECT dimension, member, year, CAST(sum(value) AS DECIMAL(22,4)) AS value, count(*) AS months
-  FROM m GROUP BY dimension, member, year
-),
--- Year-to-date (1–M月累计) on a full calendar: every month of every year up to the last
--- month with data, so a month without sales still has its cumulative value.
+-- The calendar of the data: every month from the county's first month with data to its
+-- last (数据截至). Year-to-date values (1–M月累计) run on it, so a month without sales
+-- still has its cumulative value, and a year counts as complete only with 12 months on it.
 bounds AS (
-  SELECT min(year) AS y0, max(year * 100 + mon) AS last_ym FROM m WHERE dimension = 'county'
+  SELECT CAST(min(year * 100 + mon) / 100 AS INT) AS y0,
+         min(year * 100 + mon) AS first_ym, max(year * 100 + mon) AS last_ym
+  FROM m WHERE dimension = 'county'
 ),
 calendar AS (
   SELECT CAST(y.value AS INT) AS year, CAST(mo.value AS INT) AS mon
   FROM bounds b
   CROSS JOIN generate_series(1990, 2100) AS y
   CROSS JOIN generate_series(1, 12) AS mo
-  WHERE y.value >= b.y0 AND y.value * 100 + mo.value <= b.last_ym
+  WHERE y.value * 100 + mo.value BETWEEN b.first_ym AND b.last_ym
+),
+coverage AS (SELECT year, count(*) AS months FROM calendar GROUP BY year),
+y AS (
+  SELECT m.dimension, m.member, m.year, CAST(sum(m.value) AS DECIMAL(22,4)) AS value, cov.months
+  FROM m JOIN coverage cov ON cov.year = m.year
+  GROUP BY m.dimension, m.member, m.year, cov.months
 ),
 members AS (SELECT DISTINCT dimension, member FROM m),
 ytd AS (
@@ -217,45 +222,47 @@ ytd AS (
   JOIN m x ON x.dimension = k.dimension AND x.member = k.member AND x.year = c.year AND x.mon <= c.mon
   GROUP BY k.dimension, k.member, c.year, c.mon
 ),
-first_year AS (SELECT min(year) AS y0 FROM y WHERE dimension = 'county'),
+first_year AS (SELECT y0 FROM bounds),
 obs AS (
   SELECT 'value' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, dimension, member,
          value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         months AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+         months AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
   FROM y
   UNION ALL
   SELECT 'value' AS measure, 'month' AS period_type, month AS period, dimension, member, value,
          CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         1 AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+         1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
   FROM m
   UNION ALL
   SELECT 'value' AS measure, 'ytd' AS period_type, month AS period, dimension, member, value,
          CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         mon AS months_covered, CAST(NULL AS VARCHAR) AS base_note
+         mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
   FROM ytd
   UNION ALL
   SELECT 'yoy_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_year} AS value,
-         CAST(c.year - 1 AS VARCHAR) AS base_period, p.value AS base_value, c.months AS months_covered, {n_year} AS base_note
+         CAST(c.year - 1 AS VARCHAR) AS base_period, p.value AS base_value, c.months AS months_covered, pc.months AS base_months, {n_year} AS base_note
   FROM y c CROSS JOIN first_year f
   LEFT JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1
+  LEFT JOIN coverage pc ON pc.year = c.year - 1
   WHERE c.year > f.y0
   UNION ALL
   SELECT 'yoy_pct' AS measure, 'month' AS period_type, c.month AS period, c.dimension, c.member, {g_month} AS value,
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, 1 AS months_covered, {n_month} AS base_note
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, 1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_month} AS base_note
   FROM m c CROSS JOIN first_year f
   LEFT JOIN m p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
   WHERE c.year > f.y0
   UNION ALL
   SELECT 'yoy_pct' AS measure, 'ytd' AS period_type, c.month AS period, c.dimension, c.member, {g_ytd} AS value,
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, c.mon AS months_covered, {n_ytd} AS base_note
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, c.mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_ytd} AS base_note
   FROM ytd c CROSS JOIN first_year f
   LEFT JOIN ytd p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
   WHERE c.year > f.y0
   UNION ALL
   SELECT 'vs_baseline_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_base} AS value,
-         '{baseline}' AS base_period, b.value AS base_value, c.months AS months_covered, {n_base} AS base_note
+         '{baseline}' AS base_period, b.value AS base_value, c.months AS months_covered, bc.months AS base_months, {n_base} AS base_note
   FROM y c
   LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
+  LEFT JOIN coverage bc ON bc.year = {baseline}
   WHERE c.year > {baseline}
 ),
 names AS (
@@ -291,12 +298,16 @@ SELECT
   CASE
     WHEN NOT j.has_target THEN '无目标'
     WHEN j.value IS NULL THEN '数据不足'
+    -- A year still running, or a base year with months missing, cannot be judged yet.
+    WHEN j.months_covered < 12 OR coalesce(j.base_months, 12) < 12 THEN '数据不足'
     WHEN j.value {target_cmp} {target_value} THEN '达标'
     ELSE '未达标'
   END AS status,
   nullif(concat_ws('；', j.base_note,
             CASE WHEN j.period_type = 'year' AND j.months_covered < 12
-                 THEN concat('年度数据不完整（', CAST(j.months_covered AS VARCHAR), '个月）') END), '') AS note,
+                 THEN concat('年度数据不完整（', CAST(j.months_covered AS VARCHAR), '个月）') END,
+            CASE WHEN j.base_months < 12
+                 THEN concat('基期年度数据不完整（', CAST(j.base_months AS VARCHAR), '个月）') END), '') AS note,
   j.months_covered
 FROM judged j
 LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
