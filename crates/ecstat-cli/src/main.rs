@@ -3,6 +3,7 @@
 mod output;
 mod read;
 mod run;
+mod sources;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,7 +59,7 @@ enum Command {
     /// List the tables of the current snapshot with their row counts.
     Tables(read::TablesArgs),
     /// List the source specs, or show the SQL that normalises one source's files.
-    Sources(read::SourcesArgs),
+    Sources(sources::SourcesArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
@@ -101,11 +102,15 @@ pub fn classify(error: anyhow::Error) -> Failure {
             WarehouseError::Config { .. }
             | WarehouseError::Core(_)
             | WarehouseError::Cycle(_)
-            | WarehouseError::Model { .. } => exit::USAGE,
-            WarehouseError::NotReadOnly(_) | WarehouseError::Engine(_) => exit::USAGE,
+            | WarehouseError::NotReadOnly(_) => exit::USAGE,
+            WarehouseError::Model { source, .. } | WarehouseError::Engine(source) => {
+                engine_code(source)
+            }
             WarehouseError::Lake(LakeError::Locked { .. }) => exit::LOCKED,
             _ => exit::INPUT,
         }
+    } else if let Some(e) = error.downcast_ref::<datafusion::error::DataFusionError>() {
+        engine_code(e)
     } else if error.downcast_ref::<ecstat_core::CoreError>().is_some()
         || error
             .downcast_ref::<ecstat_indicators::IndicatorError>()
@@ -121,6 +126,18 @@ pub fn classify(error: anyhow::Error) -> Failure {
         exit::INTERNAL
     };
     Failure { code, error }
+}
+
+/// A query engine error: bad SQL (in a query, a model or the catalogue) is a usage error;
+/// reading or writing files is an input or storage error; anything else is ours.
+fn engine_code(error: &datafusion::error::DataFusionError) -> u8 {
+    use datafusion::error::DataFusionError as E;
+    match error.find_root() {
+        E::SQL(..) | E::Plan(_) | E::SchemaError(..) | E::NotImplemented(_) => exit::USAGE,
+        E::IoError(_) | E::ObjectStore(_) | E::ParquetError(_) | E::ArrowError(..) => exit::INPUT,
+        E::ResourcesExhausted(_) => exit::INPUT,
+        _ => exit::INTERNAL,
+    }
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -169,7 +186,7 @@ fn main() -> ExitCode {
             Command::Export(args) => read::export(&cli.data_dir, args).await,
             Command::Query(args) => read::query(&cli.data_dir, args).await,
             Command::Tables(args) => read::tables(&cli.data_dir, args).await,
-            Command::Sources(args) => read::sources(args),
+            Command::Sources(args) => sources::sources(args),
         }
     });
     match result {

@@ -8,6 +8,7 @@ pub mod datetime;
 pub mod encoding;
 pub mod error;
 pub mod spec;
+pub mod sql;
 pub mod text;
 
 pub use error::{CoreError, Result};

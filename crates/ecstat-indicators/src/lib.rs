@@ -3,6 +3,7 @@
 //! and growth against the baseline year, each judged against its target, in one long
 //! table `ind_results` (indicator × measure × period × dimension × member).
 
+use ecstat_core::sql::literal as quote;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -328,10 +329,6 @@ LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
             unit = quote(&ind.unit),
         )
     }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 fn is_ident(s: &str) -> bool {

@@ -4,6 +4,7 @@
 
 use ecstat_core::amount::AmountUnit;
 use ecstat_core::spec::{ColumnKind, GoodsAmountRule, SourceSpec};
+use ecstat_core::sql::{ident, literal as quote};
 
 /// Quarantine rules and what they mean (Chinese for the submitting department, English).
 pub const RULES: &[(&str, &str)] = &[
@@ -43,14 +44,6 @@ pub fn reason(rule: &str) -> &'static str {
         .find(|(r, _)| *r == rule)
         .map(|(_, m)| *m)
         .unwrap_or("未知规则 / unknown rule")
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-fn ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
 }
 
 struct Check {

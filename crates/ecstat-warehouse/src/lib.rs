@@ -218,15 +218,20 @@ impl Warehouse {
         let mut out = Vec::new();
         for test in models::test_queries(model) {
             let batches = self.ctx.sql(&test.sql).await?.collect().await?;
+            // A count query returns one Int64 row; anything else must not read as "passed".
             let failing = batches
-                .first()
+                .iter()
+                .find(|b| b.num_rows() > 0)
                 .and_then(|b| {
                     b.column(0)
                         .as_any()
                         .downcast_ref::<Int64Array>()
                         .map(|a| a.value(0))
                 })
-                .unwrap_or(0);
+                .ok_or_else(|| WarehouseError::Config {
+                    path: model.path.with_extension("toml"),
+                    message: format!("test {} did not return a row count", test.name),
+                })?;
             out.push(TestOutcome {
                 model: test.model,
                 name: test.name,

@@ -2,6 +2,7 @@
 //! their table references imply, like a dbt project. The `.toml` documents the grain and
 //! columns and carries the model's tests.
 
+use ecstat_core::sql::literal as quote;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -156,10 +157,6 @@ pub struct TestQuery {
     pub model: String,
     pub name: String,
     pub sql: String,
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
 }
 
 /// The failing-row count queries of `model`'s tests.
