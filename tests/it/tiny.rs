@@ -416,3 +416,79 @@ fn a_build_whose_model_tests_fail_is_not_published() {
     assert_eq!(manifests, 0, "no snapshot was published");
     assert!(!tmp.path().join("wh/exports/indicators.xlsx").exists());
 }
+
+#[test]
+fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    let pipelines = tmp.path().join("pipelines");
+    for dir in ["sources", "models"] {
+        std::fs::create_dir_all(pipelines.join(dir)).expect("mkdir");
+        for entry in std::fs::read_dir(repo().join("pipelines").join(dir)).expect("read") {
+            let path = entry.expect("entry").path();
+            std::fs::copy(
+                &path,
+                pipelines.join(dir).join(path.file_name().expect("name")),
+            )
+            .expect("copy");
+        }
+    }
+    for file in ["indicators.toml", "reference.toml"] {
+        std::fs::copy(repo().join("pipelines").join(file), pipelines.join(file)).expect("copy");
+    }
+    let run_with = |dir: &Path| {
+        let arg = |p: std::path::PathBuf| p.to_str().expect("utf-8 path").to_string();
+        let (inbox, reference, pipes) = (
+            arg(dir.join("inbox")),
+            arg(dir.join("reference")),
+            arg(dir.join("pipelines")),
+        );
+        ecstat(
+            &dir.join("wh"),
+            &[
+                "run",
+                "--inbox",
+                &inbox,
+                "--reference",
+                &reference,
+                "--pipelines",
+                &pipes,
+            ],
+        )
+    };
+    assert!(run_with(tmp.path()).status.success());
+    assert!(run_with(tmp.path()).status.success());
+    // Unchanged spec and files: both files reused.
+    let stdout = String::from_utf8_lossy(&run_with(tmp.path()).stdout).to_string();
+    assert!(stdout.contains("files: 2 (2 unchanged"), "{stdout}");
+
+    // The bureau decides 异常订单 are completed orders: only the pinduoduo file is read again.
+    let spec = pipelines.join("sources/pinduoduo.toml");
+    let text = std::fs::read_to_string(&spec).expect("read").replace(
+        "completed = [\"已签收\"]",
+        "completed = [\"已签收\", \"异常订单\"]",
+    );
+    std::fs::write(&spec, text).expect("write");
+    let out = run_with(tmp.path());
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("files: 2 (1 unchanged"), "{stdout}");
+    let data = tmp.path().join("wh");
+    let files = query(
+        &data,
+        "SELECT source, rows_staged, rows_quarantined FROM ingest_files ORDER BY source",
+    );
+    assert_eq!(files[0]["rows_staged"].as_u64(), Some(8));
+    assert_eq!(files[0]["rows_quarantined"].as_u64(), Some(0));
+    // 2019 rural sales gain the 30.00 of the 异常订单 line: 540 + 30.
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    );
+    assert_eq!(v, Some(570 * Y));
+}

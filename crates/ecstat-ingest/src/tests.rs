@@ -237,3 +237,48 @@ async fn a_wrong_forced_encoding_is_one_clear_error() {
     let error = record.error.expect("rejected");
     assert!(error.contains("not text in UTF-8"), "{error}");
 }
+
+#[tokio::test]
+async fn rows_below_the_footer_and_implausible_dates_are_shown_not_dropped() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = "订单号,店铺,状态,时间,金额,退款\n\
+                A1,S1,交易成功,2091-03-05 12:00:00,1.00,0\n\
+                A2,S1,交易成功,1999-12-31 23:59:59,1.00,0\n\
+                A3,S1,交易成功,2019-03-05 12:00:00,1.00,0\n\
+                合计,,,,3.00,0\n\
+                A4,S1,交易成功,2019-03-06 12:00:00,1.00,0\n";
+    let (lake, record) = ingest(tmp.path(), spec(SPEC), "orders.csv", text.as_bytes()).await;
+    assert_eq!(record.error, None);
+    assert_eq!(
+        (record.rows_read, record.rows_staged, record.rows_skipped),
+        (4, 1, 1)
+    );
+    assert_eq!(
+        rules(&lake, &record),
+        vec![
+            (2, "implausible_datetime".to_string()),
+            (3, "implausible_datetime".to_string()),
+            (6, "after_footer".to_string()),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn lines_without_a_sub_order_id_are_told_apart_by_item() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    // Two items of one order (no sub-order ids), then an exact repeat of the first.
+    let text = SPEC.replace(
+        "refund_amount = [\"退款\"]",
+        "refund_amount = [\"退款\"]\nitem_title = [\"商品\"]",
+    );
+    let rows = "订单号,店铺,状态,时间,金额,退款,商品\n\
+                A1,S1,交易成功,2019-03-05 12:00:00,10.00,0,铁观音\n\
+                A1,S1,交易成功,2019-03-05 12:00:00,20.00,0,淮山\n\
+                A1,S1,交易成功,2019-03-05 12:00:00,10.00,0,铁观音\n";
+    let (lake, record) = ingest(tmp.path(), spec(&text), "orders.csv", rows.as_bytes()).await;
+    assert_eq!(
+        rules(&lake, &record),
+        vec![(4, "duplicate_order_line".to_string())]
+    );
+    assert_eq!(staged_sum(&lake, &record), (2, 3_000));
+}
