@@ -2,8 +2,8 @@
 -- A line is identified by its order id and sub-order id, or its item title where the
 -- export has no sub-order id (the rule ingest uses within a file). A line that appears in
 -- several files (overlapping exports, a corrected resubmission) is taken from the file of
--- the latest run, then the latest file of that run. Where an order has sub-order lines,
--- a main-order row of it (no sub-order id) is dropped: never counted twice.
+-- the latest run, then the latest file of that run. Where an order has sub-order lines
+-- (in any file), a main-order row of it (no sub-order id) is dropped: never counted twice.
 -- net_sales_yuan applies the 网络零售额 caliber: buyer-paid goods amount of completed
 -- orders minus refunds, postage excluded; cancelled, closed and unpaid orders count zero.
 with lines as (
@@ -19,14 +19,12 @@ ranked as (
         row_number() over (
             partition by platform, order_id, coalesce(sub_order_id, item_title, '')
             order by ingest_run_id desc, ingest_seq desc, source_row
-        ) as version_rank
+        ) as version_rank,
+        -- Same sort as above (a prefix of its partition), so no second pass over the lines.
+        max(case when sub_order_id is not null then 1 else 0 end) over (
+            partition by platform, order_id
+        ) as order_has_sub_lines
     from lines
-),
-
-orders_with_sub_lines as (
-    select distinct platform, order_id
-    from ranked
-    where version_rank = 1 and sub_order_id is not null
 ),
 
 final as (
@@ -61,10 +59,8 @@ final as (
             end as decimal(18, 2)
         ) as net_sales_yuan
     from ranked r
-    left join orders_with_sub_lines w
-      on w.platform = r.platform and w.order_id = r.order_id
     where r.version_rank = 1
-      and not (r.sub_order_id is null and w.order_id is not null)
+      and not (r.sub_order_id is null and r.order_has_sub_lines = 1)
 )
 
 select * from final

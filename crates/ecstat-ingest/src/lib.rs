@@ -287,6 +287,9 @@ fn text_column(
         })
 }
 
+/// Bytes a month's Parquet writer may buffer before it writes out a row group.
+const MONTH_WRITER_BUFFER: usize = 8 * 1024 * 1024;
+
 type MonthWriters = BTreeMap<
     String,
     (
@@ -337,6 +340,11 @@ fn write_by_month(
         }
         if let Some((_, writer)) = months.get_mut(month) {
             writer.write(&part).map_err(pq)?;
+            // One writer per month is open at once: cap what each buffers, so a file
+            // spanning three years holds megabytes, not its whole content, in memory.
+            if writer.memory_size() > MONTH_WRITER_BUFFER {
+                writer.flush().map_err(pq)?;
+            }
         }
     }
     Ok(())
