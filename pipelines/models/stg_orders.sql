@@ -13,18 +13,29 @@ with lines as (
       on o.file_sha256 = f.file_sha256 and o.source = f.source
 ),
 
-ranked as (
+-- Which copy of each line counts is decided on the identifying columns alone: sorting
+-- whole rows of tens of millions of lines would hold all of them in memory at once.
+line_versions as (
     select
-        *,
+        file_sha256,
+        source_row,
+        sub_order_id is not null as is_sub_line,
         row_number() over (
             partition by platform, order_id, coalesce(sub_order_id, item_title, '')
             order by ingest_run_id desc, ingest_seq desc, source_row
         ) as version_rank,
-        -- Same sort as above (a prefix of its partition), so no second pass over the lines.
+        -- A prefix of the partition above: computed on the same sort.
         max(case when sub_order_id is not null then 1 else 0 end) over (
             partition by platform, order_id
         ) as order_has_sub_lines
     from lines
+),
+
+counted_lines as (
+    select file_sha256, source_row
+    from line_versions
+    where version_rank = 1
+      and (is_sub_line or order_has_sub_lines = 0)
 ),
 
 final as (
@@ -58,9 +69,9 @@ final as (
                 else 0
             end as decimal(18, 2)
         ) as net_sales_yuan
-    from ranked r
-    where r.version_rank = 1
-      and not (r.sub_order_id is null and r.order_has_sub_lines = 1)
+    from lines r
+    join counted_lines c
+      on c.file_sha256 = r.file_sha256 and c.source_row = r.source_row
 )
 
 select * from final

@@ -492,3 +492,37 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     );
     assert_eq!(v, Some(570 * Y));
 }
+
+#[test]
+fn a_main_order_row_beside_its_sub_order_lines_is_not_counted_twice() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    // A main-order export of order 1902 (no 子订单编号) lands beside the sub-order export.
+    let main_row = "\"=\"\"1902\"\"\",,TB1,感德茶店,藤铁花架 客厅,家居工艺品,1,290.00,290.00,0.00,0.00,交易成功,\
+                    2019-05-02 09:00:00,2019-05-02 09:00:30,福建省泉州市安溪县感德镇\n";
+    let header = TAOBAO.lines().next().expect("header");
+    let text = format!("{header}\n{main_row}");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    std::fs::write(
+        tmp.path().join("inbox/platforms/淘宝订单导出_main.csv"),
+        &*gbk,
+    )
+    .expect("write");
+    assert!(run(tmp.path()).status.success());
+    let data = tmp.path().join("wh");
+    let staged = query(
+        &data,
+        "SELECT count(*) AS n FROM orders WHERE order_id = '1902'",
+    );
+    assert_eq!(staged[0]["n"].as_i64(), Some(2), "both rows staged");
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    );
+    assert_eq!(v, Some(540 * Y), "but 1902 counts once");
+}
