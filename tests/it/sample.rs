@@ -133,6 +133,41 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
         total_quarantined += n("rows_quarantined");
     }
     assert!(total_quarantined > 0);
+    // The generator plants exactly one bad row of each kind in every file (its README), and
+    // a short line only in CSV layouts: each file's quarantine must show exactly those.
+    let by_rule = query(
+        &data,
+        "SELECT file, rule, count(*) AS n FROM quarantine GROUP BY file, rule",
+    );
+    for f in &files {
+        let name = f["file"].as_str().unwrap_or("");
+        let mut rules: Vec<(String, u64)> = by_rule
+            .iter()
+            .filter(|r| r["file"].as_str() == Some(name))
+            .map(|r| {
+                (
+                    r["rule"].as_str().unwrap_or("").to_string(),
+                    r["n"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        rules.sort();
+        let mut expected = vec![
+            "duplicate_order_line",
+            "missing_value",
+            "negative_amount",
+            "unknown_status",
+            "unparseable_amount",
+            "unparseable_datetime",
+        ];
+        if name.ends_with(".csv") {
+            expected.push("field_count");
+        }
+        expected.sort();
+        let expected: Vec<(String, u64)> =
+            expected.into_iter().map(|r| (r.to_string(), 1)).collect();
+        assert_eq!(rules, expected, "{name}");
+    }
 
     // Second computation from the staged Parquet files of the published manifest.
     let manifest_path = std::fs::read_dir(data.join("_manifests"))
