@@ -16,9 +16,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// Ingests platform order exports from the inbox, builds the warehouse with SQL models,
 /// computes the programme's indicators against their targets and exports them.
 ///
-/// Exit codes: 0 ok; 1 checks failed (a model test failed, or an input file was rejected
-/// whole); 2 usage or configuration error; 3 input or storage error; 4 internal error;
-/// 5 another run holds the data directory's lock.
+/// Exit codes: 0 ok; 1 checks failed (an input file was rejected whole, or a model test
+/// failed and the run's snapshot was withheld); 2 usage or configuration error; 3 input or
+/// storage error; 4 internal error; 5 another run holds the data directory's lock.
 #[derive(Debug, Parser)]
 #[command(name = "ecstat", version, max_term_width = 100)]
 struct Cli {
@@ -49,6 +49,11 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// The nightly job: ingest the inbox, build the warehouse, compute indicators, export.
+    ///
+    /// Every inbox file is matched to a source spec by its path and read once (by content
+    /// hash and spec); rows that fail a check go to the `quarantine` table with the rule and
+    /// the raw value. The models are then built and tested; only a build whose tests pass is
+    /// published as the new snapshot, and its indicator table is exported to DATA_DIR/exports.
     Run(run::RunArgs),
     /// Print the indicator table (county totals per year by default).
     Indicators(read::IndicatorArgs),
