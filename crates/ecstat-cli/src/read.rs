@@ -20,10 +20,15 @@ async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Fai
     Ok((wh, manifest))
 }
 
-/// The indicator table of a warehouse, filtered by a `WHERE …` clause (or none).
-pub async fn indicator_batches(wh: &Warehouse, filter: &str) -> anyhow::Result<Vec<RecordBatch>> {
+/// `columns` of the indicator table, filtered by a `WHERE …` clause (or none), in the
+/// table's order.
+pub async fn indicator_batches(
+    wh: &Warehouse,
+    columns: &str,
+    filter: &str,
+) -> anyhow::Result<Vec<RecordBatch>> {
     let sql = format!(
-        "SELECT * FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
+        "SELECT {columns} FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
     );
     let df = wh.context().sql(&sql).await?;
     let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
@@ -79,10 +84,7 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
     } else {
         "*"
     };
-    let sql = format!(
-        "SELECT {columns} FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
-    );
-    let batches = wh.context().sql(&sql).await?.collect().await?;
+    let batches = indicator_batches(&wh, columns, &filter).await?;
     if batches.iter().all(|b| b.num_rows() == 0) {
         eprintln!(
             "ecstat: no indicator rows match; try --all, or another --year / --dimension / --period-type"
@@ -117,7 +119,7 @@ pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
     };
     let catalogue = Catalogue::load(&args.catalogue)?;
     let (wh, manifest) = open(data_dir).await?;
-    let batches = indicator_batches(&wh, "").await?;
+    let batches = indicator_batches(&wh, "*", "").await?;
     let meta = crate::run::export_meta(&manifest, &catalogue);
     for format in formats {
         let path = ecstat_export::export(&batches, &meta, format, &args.out)?;

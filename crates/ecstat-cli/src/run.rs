@@ -286,7 +286,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     // 5. Exports.
     let mut exported = Vec::new();
     if publish && !args.no_export {
-        let batches = crate::read::indicator_batches(&wh, "").await?;
+        let batches = crate::read::indicator_batches(&wh, "*", "").await?;
         let meta = export_meta(&manifest, &pipeline.catalogue);
         let dir = lake.path("exports");
         for format in Format::ALL {
@@ -487,7 +487,8 @@ impl Summary<'_> {
             )?;
         }
         writeln!(out, "\nindicators with targets (county, by year):")?;
-        let batches = crate::read::indicator_batches(wh, "WHERE comparison IS NOT NULL").await?;
+        let batches =
+            crate::read::indicator_batches(wh, "*", "WHERE comparison IS NOT NULL").await?;
         for b in &batches {
             for r in 0..b.num_rows() {
                 let c = |name: &str| crate::output::cell(b, name, r);

@@ -103,13 +103,6 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
     Ok(if negative { -fen } else { fen })
 }
 
-/// Format fen as a plain decimal string with two places, e.g. `-1234.50`.
-pub fn format_fen(fen: i128) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let abs = fen.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,11 +142,5 @@ mod tests {
             assert_eq!(yuan(bad), Err(AmountError::NotANumber), "{bad}");
         }
         assert_eq!(yuan("99999999999999999999"), Err(AmountError::Overflow));
-    }
-
-    #[test]
-    fn formats_fen() {
-        assert_eq!(format_fen(123_450), "1234.50");
-        assert_eq!(format_fen(-5), "-0.05");
     }
 }

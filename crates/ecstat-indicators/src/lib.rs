@@ -92,16 +92,6 @@ impl Comparison {
     }
 }
 
-/// Measures with their Chinese names, in display order.
-pub const MEASURES: &[(&str, &str)] = &[
-    ("value", "数值"),
-    ("yoy_pct", "同比增长率"),
-    ("vs_baseline_pct", "较基期增长率"),
-];
-
-/// Statuses of a result row.
-pub const STATUSES: &[&str] = &["达标", "未达标", "无目标", "数据不足"];
-
 impl Catalogue {
     pub fn load(path: &Path) -> Result<Self, IndicatorError> {
         let catalogue: Catalogue = ecstat_core::config::load_toml(path)?;
@@ -128,10 +118,6 @@ impl Catalogue {
             }
         }
         Ok(catalogue)
-    }
-
-    pub fn get(&self, code: &str) -> Option<&Indicator> {
-        self.indicators.iter().find(|i| i.code == code)
     }
 
     /// SQL computing every indicator's long-table rows, for a snapshot `version` whose data

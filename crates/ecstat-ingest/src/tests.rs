@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::AsArray;
+use arrow::array::{AsArray, RecordBatch};
 use ecstat_core::spec::SourceSpec;
 use ecstat_lake::{DataDir, InputRecord};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -57,56 +57,59 @@ async fn ingest(
     (lake, record)
 }
 
+/// Every batch of the data-directory files `files`.
+fn read_batches<'a>(
+    lake: &DataDir,
+    files: impl IntoIterator<Item = &'a String>,
+) -> Vec<RecordBatch> {
+    let mut out = Vec::new();
+    for file in files {
+        let f = std::fs::File::open(lake.path(file)).expect("open");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        out.extend(reader.map(|b| b.expect("batch")));
+    }
+    out
+}
+
 /// (row, rule) of a file's quarantine, sorted.
 fn rules(lake: &DataDir, record: &InputRecord) -> Vec<(i64, String)> {
     let mut out = Vec::new();
-    for file in &record.quarantine_files {
-        let f = std::fs::File::open(lake.path(file)).expect("open");
-        for batch in ParquetRecordBatchReaderBuilder::try_new(f)
-            .expect("parquet")
-            .build()
-            .expect("reader")
-        {
-            let batch = batch.expect("batch");
-            let rows = batch
-                .column_by_name("row")
-                .expect("row")
-                .as_primitive::<arrow::datatypes::Int64Type>()
-                .clone();
-            let rule = batch
-                .column_by_name("rule")
-                .expect("rule")
-                .as_string::<i32>()
-                .clone();
-            for i in 0..batch.num_rows() {
-                out.push((rows.value(i), rule.value(i).to_string()));
-            }
+    for batch in read_batches(lake, &record.quarantine_files) {
+        let rows = batch
+            .column_by_name("row")
+            .expect("row")
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .clone();
+        let rule = batch
+            .column_by_name("rule")
+            .expect("rule")
+            .as_string::<i32>()
+            .clone();
+        for i in 0..batch.num_rows() {
+            out.push((rows.value(i), rule.value(i).to_string()));
         }
     }
     out.sort();
     out
 }
 
+/// (rows, goods amount in fen) of a file's staged files.
 fn staged_sum(lake: &DataDir, record: &InputRecord) -> (usize, i128) {
-    let mut rows = 0;
-    let mut fen = 0;
-    for file in record.staged_files.values().flatten() {
-        let f = std::fs::File::open(lake.path(file)).expect("open");
-        for batch in ParquetRecordBatchReaderBuilder::try_new(f)
-            .expect("parquet")
-            .build()
-            .expect("reader")
-        {
-            let batch = batch.expect("batch");
-            rows += batch.num_rows();
-            let goods = batch
+    let batches = read_batches(lake, record.staged_files.values().flatten());
+    let rows = batches.iter().map(RecordBatch::num_rows).sum();
+    let fen = batches
+        .iter()
+        .map(|b| {
+            let goods = b
                 .column_by_name("goods_amount_yuan")
                 .expect("goods")
-                .as_primitive::<arrow::datatypes::Decimal128Type>()
-                .clone();
-            fen += (0..goods.len()).map(|i| goods.value(i)).sum::<i128>();
-        }
-    }
+                .as_primitive::<arrow::datatypes::Decimal128Type>();
+            goods.values().iter().sum::<i128>()
+        })
+        .sum();
     (rows, fen)
 }
 

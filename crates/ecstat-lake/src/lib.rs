@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use durable::{PendingFile, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
-pub use manifest::{InputRecord, Manifest};
+pub use manifest::{InputRecord, Manifest, quarantine_files, staged_files};
 
 /// Errors of the data directory.
 #[derive(Debug, thiserror::Error)]

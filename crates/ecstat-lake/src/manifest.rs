@@ -75,21 +75,20 @@ pub struct Manifest {
     pub tables: BTreeMap<String, Vec<String>>,
 }
 
-impl Manifest {
-    /// Every staged file of `table` across inputs, in input order.
-    pub fn staged_files(&self, table: &str) -> Vec<String> {
-        self.inputs
-            .iter()
-            .flat_map(|i| i.staged_files.get(table).into_iter().flatten().cloned())
-            .collect()
-    }
+/// Every staged file of `table` across `inputs`, in input order.
+pub fn staged_files(inputs: &[InputRecord], table: &str) -> Vec<String> {
+    inputs
+        .iter()
+        .flat_map(|i| i.staged_files.get(table).into_iter().flatten().cloned())
+        .collect()
+}
 
-    pub fn quarantine_files(&self) -> Vec<String> {
-        self.inputs
-            .iter()
-            .flat_map(|i| i.quarantine_files.iter().cloned())
-            .collect()
-    }
+/// Every quarantine file across `inputs`, in input order.
+pub fn quarantine_files(inputs: &[InputRecord]) -> Vec<String> {
+    inputs
+        .iter()
+        .flat_map(|i| i.quarantine_files.iter().cloned())
+        .collect()
 }
 
 fn file_name(version: u64) -> String {

@@ -61,20 +61,14 @@ impl Warehouse {
             data_dir: data_dir.clone(),
             tables: Default::default(),
         };
-        let staged: Vec<String> = inputs
-            .iter()
-            .flat_map(|i| i.staged_files.get("orders").into_iter().flatten().cloned())
-            .collect();
+        let staged = ecstat_lake::staged_files(inputs, "orders");
         wh.register_parquet(
             "orders",
             &staged,
             Some(ecstat_ingest::staged::orders_schema()),
         )
         .await?;
-        let quarantine: Vec<String> = inputs
-            .iter()
-            .flat_map(|i| i.quarantine_files.iter().cloned())
-            .collect();
+        let quarantine = ecstat_lake::quarantine_files(inputs);
         wh.register_parquet(
             "quarantine",
             &quarantine,
