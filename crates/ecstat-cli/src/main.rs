@@ -1,9 +1,12 @@
 //! `ecstat`: the command line of the statistics warehouse.
 
 mod output;
+mod pipeline;
+mod quarantine;
 mod read;
 mod run;
 mod sources;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,6 +68,13 @@ enum Command {
     Tables(read::TablesArgs),
     /// List the source specs, or show the SQL that normalises one source's files.
     Sources(sources::SourcesArgs),
+    /// Check files against their source specs without loading anything, and write an xlsx
+    /// feedback report per file (sheet, row, column, value, problem, how to fix; in Chinese)
+    /// to send back to the submitting department. Exit code 1 when any file has problems.
+    Validate(validate::ValidateArgs),
+    /// List what the current snapshot holds back in quarantine: counts per file and rule,
+    /// or the rows themselves (--rows). Warnings (severity warn) were loaded.
+    Quarantine(quarantine::QuarantineArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
@@ -192,6 +202,8 @@ fn main() -> ExitCode {
             Command::Query(args) => read::query(&cli.data_dir, args).await,
             Command::Tables(args) => read::tables(&cli.data_dir, args).await,
             Command::Sources(args) => sources::sources(args),
+            Command::Validate(args) => validate::validate(args).await,
+            Command::Quarantine(args) => quarantine::quarantine(&cli.data_dir, args).await,
         }
     });
     match result {

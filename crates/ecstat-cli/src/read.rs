@@ -13,7 +13,7 @@ use ecstat_warehouse::Warehouse;
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
 
-async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
+pub async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
     let lake = DataDir::open_existing(data_dir)?;
     let manifest = lake.current()?;
     let wh = Warehouse::for_snapshot(&lake, &manifest).await?;

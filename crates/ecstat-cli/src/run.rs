@@ -5,14 +5,13 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
 use ecstat_core::spec::SourceSpec;
 use ecstat_export::{ExportMeta, Format};
 use ecstat_indicators::Catalogue;
-use ecstat_ingest::InputFile;
+use ecstat_ingest::{InputFile, Target};
 use ecstat_lake::{DataDir, InputRecord, Manifest};
 use ecstat_warehouse::Warehouse;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -35,32 +34,8 @@ pub struct RunArgs {
     no_export: bool,
 }
 
-/// Everything `run` needs from the pipeline folder, loaded and checked before any work.
-struct Pipeline {
-    specs: Vec<Arc<SourceSpec>>,
-    references: Vec<ecstat_warehouse::ReferenceTable>,
-    catalogue: Catalogue,
-}
-
-fn load_pipeline(dir: &Path) -> Result<Pipeline, Failure> {
-    let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
-    let specs = ecstat_core::spec::load_dir(&dir.join("sources"))
-        .map_err(|e| usage(e.into()))?
-        .into_iter()
-        .map(Arc::new)
-        .collect();
-    let references = ecstat_warehouse::reference::load(&dir.join("reference.toml"))
-        .map_err(|e| usage(e.into()))?;
-    let catalogue = Catalogue::load(&dir.join("indicators.toml")).map_err(|e| usage(e.into()))?;
-    Ok(Pipeline {
-        specs,
-        references,
-        catalogue,
-    })
-}
-
 /// Every regular file under `inbox`, sorted, with its `/`-separated relative path.
-fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
     let mut out = Vec::new();
     let mut stack = vec![inbox.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -110,7 +85,7 @@ fn progress(len: u64) -> ProgressBar {
 }
 
 pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
-    let pipeline = load_pipeline(&args.pipelines)?;
+    let pipeline = crate::pipeline::load(&args.pipelines)?;
     if !args.inbox.is_dir() {
         return Err(Failure::new(
             exit::USAGE,
@@ -124,6 +99,13 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let run_id = ecstat_lake::new_run_id();
     let _lock = lake.lock(&run_id)?;
     let previous = lake.latest()?;
+    let env = crate::pipeline::ingest_env(
+        &pipeline.specs,
+        &pipeline.references,
+        &args.reference,
+        lake.id_salt()?,
+    )
+    .map_err(|e| Failure::new(exit::USAGE, e))?;
 
     let mut timings: Vec<(&str, f64)> = Vec::new();
     let started = std::time::Instant::now();
@@ -133,9 +115,17 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let mut unmatched = Vec::new();
     let mut work = Vec::new();
     for (path, relative) in files {
-        match pipeline.specs.iter().find(|s| s.matches(&relative)) {
-            Some(spec) => work.push((spec.clone(), path, relative)),
-            None => unmatched.push(relative),
+        // One file may feed several sources (a fund ledger's 预算 and 拨付明细 sheets).
+        let specs: Vec<_> = pipeline
+            .specs
+            .iter()
+            .filter(|s| s.matches(&relative))
+            .collect();
+        if specs.is_empty() {
+            unmatched.push(relative.clone());
+        }
+        for spec in specs {
+            work.push((spec.clone(), path.clone(), relative.clone()));
         }
     }
     let bar = progress(work.len() as u64);
@@ -157,16 +147,27 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
             Ok(read) => read,
             Err(error) => {
                 inputs.push(InputRecord::rejected(
-                    &spec.name, &relative, "", error, &run_id,
+                    spec.name(),
+                    &relative,
+                    "",
+                    error,
+                    &run_id,
                 ));
                 bar.inc(1);
                 continue;
             }
         };
-        if let Some(first) = inputs.iter().find(|i| i.sha256 == sha256) {
+        if let Some(first) = inputs
+            .iter()
+            .find(|i| i.sha256 == sha256 && i.source == spec.name())
+        {
             let error = format!("same content as {}; ignored", first.path);
             inputs.push(InputRecord::rejected(
-                &spec.name, &relative, &sha256, error, &run_id,
+                spec.name(),
+                &relative,
+                &sha256,
+                error,
+                &run_id,
             ));
             bar.inc(1);
             continue;
@@ -174,11 +175,22 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         let earlier = previous.as_ref().and_then(|m| {
             m.inputs.iter().find(|i| {
                 i.sha256 == sha256
-                    && i.source == spec.name
+                    && i.source == spec.name()
                     && i.spec_fingerprint == spec.fingerprint()
                     && i.error.is_none()
             })
         });
+        // When these bytes first arrived: a file re-read under a changed spec keeps it, so
+        // a later correction still wins over it.
+        let received = previous
+            .as_ref()
+            .and_then(|m| {
+                m.inputs
+                    .iter()
+                    .find(|i| i.sha256 == sha256 && i.source == spec.name())
+            })
+            .map(|i| i.received.clone())
+            .filter(|r| !r.is_empty());
         if let Some(earlier) = earlier {
             let mut record = earlier.clone();
             record.path = relative;
@@ -195,10 +207,21 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         };
         let rows_bar = bar.clone();
         let name = relative.clone();
-        let record = ecstat_ingest::ingest_file(&lake, spec, &input, &run_id, &move |n| {
-            rows_bar.set_message(format!("{name} (+{n} rows)"));
-        })
-        .await?;
+        let mut record = ecstat_ingest::ingest_file(
+            Target::Lake(&lake),
+            spec,
+            &env,
+            &input,
+            &run_id,
+            &move |n| {
+                rows_bar.set_message(format!("{name} (+{n} rows)"));
+            },
+        )
+        .await?
+        .record;
+        if let Some(received) = received {
+            record.received = received;
+        }
         inputs.push(record);
         bar.inc(1);
     }
@@ -207,7 +230,12 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     timings.push(("ingest", started.elapsed().as_secs_f64()));
 
     // 2. Build the warehouse.
-    let mut wh = Warehouse::for_inputs(&lake, &inputs).await?;
+    let staged: Vec<_> = pipeline
+        .specs
+        .iter()
+        .filter_map(|s| staged_layout(s))
+        .collect();
+    let mut wh = Warehouse::for_inputs(&lake, &inputs, &staged).await?;
     let mut built: Vec<(String, u64)> = Vec::new();
     for table in &pipeline.references {
         tracing::info!(table = %table.name, "loading reference table");
@@ -547,5 +575,13 @@ fn trim_zeros(s: &str) -> String {
         "—".into()
     } else {
         s.to_string()
+    }
+}
+
+/// A records source's staged table and its layout (so an empty table still exists).
+fn staged_layout(spec: &SourceSpec) -> Option<(String, arrow::datatypes::SchemaRef)> {
+    match spec {
+        SourceSpec::Records(s) => Some((s.table.clone(), ecstat_ingest::records::staged_schema(s))),
+        SourceSpec::Orders(_) => None,
     }
 }

@@ -4,15 +4,19 @@ use std::path::PathBuf;
 
 use arrow::array::RecordBatch;
 use clap::Args;
+use ecstat_core::spec::SourceSpec;
 
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
-    /// Folder of source specs.
-    #[arg(long, default_value = "pipelines/sources")]
-    specs: PathBuf,
+    /// Folder of the pipeline (sources/*.toml, reference.toml).
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// Folder of reference tables (for the values of relationship checks in --sql).
+    #[arg(long, default_value = "sample_data/reference")]
+    reference: PathBuf,
     /// Print the normalisation SQL of this source (as run when a file has every column).
     #[arg(long, value_name = "NAME")]
     sql: Option<String>,
@@ -21,23 +25,40 @@ pub struct SourcesArgs {
 }
 
 pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
-    let specs = ecstat_core::spec::load_dir(&args.specs)?;
+    let specs = crate::pipeline::load_specs(&args.pipelines)?;
     if let Some(name) = &args.sql {
-        let Some(spec) = specs.iter().find(|s| &s.name == name) else {
-            let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        let Some(spec) = specs.iter().find(|s| s.name() == name) else {
+            let names: Vec<&str> = specs.iter().map(|s| s.name()).collect();
             return Err(Failure::new(
                 exit::USAGE,
                 anyhow::anyhow!("no source `{name}`; sources are: {}", names.join(", ")),
             ));
         };
-        let columns: Vec<String> = spec.columns.keys().cloned().collect();
-        println!(
-            "{}",
-            ecstat_ingest::normalise::orders_sql(spec, &columns, "<file sha256>")
-        );
+        let sql = match spec.as_ref() {
+            SourceSpec::Orders(s) => {
+                let columns: Vec<String> = s.columns.keys().cloned().collect();
+                ecstat_ingest::normalise::orders_sql(s, &columns, "<file sha256>")
+            }
+            SourceSpec::Records(s) => {
+                let references =
+                    ecstat_warehouse::reference::load(&args.pipelines.join("reference.toml"))
+                        .map_err(|e| Failure::new(exit::USAGE, e))?;
+                let env = crate::pipeline::ingest_env(
+                    std::slice::from_ref(spec),
+                    &references,
+                    &args.reference,
+                    Vec::new(),
+                )
+                .map_err(|e| Failure::new(exit::USAGE, e))?;
+                let columns: Vec<String> = s.columns.iter().map(|c| c.name.clone()).collect();
+                ecstat_ingest::records::records_sql(s, &columns, "<file sha256>", &env.lookups)
+                    .map_err(|e| Failure::new(exit::USAGE, anyhow::anyhow!(e)))?
+            }
+        };
+        println!("{sql}");
         return Ok(exit::OK);
     }
-    let column = |f: &dyn Fn(&ecstat_core::spec::SourceSpec) -> String| -> arrow::array::ArrayRef {
+    let column = |f: &dyn Fn(&SourceSpec) -> String| -> arrow::array::ArrayRef {
         std::sync::Arc::new(
             specs
                 .iter()
@@ -46,14 +67,15 @@ pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
         )
     };
     let batch = RecordBatch::try_from_iter(vec![
-        ("source", column(&|s| s.name.clone())),
-        ("platform", column(&|s| s.platform.clone())),
+        ("source", column(&|s| s.name().to_string())),
+        ("table", column(&|s| s.table().to_string())),
+        ("submitter", column(&|s| s.submitter().to_string())),
         (
             "format",
-            column(&|s| format!("{:?}", s.format).to_lowercase()),
+            column(&|s| format!("{:?}", s.format()).to_lowercase()),
         ),
-        ("files", column(&|s| s.files.join(" "))),
-        ("description", column(&|s| s.description.clone())),
+        ("files", column(&|s| s.files().join(" "))),
+        ("description", column(&|s| s.description().to_string())),
     ])?;
     print(&[batch], args.format)?;
     Ok(exit::OK)

@@ -1,7 +1,7 @@
 //! Money: exact decimal yuan, held as integer fen (cents) so that sums never drift.
 //!
-//! Amounts arrive as `1,234.50`, `¥12`, `128.00元`, `-35`, or in 万元 in department
-//! reports. They are parsed digit by digit, never through a float.
+//! Amounts arrive as `1,234.50`, `¥12`, `128.00元`, `-35`, or in 万元/亿元 in department
+//! reports (`12.5万`, `3.2亿元`). They are parsed digit by digit, never through a float.
 
 /// Unit in which a source reports money.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -11,6 +11,8 @@ pub enum AmountUnit {
     Yuan,
     /// 万元 (10,000 yuan)
     WanYuan,
+    /// 亿元 (100,000,000 yuan)
+    YiYuan,
 }
 
 impl AmountUnit {
@@ -18,6 +20,16 @@ impl AmountUnit {
         match self {
             AmountUnit::Yuan => 100,
             AmountUnit::WanYuan => 1_000_000,
+            AmountUnit::YiYuan => 10_000_000_000,
+        }
+    }
+
+    /// The unit's name in specs and SQL: `yuan`, `wan_yuan`, `yi_yuan` (as serde spells it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AmountUnit::Yuan => "yuan",
+            AmountUnit::WanYuan => "wan_yuan",
+            AmountUnit::YiYuan => "yi_yuan",
         }
     }
 }
@@ -36,8 +48,9 @@ const MAX_FEN: i128 = 999_999_999_999_999_999;
 
 /// Parse a money cell into fen (1/100 yuan), rounding half away from zero below one fen.
 ///
-/// Accepts thousands separators, a leading `¥`/`￥`, a trailing `元`/`万元` (a trailing 万元
-/// overrides `unit`), full-width digits and a leading sign. Anything else is an error.
+/// Accepts thousands separators, a leading `¥`/`￥`, a trailing `元`, full-width digits and a
+/// leading sign. A trailing `万元`/`万` or `亿元`/`亿` overrides `unit`. Anything else is an
+/// error.
 pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
     let mut s: String = raw
         .trim()
@@ -51,11 +64,15 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
         .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
         .collect();
     let mut unit = unit;
-    if let Some(rest) = s.strip_suffix("万元") {
+    if let Some(rest) = s.strip_suffix('元') {
+        s.truncate(rest.len());
+    }
+    if let Some(rest) = s.strip_suffix('万') {
         unit = AmountUnit::WanYuan;
-        s = rest.to_string();
-    } else if let Some(rest) = s.strip_suffix('元') {
-        s = rest.to_string();
+        s.truncate(rest.len());
+    } else if let Some(rest) = s.strip_suffix('亿') {
+        unit = AmountUnit::YiYuan;
+        s.truncate(rest.len());
     }
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
@@ -130,6 +147,32 @@ mod tests {
     }
 
     #[test]
+    fn yi_and_bare_unit_suffixes_override_the_unit() {
+        assert_eq!(yuan("12.5万"), Ok(12_500_000));
+        assert_eq!(yuan("3.2亿元"), Ok(32_000_000_000));
+        assert_eq!(yuan("-0.5亿"), Ok(-5_000_000_000));
+        assert_eq!(parse_fen("1.5万元", AmountUnit::YiYuan), Ok(1_500_000));
+        assert_eq!(parse_fen("0.0000000001", AmountUnit::YiYuan), Ok(1));
+        assert_eq!(parse_fen("１．２亿", AmountUnit::Yuan), Ok(12_000_000_000));
+        assert_eq!(yuan("万"), Err(AmountError::NotANumber));
+        assert_eq!(yuan("12万亿"), Err(AmountError::NotANumber));
+        assert_eq!(yuan("10000000000亿"), Err(AmountError::Overflow));
+    }
+
+    #[test]
+    fn unit_names_match_serde() {
+        #[derive(serde::Deserialize)]
+        struct Wrap {
+            unit: AmountUnit,
+        }
+        for unit in [AmountUnit::Yuan, AmountUnit::WanYuan, AmountUnit::YiYuan] {
+            let toml = format!("unit = \"{}\"", unit.as_str());
+            let parsed: Wrap = toml::from_str(&toml).unwrap();
+            assert_eq!(parsed.unit, unit);
+        }
+    }
+
+    #[test]
     fn rounds_sub_fen_half_away_from_zero() {
         assert_eq!(yuan("0.005"), Ok(1));
         assert_eq!(yuan("0.0049"), Ok(0));
@@ -142,5 +185,39 @@ mod tests {
             assert_eq!(yuan(bad), Err(AmountError::NotANumber), "{bad}");
         }
         assert_eq!(yuan("99999999999999999999"), Err(AmountError::Overflow));
+    }
+
+    /// `fen` written as yuan with two decimals, optionally with thousands separators.
+    fn write_yuan(fen: i128, separators: bool) -> String {
+        let sign = if fen < 0 { "-" } else { "" };
+        let (int, frac) = (fen.abs() / 100, fen.abs() % 100);
+        let mut digits = int.to_string();
+        if separators {
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            digits = grouped;
+        }
+        format!("{sign}{digits}.{frac:02}")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn yuan_with_two_decimals_round_trips(fen in -MAX_FEN..=MAX_FEN, separators: bool) {
+            let written = write_yuan(fen, separators);
+            proptest::prop_assert_eq!(yuan(&written), Ok(fen), "{}", written);
+        }
+
+        #[test]
+        fn wan_yuan_with_six_decimals_round_trips(fen in -MAX_FEN..=MAX_FEN) {
+            let sign = if fen < 0 { "-" } else { "" };
+            let (wan, rest) = (fen.abs() / 1_000_000, fen.abs() % 1_000_000);
+            let written = format!("{sign}{wan}.{rest:06}万元");
+            proptest::prop_assert_eq!(yuan(&written), Ok(fen), "{}", written);
+        }
     }
 }

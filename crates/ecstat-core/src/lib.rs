@@ -5,10 +5,13 @@
 pub mod amount;
 pub mod config;
 pub mod datetime;
+pub mod division;
 pub mod encoding;
 pub mod error;
+pub mod id_number;
 pub mod spec;
 pub mod sql;
 pub mod text;
+pub mod uscc;
 
 pub use error::{CoreError, Result};

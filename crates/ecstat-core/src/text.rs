@@ -1,4 +1,7 @@
-//! Cleaning of text cells and header names as platforms and departments export them.
+//! Cleaning of text cells and header names as platforms and departments export them, and
+//! the folding of full-width (全角) ASCII that Chinese input methods produce.
+
+use std::borrow::Cow;
 
 /// Clean one text cell: trim whitespace (including full-width space), unwrap the Excel
 /// "force text" forms `="123"` and `'123`, and turn an empty result into `None`.
@@ -35,9 +38,27 @@ pub fn normalize_header(raw: &str) -> String {
         .collect()
 }
 
+/// Fold full-width ASCII (U+FF01..=U+FF5E, `Ａ` `０` `－` `／`…) to ASCII and the ideographic
+/// space U+3000 to `' '`. Returns the input borrowed when nothing needs folding.
+pub fn fold_width(s: &str) -> Cow<'_, str> {
+    fn fold(c: char) -> Option<char> {
+        match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0),
+            '\u{3000}' => Some(' '),
+            _ => None,
+        }
+    }
+    if s.chars().any(|c| fold(c).is_some()) {
+        Cow::Owned(s.chars().map(|c| fold(c).unwrap_or(c)).collect())
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn cleans_excel_text_and_blanks() {
@@ -56,5 +77,34 @@ mod tests {
         assert_eq!(normalize_header("订单状态 "), "订单状态");
         assert_eq!(normalize_header("商品总价（元）"), "商品总价(元)");
         assert_eq!(normalize_header("\u{feff}订单号"), "订单号");
+    }
+
+    #[test]
+    fn folds_full_width_ascii_and_space() {
+        assert_eq!(fold_width("ＡＢ１２３－４／５"), "AB123-4/5");
+        assert_eq!(fold_width("\u{3000}９１３５０５２４！～"), " 91350524!~");
+        assert_eq!(fold_width("湖头镇（安溪）"), "湖头镇(安溪)");
+        // Outside the block: the half-width katakana area and CJK are left alone.
+        assert_eq!(fold_width("ｱ郭埔"), "ｱ郭埔");
+        assert!(matches!(fold_width("郭埔村委会 12"), Cow::Borrowed(_)));
+    }
+
+    proptest! {
+        #[test]
+        fn ascii_is_returned_borrowed_and_unchanged(s in "[\\x00-\\x7f]*") {
+            let folded = fold_width(&s);
+            prop_assert!(matches!(folded, Cow::Borrowed(_)));
+            prop_assert_eq!(folded.as_ref(), s.as_str());
+        }
+
+        #[test]
+        fn full_width_form_folds_to_its_ascii(s in "[!-~]*") {
+            let wide: String = s
+                .chars()
+                .map(|c| char::from_u32(c as u32 + 0xfee0).unwrap_or(c))
+                .collect();
+            let folded = fold_width(&wide);
+            prop_assert_eq!(folded.as_ref(), s.as_str());
+        }
     }
 }

@@ -18,6 +18,20 @@ pub enum IngestError {
     Undecodable { path: PathBuf, offset: usize },
     #[error("{path}: cannot read as xlsx: {message}")]
     Xlsx { path: PathBuf, message: String },
+    #[error("{path}: {message}")]
+    Json { path: PathBuf, message: String },
+    #[error("{path}: source spec: {message}")]
+    Spec { path: PathBuf, message: String },
+    #[error(
+        "{path}: row {row}, column {column}: “{value}”: {reason} — a file-level check, so the whole file is rejected"
+    )]
+    FileCheck {
+        path: PathBuf,
+        row: i64,
+        column: String,
+        value: String,
+        reason: String,
+    },
     #[error("{path}: sheet `{sheet}` not found; sheets are: {found}")]
     SheetNotFound {
         path: PathBuf,

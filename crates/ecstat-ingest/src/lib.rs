@@ -2,15 +2,19 @@
 //! query, and split into staged Parquet (partitioned by order month) and quarantine rows.
 //! Every data row read ends in exactly one of the two.
 
+pub mod cells;
 pub mod engine;
 pub mod error;
 pub mod normalise;
 pub mod reader;
+pub mod records;
 pub mod staged;
 pub mod udf;
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
+
+use sha2::Digest;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -22,14 +26,44 @@ use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
-use ecstat_core::spec::SourceSpec;
+use ecstat_core::spec::{RecordSpec, SourceSpec};
 use ecstat_lake::{DataDir, InputRecord};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 use tokio::sync::mpsc;
 
+pub use cells::RecordEnv;
 pub use error::{IngestError, Result};
+pub use records::Lookups;
+pub use staged::Problem;
 use staged::{QuarantineBuilder, parquet_props};
+
+/// What ingestion needs besides the file and its spec.
+#[derive(Debug, Clone)]
+pub struct IngestEnv {
+    pub records: RecordEnv,
+    /// Reference values for `relationship` checks.
+    pub lookups: Arc<Lookups>,
+}
+
+/// Where ingested rows go.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Staged Parquet and quarantine files in a data directory (committed per file).
+    Lake(&'a DataDir),
+    /// Nowhere: check only (`ecstat validate`).
+    CheckOnly,
+}
+
+/// The outcome of one file.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub record: InputRecord,
+    /// Every quarantined row and warning, by row.
+    pub problems: Vec<Problem>,
+    /// (column, header as the file writes it) for the columns found.
+    pub headers: Vec<(String, String)>,
+}
 
 /// One file to ingest.
 #[derive(Debug, Clone)]
@@ -41,18 +75,19 @@ pub struct InputFile {
     pub bytes: u64,
 }
 
-/// Ingest one file into the data directory. A file-level problem (missing columns,
-/// undecodable, empty, unreadable xlsx) comes back as an [`InputRecord`] with `error`
-/// set and no rows, so the caller records it and goes on with the other files.
+/// Ingest one file. A file-level problem (missing columns, undecodable, empty, unreadable
+/// xlsx, a failed file-level check) comes back as an [`InputRecord`] with `error` set and
+/// no rows, so the caller records it and goes on with the other files.
 pub async fn ingest_file(
-    data_dir: &DataDir,
+    target: Target<'_>,
     spec: Arc<SourceSpec>,
+    env: &IngestEnv,
     input: &InputFile,
     run_id: &str,
     on_rows: &(dyn Fn(u64) + Sync),
-) -> Result<InputRecord> {
+) -> Result<Ingested> {
     let mut record = InputRecord {
-        source: spec.name.clone(),
+        source: spec.name().to_string(),
         path: input.relative.clone(),
         sha256: input.sha256.clone(),
         spec_fingerprint: spec.fingerprint(),
@@ -62,36 +97,93 @@ pub async fn ingest_file(
         rows_staged: 0,
         rows_quarantined: 0,
         rows_skipped: 0,
+        rows_warned: 0,
         error: None,
         staged_files: BTreeMap::new(),
         quarantine_files: Vec::new(),
         run_id: run_id.to_string(),
+        received: run_id.to_string(),
+        replaces: spec.replaces(),
     };
-    match ingest_rows(data_dir, spec, input, &mut record, on_rows).await {
-        Ok(()) => Ok(record),
-        Err(e @ (IngestError::Lake { .. } | IngestError::Parquet { .. })) => Err(e),
+    let mut out = Ingested {
+        record: InputRecord::rejected("", "", "", String::new(), ""),
+        problems: Vec::new(),
+        headers: Vec::new(),
+    };
+    match ingest_rows(target, spec, env, input, &mut record, &mut out, on_rows).await {
+        Ok(()) => {}
+        Err(e @ (IngestError::Lake { .. } | IngestError::Parquet { .. })) => return Err(e),
         Err(e) => {
             record.error = Some(e.to_string());
             record.staged_files.clear();
+            record.quarantine_files.clear();
             record.rows_read = 0;
             record.rows_staged = 0;
             record.rows_quarantined = 0;
             record.rows_skipped = 0;
-            Ok(record)
+            record.rows_warned = 0;
         }
+    }
+    out.record = record;
+    Ok(out)
+}
+
+/// What the per-kind row loops share: the quarantine and the partitioned writers.
+struct Output<'a> {
+    target: Target<'a>,
+    path: &'a Path,
+    source: String,
+    table: String,
+    file_id: String,
+    partitions: Partitions,
+    quarantine: QuarantineBuilder,
+    staged_rows: u64,
+}
+
+impl Output<'_> {
+    /// Write rows of `batch` (already filtered to the staged ones) by the value of
+    /// `partition_column`, projected to `schema`.
+    fn write(
+        &mut self,
+        batch: &RecordBatch,
+        partition_column: &str,
+        label: &str,
+        schema: &SchemaRef,
+    ) -> Result<()> {
+        self.staged_rows += batch.num_rows() as u64;
+        let Target::Lake(data_dir) = self.target else {
+            return Ok(());
+        };
+        write_partitioned(
+            data_dir,
+            &Partitioning {
+                table: &self.table,
+                source: &self.source,
+                file_id: &self.file_id,
+                column: partition_column,
+                label,
+                schema,
+            },
+            batch,
+            &mut self.partitions,
+            self.path,
+        )
     }
 }
 
 async fn ingest_rows(
-    data_dir: &DataDir,
+    target: Target<'_>,
     spec: Arc<SourceSpec>,
+    env: &IngestEnv,
     input: &InputFile,
     record: &mut InputRecord,
+    out: &mut Ingested,
     on_rows: &(dyn Fn(u64) + Sync),
 ) -> Result<()> {
     let path = &input.path;
     let engine_err = |source| IngestError::engine(path, source);
-    let reader = reader::spawn(path.clone(), spec.clone());
+    let layout = Arc::new(spec.layout());
+    let reader = reader::spawn(path.clone(), layout.clone());
     let header = match reader.header.await {
         Ok(h) => h,
         // The reader dropped the header sender: it failed, and says why when joined.
@@ -100,16 +192,26 @@ async fn ingest_rows(
                 Err(e) => e,
                 Ok(_) => IngestError::NoHeader {
                     path: path.clone(),
-                    row: spec.header_row,
+                    row: layout.header_row,
                 },
             });
         }
     };
     record.encoding = header.encoding.to_string();
-    let present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
-    let sql = normalise::orders_sql(&spec, &present, &input.sha256);
+    out.headers = header.headers.clone();
+    let mut present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
+    present.extend(layout.file_fields.iter().map(|(c, _)| c.clone()));
+    let sql = match spec.as_ref() {
+        SourceSpec::Orders(s) => normalise::orders_sql(s, &present, &input.sha256),
+        SourceSpec::Records(s) => records::records_sql(s, &present, &input.sha256, &env.lookups)
+            .map_err(|message| IngestError::Spec {
+                path: path.clone(),
+                message,
+            })?,
+    };
 
     let ctx = engine::session();
+    cells::register(&ctx, &env.records);
     let partition = Arc::new(ChannelPartition {
         schema: header.schema.clone(),
         rx: Mutex::new(Some(reader.batches)),
@@ -118,7 +220,7 @@ async fn ingest_rows(
         StreamingTable::try_new(header.schema.clone(), vec![partition]).map_err(engine_err)?;
     ctx.register_table("raw", Arc::new(table))
         .map_err(engine_err)?;
-    let mut stream = ctx
+    let stream = ctx
         .sql(&sql)
         .await
         .map_err(engine_err)?
@@ -126,17 +228,113 @@ async fn ingest_rows(
         .await
         .map_err(engine_err)?;
 
+    let mut output = Output {
+        target,
+        path,
+        source: spec.name().to_string(),
+        table: spec.table().to_string(),
+        file_id: format!("{}-{}", &input.sha256[..16], record.run_id),
+        partitions: Partitions::new(),
+        quarantine: QuarantineBuilder::default(),
+        staged_rows: 0,
+    };
+    let rows = match spec.as_ref() {
+        SourceSpec::Orders(_) => order_rows(stream, &mut output, on_rows, path).await,
+        SourceSpec::Records(s) => {
+            record_rows(s, stream, &mut output, on_rows, path, &out.headers).await
+        }
+    };
+    // The reader's own verdict first: it may have stopped early for a reason of its own.
+    let stats = join(reader.done, path)??;
+    rows?;
+    for reject in &stats.rejects {
+        output.quarantine.push(
+            i64::try_from(reject.row).unwrap_or(i64::MAX),
+            None,
+            Some(reject.raw_value.clone()),
+            reject.rule,
+        );
+    }
+    record.rows_read = stats.data_rows;
+    record.rows_skipped = stats.skipped_rows;
+    record.rows_staged = output.staged_rows;
+    record.rows_quarantined = output.quarantine.len() as u64;
+    record.rows_warned = output.quarantine.warnings() as u64;
+    // Every row read is staged or quarantined, exactly once; checked before anything of
+    // this file is committed.
+    if record.rows_read != record.rows_staged + record.rows_quarantined {
+        return Err(IngestError::Accounting {
+            path: path.clone(),
+            read: record.rows_read,
+            staged: record.rows_staged,
+            quarantined: record.rows_quarantined,
+        });
+    }
+
+    let Target::Lake(data_dir) = target else {
+        out.problems = output.quarantine.into_problems();
+        return Ok(());
+    };
+    let table = spec.table();
+    for (pending, writer) in output.partitions.into_values() {
+        let file = writer.into_inner().map_err(|source| IngestError::Parquet {
+            path: path.clone(),
+            source,
+        })?;
+        let name = pending
+            .commit(Some(file))
+            .map_err(|source| IngestError::lake(path, source))?;
+        record
+            .staged_files
+            .entry(table.to_string())
+            .or_default()
+            .push(name);
+    }
+    if !output.quarantine.is_empty() {
+        let relative = format!("quarantine/{}/{}.parquet", spec.name(), output.file_id);
+        let problems = std::mem::take(&mut output.quarantine);
+        out.problems = problems.sorted();
+        let name = problems
+            .write(
+                data_dir,
+                &relative,
+                spec.name(),
+                &input.relative,
+                &input.sha256,
+            )
+            .map_err(|e| match e {
+                staged::WriteError::Lake(source) => IngestError::lake(path, source),
+                staged::WriteError::Parquet(source) => IngestError::Parquet {
+                    path: path.clone(),
+                    source,
+                },
+                staged::WriteError::Arrow(e) => IngestError::Parquet {
+                    path: path.clone(),
+                    source: e.into(),
+                },
+            })?;
+        record.quarantine_files.push(name);
+    }
+    Ok(())
+}
+
+type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
+
+/// Order lines: quarantine what the SQL rejected, and order lines seen earlier in the file.
+async fn order_rows(
+    mut stream: NormalisedStream,
+    output: &mut Output<'_>,
+    on_rows: &(dyn Fn(u64) + Sync),
+    path: &Path,
+) -> Result<()> {
+    let engine_err = |source| IngestError::engine(path, source);
     let staged_schema = staged::orders_schema();
-    let mut months = MonthWriters::new();
-    let mut quarantine = QuarantineBuilder::default();
     // Identities of the staged order lines: order id plus sub-order id, or the item title
     // where the export has no sub-order id (the same rule as stg_orders). Two independently
     // seeded 64-bit hashes make a 128-bit key: 10M lines in ~320 MB, and a false duplicate
     // among them about as likely as never.
     let (h1, h2) = (std::hash::RandomState::new(), std::hash::RandomState::new());
     let mut seen: HashSet<u128> = HashSet::new();
-    let short = format!("{}-{}", &input.sha256[..16], record.run_id);
-
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(engine_err)?;
         on_rows(batch.num_rows() as u64);
@@ -147,18 +345,11 @@ async fn ingest_rows(
             text("sub_order_id")?,
             text("item_title")?,
         );
-        let rows = batch
-            .column_by_name("source_row")
-            .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Int64Type>().cloned())
-            .ok_or_else(|| {
-                engine_err(DataFusionError::Internal(
-                    "normalised batch lacks source_row".into(),
-                ))
-            })?;
+        let rows = source_rows(&batch).map_err(engine_err)?;
         let mut keep = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
             if rule.is_valid(i) {
-                quarantine.push(
+                output.quarantine.push(
                     rows.value(i),
                     value_at(&batch, "_reject_column", i),
                     value_at(&batch, "_reject_value", i),
@@ -179,7 +370,7 @@ async fn ingest_rows(
             if seen.insert(key) {
                 keep.push(true);
             } else {
-                quarantine.push(
+                output.quarantine.push(
                     rows.value(i),
                     Some("order_id".into()),
                     Some(format!("{} / {line}", order_id.value(i))),
@@ -190,73 +381,158 @@ async fn ingest_rows(
         }
         let staged = filter_record_batch(&batch, &BooleanArray::from(keep))
             .map_err(|e| engine_err(DataFusionError::from(e)))?;
-        let staged = staged::project(&staged, &staged_schema)
-            .map_err(|e| engine_err(DataFusionError::from(e)))?;
-        record.rows_staged += staged.num_rows() as u64;
-        write_by_month(data_dir, &spec.name, &short, &staged, &mut months, path)?;
-    }
-    let stats = join(reader.done, path)??;
-    for reject in &stats.rejects {
-        quarantine.push(
-            i64::try_from(reject.row).unwrap_or(i64::MAX),
-            None,
-            Some(reject.raw_value.clone()),
-            reject.rule,
-        );
-    }
-    record.rows_read = stats.data_rows;
-    record.rows_skipped = stats.skipped_rows;
-    record.rows_quarantined = quarantine.len() as u64;
-    // Every row read is staged or quarantined, exactly once; checked before anything of
-    // this file is committed.
-    if record.rows_read != record.rows_staged + record.rows_quarantined {
-        return Err(IngestError::Accounting {
-            path: path.clone(),
-            read: record.rows_read,
-            staged: record.rows_staged,
-            quarantined: record.rows_quarantined,
-        });
-    }
-
-    let table = spec.table.name();
-    for (pending, writer) in months.into_values() {
-        let out = writer.into_inner().map_err(|source| IngestError::Parquet {
-            path: path.clone(),
-            source,
-        })?;
-        let name = pending
-            .commit(Some(out))
-            .map_err(|source| IngestError::lake(path, source))?;
-        record
-            .staged_files
-            .entry(table.to_string())
-            .or_default()
-            .push(name);
-    }
-    if !quarantine.is_empty() {
-        let relative = format!("quarantine/{}/{short}.parquet", spec.name);
-        let name = quarantine
-            .write(
-                data_dir,
-                &relative,
-                &spec.name,
-                &input.relative,
-                &input.sha256,
-            )
-            .map_err(|e| match e {
-                staged::WriteError::Lake(source) => IngestError::lake(path, source),
-                staged::WriteError::Parquet(source) => IngestError::Parquet {
-                    path: path.clone(),
-                    source,
-                },
-                staged::WriteError::Arrow(e) => IngestError::Parquet {
-                    path: path.clone(),
-                    source: e.into(),
-                },
-            })?;
-        record.quarantine_files.push(name);
+        output.write(&staged, "order_month", "month", &staged_schema)?;
     }
     Ok(())
+}
+
+/// Records: a file-level failure rejects the file; row-level failures and repeated values
+/// of `unique` columns are quarantined; warnings are noted and the row is loaded.
+async fn record_rows(
+    spec: &RecordSpec,
+    mut stream: NormalisedStream,
+    output: &mut Output<'_>,
+    on_rows: &(dyn Fn(u64) + Sync),
+    path: &Path,
+    headers: &[(String, String)],
+) -> Result<()> {
+    use ecstat_core::spec::{CheckKind, Severity};
+    let engine_err = |source| IngestError::engine(path, source);
+    let staged_schema = records::staged_schema(spec);
+    // unique checks: (column, severity, values seen)
+    let mut unique: Vec<(String, Severity, HashSet<String>)> = spec
+        .columns
+        .iter()
+        .flat_map(|c| {
+            c.checks()
+                .into_iter()
+                .filter(|(k, _)| *k == CheckKind::Unique)
+                .map(|(_, s)| (c.name.clone(), s, HashSet::new()))
+        })
+        .collect();
+    let problem = |batch: &RecordBatch, prefix: &str, i: usize, row: i64, severity| Problem {
+        row,
+        column: value_at(batch, &format!("{prefix}_column"), i),
+        value: value_at(batch, &format!("{prefix}_value"), i),
+        rule: value_at(batch, &format!("{prefix}_rule"), i).unwrap_or_default(),
+        detail: value_at(batch, &format!("{prefix}_detail"), i),
+        severity,
+    };
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(engine_err)?;
+        on_rows(batch.num_rows() as u64);
+        let rule = text_column(&batch, "_reject_rule").map_err(engine_err)?;
+        let severity = text_column(&batch, "_reject_severity").map_err(engine_err)?;
+        let warn = text_column(&batch, "_warn_rule").map_err(engine_err)?;
+        let rows = source_rows(&batch).map_err(engine_err)?;
+        let unique_columns = unique
+            .iter()
+            .map(|(name, _, _)| {
+                arrow::compute::cast(
+                    batch.column_by_name(name).ok_or_else(|| {
+                        engine_err(DataFusionError::Internal(format!("no column {name}")))
+                    })?,
+                    &arrow::datatypes::DataType::Utf8,
+                )
+                .map_err(|e| engine_err(e.into()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut keep = Vec::with_capacity(batch.num_rows());
+        for i in 0..batch.num_rows() {
+            let row = rows.value(i);
+            if rule.is_valid(i) {
+                let p = problem(&batch, "_reject", i, row, "row");
+                if severity.value(i) == "file" {
+                    return Err(IngestError::FileCheck {
+                        path: path.to_path_buf(),
+                        row,
+                        column: shown_column(headers, p.column.as_deref()),
+                        value: p.value.unwrap_or_default(),
+                        reason: format!(
+                            "{}{}",
+                            normalise::reason(&p.rule),
+                            p.detail.map(|d| format!("（{d}）")).unwrap_or_default()
+                        ),
+                    });
+                }
+                output.quarantine.push_problem(p);
+                keep.push(false);
+                continue;
+            }
+            let mut duplicate = None;
+            for ((name, sev, seen), values) in unique.iter_mut().zip(&unique_columns) {
+                let values = values.as_string::<i32>();
+                if values.is_null(i) {
+                    continue;
+                }
+                let value = values.value(i);
+                if seen.insert(value.to_string()) {
+                    continue;
+                }
+                let p = Problem {
+                    row,
+                    column: Some(name.clone()),
+                    value: Some(value.to_string()),
+                    rule: "duplicate_value".into(),
+                    detail: None,
+                    severity: "row",
+                };
+                match sev {
+                    Severity::File => {
+                        return Err(IngestError::FileCheck {
+                            path: path.to_path_buf(),
+                            row,
+                            column: shown_column(headers, Some(name)),
+                            value: value.to_string(),
+                            reason: normalise::reason("duplicate_value").to_string(),
+                        });
+                    }
+                    Severity::Row => {
+                        duplicate.get_or_insert(p);
+                    }
+                    Severity::Warn => output.quarantine.push_problem(Problem {
+                        severity: "warn",
+                        ..p
+                    }),
+                }
+            }
+            if let Some(p) = duplicate {
+                output.quarantine.push_problem(p);
+                keep.push(false);
+                continue;
+            }
+            if warn.is_valid(i) {
+                output
+                    .quarantine
+                    .push_problem(problem(&batch, "_warn", i, row, "warn"));
+            }
+            keep.push(true);
+        }
+        let staged = filter_record_batch(&batch, &BooleanArray::from(keep))
+            .map_err(|e| engine_err(DataFusionError::from(e)))?;
+        output.write(&staged, "_key", "key", &staged_schema)?;
+    }
+    Ok(())
+}
+
+/// A column as the submitter knows it: the file's header, with the staged name.
+fn shown_column(headers: &[(String, String)], column: Option<&str>) -> String {
+    let Some(column) = column else {
+        return String::new();
+    };
+    match headers.iter().find(|(c, _)| c == column) {
+        Some((_, header)) if !header.is_empty() => format!("{header} ({column})"),
+        _ => column.to_string(),
+    }
+}
+
+fn source_rows(
+    batch: &RecordBatch,
+) -> std::result::Result<arrow::array::Int64Array, DataFusionError> {
+    batch
+        .column_by_name("source_row")
+        .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Int64Type>().cloned())
+        .ok_or_else(|| DataFusionError::Internal("normalised batch lacks source_row".into()))
 }
 
 fn join(
@@ -287,10 +563,11 @@ fn text_column(
         })
 }
 
-/// Bytes a month's Parquet writer may buffer before it writes out a row group.
-const MONTH_WRITER_BUFFER: usize = 8 * 1024 * 1024;
+/// Bytes a partition's Parquet writer may buffer before it writes out a row group.
+const PARTITION_WRITER_BUFFER: usize = 8 * 1024 * 1024;
 
-type MonthWriters = BTreeMap<
+/// Open writers of one file, by partition value (order month, or a records `_key`).
+type Partitions = BTreeMap<
     String,
     (
         ecstat_lake::PendingFile,
@@ -298,12 +575,37 @@ type MonthWriters = BTreeMap<
     ),
 >;
 
-fn write_by_month(
+struct Partitioning<'a> {
+    table: &'a str,
+    source: &'a str,
+    file_id: &'a str,
+    /// Column of the batch holding the partition value.
+    column: &'a str,
+    /// Name of the partition in the path: `staged/TABLE/LABEL=VALUE/…`.
+    label: &'a str,
+    /// Layout written (the partition column is dropped unless the layout has it).
+    schema: &'a SchemaRef,
+}
+
+/// A partition value as a path segment: safe characters kept, anything else hashed.
+fn partition_segment(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        value.to_string()
+    } else {
+        let digest = sha2::Sha256::digest(value.as_bytes());
+        format!("h{}", &hex::encode(digest)[..16])
+    }
+}
+
+fn write_partitioned(
     data_dir: &DataDir,
-    source: &str,
-    file_id: &str,
+    how: &Partitioning<'_>,
     batch: &RecordBatch,
-    months: &mut MonthWriters,
+    partitions: &mut Partitions,
     path: &Path,
 ) -> Result<()> {
     if batch.num_rows() == 0 {
@@ -314,19 +616,27 @@ fn write_by_month(
         path: path.to_path_buf(),
         source,
     };
-    let month_col = batch
-        .column_by_name("order_month")
+    let values = batch
+        .column_by_name(how.column)
         .and_then(|c| c.as_string_opt::<i32>().cloned())
         .ok_or_else(|| IngestError::Io {
             path: path.to_path_buf(),
-            source: std::io::Error::other("order_month missing"),
+            source: std::io::Error::other(format!("{} missing", how.column)),
         })?;
-    let distinct: std::collections::BTreeSet<&str> = month_col.iter().flatten().collect();
-    for month in distinct {
-        let mask = eq(&month_col, &StringArray::new_scalar(month)).map_err(|e| pq(e.into()))?;
+    let distinct: std::collections::BTreeSet<&str> = values.iter().flatten().collect();
+    for value in distinct {
+        let mask = eq(&values, &StringArray::new_scalar(value)).map_err(|e| pq(e.into()))?;
         let part = filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?;
-        if !months.contains_key(month) {
-            let relative = format!("staged/orders/month={month}/{source}-{file_id}.parquet");
+        let part = staged::project(&part, how.schema).map_err(|e| pq(e.into()))?;
+        if !partitions.contains_key(value) {
+            let relative = format!(
+                "staged/{}/{}={}/{}-{}.parquet",
+                how.table,
+                how.label,
+                partition_segment(value),
+                how.source,
+                how.file_id
+            );
             let mut pending = data_dir.create(&relative).map_err(lake)?;
             let Some(file) = pending.take_writer() else {
                 return Err(lake(ecstat_lake::LakeError::Io {
@@ -334,15 +644,15 @@ fn write_by_month(
                     source: std::io::Error::other("writer taken"),
                 }));
             };
-            let writer =
-                ArrowWriter::try_new(file, batch.schema(), Some(parquet_props())).map_err(pq)?;
-            months.insert(month.to_string(), (pending, writer));
+            let writer = ArrowWriter::try_new(file, how.schema.clone(), Some(parquet_props()))
+                .map_err(pq)?;
+            partitions.insert(value.to_string(), (pending, writer));
         }
-        if let Some((_, writer)) = months.get_mut(month) {
+        if let Some((_, writer)) = partitions.get_mut(value) {
             writer.write(&part).map_err(pq)?;
-            // One writer per month is open at once: cap what each buffers, so a file
+            // One writer per partition is open at once: cap what each buffers, so a file
             // spanning three years holds megabytes, not its whole content, in memory.
-            if writer.memory_size() > MONTH_WRITER_BUFFER {
+            if writer.memory_size() > PARTITION_WRITER_BUFFER {
                 writer.flush().map_err(pq)?;
             }
         }

@@ -3,47 +3,146 @@
 //! plain text, so `ecstat sources --sql NAME` can show a statistician exactly what runs.
 
 use ecstat_core::amount::AmountUnit;
-use ecstat_core::spec::{ColumnKind, GoodsAmountRule, SourceSpec};
+use ecstat_core::spec::{ColumnKind, GoodsAmountRule, OrderSpec};
 use ecstat_core::sql::{ident, literal as quote};
 
-/// Quarantine rules and what they mean (Chinese for the submitting department, English).
-pub const RULES: &[(&str, &str)] = &[
-    ("missing_value", "必填项为空 / required value is empty"),
+/// Quarantine rules: what each means (Chinese for the submitting department, English), and
+/// how the submitter fixes it (for the feedback report `ecstat validate` writes).
+pub const RULES: &[(&str, &str, &str)] = &[
+    (
+        "missing_value",
+        "必填项为空 / required value is empty",
+        "请补填该项",
+    ),
     (
         "unparseable_amount",
         "金额无法识别 / amount is not a number",
+        "请填写数字金额，如 1234.50，单位按表头",
     ),
-    ("unparseable_integer", "数量无法识别 / not a whole number"),
+    (
+        "unparseable_integer",
+        "数量无法识别 / not a whole number",
+        "请填写不带小数的整数",
+    ),
+    (
+        "unparseable_number",
+        "数值无法识别 / not a number",
+        "请填写数字，最多4位小数",
+    ),
     (
         "unparseable_datetime",
         "日期时间无法识别 / not a valid date or time",
+        "请填写有效日期时间，如 2019-03-15 10:20:00",
     ),
-    ("negative_amount", "金额为负 / amount is negative"),
+    (
+        "unparseable_date",
+        "日期无法识别 / not a valid date",
+        "请填写有效日期，如 2019-03-15 或 2019年3月15日",
+    ),
+    (
+        "unparseable_month",
+        "月份无法识别 / not a valid month",
+        "请填写月份，如 2019年3月 或 2019-03",
+    ),
+    (
+        "unparseable_boolean",
+        "是否项无法识别 / not yes or no",
+        "请填写“是”或“否”",
+    ),
+    (
+        "unknown_division",
+        "区划名称无法识别 / township or village not found",
+        "请按《统计用区划代码》填写乡镇、村（社区）全称或12位代码",
+    ),
+    (
+        "invalid_uscc",
+        "统一社会信用代码校验不通过 / invalid unified social credit code",
+        "请核对营业执照上的18位统一社会信用代码",
+    ),
+    (
+        "invalid_id_number",
+        "身份证号码校验不通过 / invalid ID number",
+        "请核对18位身份证号码",
+    ),
+    (
+        "not_accepted_value",
+        "取值不在规定范围内 / value not in the accepted list",
+        "请从规定的选项中选择",
+    ),
+    (
+        "out_of_range",
+        "数值超出合理范围 / value out of range",
+        "请核对数值及单位",
+    ),
+    (
+        "pattern_mismatch",
+        "格式不符合要求 / value does not match the required pattern",
+        "请按规定格式填写编号",
+    ),
+    (
+        "unknown_reference",
+        "在参考表中找不到 / not found in the reference table",
+        "请使用参考表中的名称或代码",
+    ),
+    (
+        "duplicate_value",
+        "与前面的行重复 / repeats an earlier row",
+        "请删除重复行或更正编号",
+    ),
+    (
+        "negative_amount",
+        "金额为负 / amount is negative",
+        "金额不能为负数",
+    ),
+    (
+        "amount_out_of_range",
+        "金额超出范围 / amount too large",
+        "请核对单价与数量",
+    ),
+    (
+        "implausible_datetime",
+        "日期不合理 / date outside the plausible range",
+        "请核对年份",
+    ),
     (
         "unknown_status",
         "订单状态不在口径映射中 / status not in the spec's status map",
+        "请联系统计局更新口径映射",
     ),
     (
         "duplicate_order_line",
         "订单行重复 / the same order line appears earlier in the file",
+        "请删除重复的订单行",
     ),
     (
         "field_count",
         "列数与表头不符 / number of fields differs from the header",
+        "请检查该行是否多了或少了分隔符（逗号）",
     ),
     (
         "undecodable_text",
         "含无法解码的字符 / text that did not decode",
+        "请以 UTF-8 或 GBK 编码另存文件",
+    ),
+    (
+        "after_footer",
+        "数据位于合计行之后 / data below the total row",
+        "请将该行移到合计行之前",
     ),
 ];
 
+fn rule_entry(rule: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
+    RULES.iter().find(|(r, _, _)| *r == rule)
+}
+
 /// The reason text of a rule.
 pub fn reason(rule: &str) -> &'static str {
-    RULES
-        .iter()
-        .find(|(r, _)| *r == rule)
-        .map(|(_, m)| *m)
-        .unwrap_or("未知规则 / unknown rule")
+    rule_entry(rule).map_or("未知规则 / unknown rule", |e| e.1)
+}
+
+/// How a submitter fixes a row that broke `rule` (Chinese).
+pub fn fix(rule: &str) -> &'static str {
+    rule_entry(rule).map_or("请核对该行", |e| e.2)
 }
 
 struct Check {
@@ -56,11 +155,12 @@ struct Check {
 /// Build the normalisation SQL for `spec` over table `raw`, given which canonical columns
 /// the file has. Output columns: the staged table's columns, then `_reject_rule`,
 /// `_reject_column`, `_reject_value` (NULL when the row passes).
-pub fn orders_sql(spec: &SourceSpec, present: &[String], file_sha256: &str) -> String {
+pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> String {
     let has = |c: &str| present.iter().any(|p| p == c);
     let unit = match spec.amount_unit {
         AmountUnit::Yuan => "yuan",
         AmountUnit::WanYuan => "wan_yuan",
+        AmountUnit::YiYuan => "yi_yuan",
     };
     let formats = quote(&spec.datetime_formats().join("|"));
     let required_columns = spec.required_columns();

@@ -16,7 +16,7 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use calamine::{DataRef, Reader, Xlsx};
 use datafusion::error::DataFusionError;
 use ecstat_core::encoding::detect;
-use ecstat_core::spec::{FileFormat, SourceSpec};
+use ecstat_core::spec::{FileFieldFrom, FileFormat, Layout};
 use ecstat_core::text::normalize_header;
 use tokio::sync::{mpsc, oneshot};
 
@@ -35,6 +35,8 @@ const SNIFF_BYTES: usize = 64 * 1024;
 pub struct HeaderMatch {
     /// (canonical name, index in the file's row)
     pub columns: Vec<(String, usize)>,
+    /// (canonical name, the header as the file writes it), for messages to the submitter.
+    pub headers: Vec<(String, String)>,
     pub schema: SchemaRef,
     pub encoding: &'static str,
 }
@@ -66,7 +68,7 @@ pub struct ReaderHandle {
 }
 
 /// Start reading `path` on a new thread.
-pub fn spawn(path: PathBuf, spec: Arc<SourceSpec>) -> ReaderHandle {
+pub fn spawn(path: PathBuf, spec: Arc<Layout>) -> ReaderHandle {
     let (header_tx, header) = oneshot::channel();
     let (batch_tx, batches) = mpsc::channel(4);
     let done = std::thread::spawn(move || {
@@ -74,6 +76,7 @@ pub fn spawn(path: PathBuf, spec: Arc<SourceSpec>) -> ReaderHandle {
         let result = match spec.format {
             FileFormat::Csv => read_csv(&path, &spec, &mut sink),
             FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink),
+            FileFormat::Json => read_json(&path, &spec, &mut sink),
         };
         match result {
             Ok(()) => sink.finish(),
@@ -90,7 +93,7 @@ pub fn spawn(path: PathBuf, spec: Arc<SourceSpec>) -> ReaderHandle {
 /// Receives rows from a format reader: matches the header, batches data rows, counts.
 struct Sink<'a> {
     path: &'a Path,
-    spec: &'a SourceSpec,
+    spec: &'a Layout,
     header_tx: Option<oneshot::Sender<HeaderMatch>>,
     batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
     header: Option<HeaderMatch>,
@@ -99,12 +102,20 @@ struct Sink<'a> {
     stats: ReaderStats,
     footer_seen: bool,
     encoding: &'static str,
+    /// Text of the title rows above the header, for file fields taken from the title.
+    title: String,
+    /// Header rows collected so far (a header may span several rows).
+    header_lines: Vec<Vec<String>>,
+    /// Values of the file fields, appended to every row.
+    file_values: Vec<Option<String>>,
+    /// Merged cells in the header rows: ((row, col), (row, col)) 0-based, inclusive.
+    merges: Vec<((u32, u32), (u32, u32))>,
 }
 
 impl<'a> Sink<'a> {
     fn new(
         path: &'a Path,
-        spec: &'a SourceSpec,
+        spec: &'a Layout,
         header_tx: oneshot::Sender<HeaderMatch>,
         batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
     ) -> Self {
@@ -119,7 +130,31 @@ impl<'a> Sink<'a> {
             stats: ReaderStats::default(),
             footer_seen: false,
             encoding: "utf-8",
+            title: String::new(),
+            header_lines: Vec::new(),
+            file_values: Vec::new(),
+            merges: Vec::new(),
         }
+    }
+
+    /// A row above the data: a title row, or one of the header rows (1-based `row`).
+    fn top_row(&mut self, row: usize, cells: Vec<String>) -> Result<()> {
+        let first_header = self.spec.header_row + 1 - self.spec.header_rows;
+        if row < first_header {
+            for cell in cells.iter().filter(|c| !c.trim().is_empty()) {
+                self.title.push_str(cell.trim());
+                self.title.push(' ');
+            }
+            return Ok(());
+        }
+        self.header_lines.push(cells);
+        if row == self.spec.header_row {
+            let mut lines = std::mem::take(&mut self.header_lines);
+            spread_merges(&mut lines, first_header - 1, &self.merges);
+            let combined = combine_header(&lines);
+            self.header_row(&combined)?;
+        }
+        Ok(())
     }
 
     /// Rows at or above the header row go through here first.
@@ -127,15 +162,14 @@ impl<'a> Sink<'a> {
         let normalized: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
         let mut columns = Vec::new();
         let mut missing = Vec::new();
-        let required = self.spec.required_columns();
-        for (canonical, synonyms) in &self.spec.columns {
+        for (canonical, synonyms, required) in &self.spec.columns {
             let found = synonyms
                 .iter()
                 .map(|s| normalize_header(s))
                 .find_map(|syn| normalized.iter().position(|h| *h == syn));
             match found {
                 Some(index) => columns.push((canonical.clone(), index)),
-                None if required.contains(&canonical.as_str()) => {
+                None if *required => {
                     missing.push(format!("{canonical} ({})", synonyms.join(" / ")))
                 }
                 None => {}
@@ -144,7 +178,7 @@ impl<'a> Sink<'a> {
         if !missing.is_empty() {
             return Err(IngestError::MissingColumns {
                 path: self.path.to_path_buf(),
-                spec: self.spec.name.clone(),
+                spec: self.spec.source.clone(),
                 row: self.spec.header_row,
                 missing: missing.join(", "),
                 found: normalized.join(", "),
@@ -156,7 +190,30 @@ impl<'a> Sink<'a> {
                 .iter()
                 .map(|(name, _)| Field::new(name, DataType::Utf8, true)),
         );
+        // Values outside the table body: the same on every row.
+        let file_name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        for (name, field) in &self.spec.file_fields {
+            let haystack = match field.from {
+                FileFieldFrom::FileName => &file_name,
+                FileFieldFrom::Title => &self.title,
+            };
+            let value = regex::Regex::new(&field.pattern)
+                .ok()
+                .and_then(|re| re.captures(haystack))
+                .and_then(|c| c.get(1))
+                .map(|m| m.as_str().to_string());
+            self.file_values.push(value);
+            fields.push(Field::new(name, DataType::Utf8, true));
+        }
         let header = HeaderMatch {
+            headers: columns
+                .iter()
+                .map(|(name, index)| (name.clone(), cells.get(*index).cloned().unwrap_or_default()))
+                .collect(),
             columns,
             schema: Arc::new(Schema::new(fields)),
             encoding: self.encoding,
@@ -226,7 +283,8 @@ impl<'a> Sink<'a> {
         if self.rows.is_empty() {
             return Ok(true);
         }
-        let mut row_numbers = Int64Builder::with_capacity(self.rows.len());
+        let rows = self.rows.len();
+        let mut row_numbers = Int64Builder::with_capacity(rows);
         let mut builders: Vec<StringBuilder> = header
             .columns
             .iter()
@@ -244,6 +302,11 @@ impl<'a> Sink<'a> {
                 .into_iter()
                 .map(|mut b| Arc::new(b.finish()) as ArrayRef),
         );
+        for value in &self.file_values {
+            let array: arrow::array::StringArray =
+                std::iter::repeat_n(value.as_deref(), rows).collect();
+            arrays.push(Arc::new(array));
+        }
         let batch = RecordBatch::try_new(header.schema.clone(), arrays)
             .map_err(|e| DataFusionError::ArrowError(Box::new(e), None));
         // A closed channel means the consumer stopped (it reports its own error).
@@ -276,7 +339,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
     }
 }
 
-fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
+fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let mut file = File::open(path).map_err(io(path))?;
     let mut head = vec![0u8; SNIFF_BYTES];
     let mut filled = 0;
@@ -343,11 +406,8 @@ fn read_csv(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
         // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
         let line = index as u64;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if index < spec.header_row {
-            continue;
-        }
-        if index == spec.header_row {
-            sink.header_row(&cells)?;
+        if index <= spec.header_row {
+            sink.top_row(index, cells)?;
             continue;
         }
         if !sink.data_row(line, cells, true)? {
@@ -381,7 +441,7 @@ fn first_invalid(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usiz
     }
 }
 
-fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> {
+fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -408,6 +468,19 @@ fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> 
         })?,
     };
     sink.encoding = "xlsx";
+    if spec.header_rows > 1 {
+        // Merged header cells hold their text in the top-left cell only; the regions are
+        // listed after the cells, so they are read first (a second pass over the XML).
+        let first = (spec.header_row - spec.header_rows) as u32;
+        let last = (spec.header_row - 1) as u32;
+        sink.merges = workbook
+            .merge_cells_by_sheet_name(&sheet)
+            .map_err(xlsx_err)?
+            .into_iter()
+            .filter(|d| d.start.0 <= last && d.end.0 >= first)
+            .map(|d| (d.start, d.end))
+            .collect();
+    }
     // The cell reader streams the sheet XML; unlike `worksheet_range` it does not allocate
     // the declared dimensions, which a hostile or broken file can set to XFD1048576.
     let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(xlsx_err)?;
@@ -415,10 +488,8 @@ fn read_xlsx(path: &Path, spec: &SourceSpec, sink: &mut Sink<'_>) -> Result<()> 
     let mut cells: Vec<String> = Vec::new();
     let header_index = u32::try_from(spec.header_row - 1).unwrap_or(u32::MAX);
     let emit = |row: u32, cells: Vec<String>, sink: &mut Sink<'_>| -> Result<bool> {
-        if row < header_index {
-            Ok(true)
-        } else if row == header_index {
-            sink.header_row(&cells).map(|_| true)
+        if row <= header_index {
+            sink.top_row(row as usize + 1, cells).map(|_| true)
         } else if sink.header.is_none() {
             // The declared header row is empty: nothing to match.
             Err(IngestError::NoHeader {
@@ -475,4 +546,117 @@ fn cell_text(value: &DataRef<'_>) -> String {
         DataRef::Error(e) => format!("#{e}"),
         DataRef::Empty => String::new(),
     }
+}
+
+/// Copy the text of each merged header cell (held in its top-left cell) into every cell the
+/// merge covers. `first_row` is the 0-based sheet row of `lines[0]`.
+fn spread_merges(lines: &mut [Vec<String>], first_row: usize, merges: &[((u32, u32), (u32, u32))]) {
+    for &((r0, c0), (r1, c1)) in merges {
+        let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);
+        let Some(text) = r0
+            .checked_sub(first_row)
+            .and_then(|r| lines.get(r))
+            .and_then(|l| l.get(c0))
+            .cloned()
+        else {
+            continue;
+        };
+        for r in r0.max(first_row)..=r1 {
+            let Some(line) = lines.get_mut(r - first_row) else {
+                continue;
+            };
+            if line.len() <= c1 {
+                line.resize(c1 + 1, String::new());
+            }
+            for cell in &mut line[c0..=c1] {
+                cell.clone_from(&text);
+            }
+        }
+    }
+}
+
+/// One header from several header rows: per column, the distinct non-empty texts from top
+/// to bottom joined by `/` (`网络零售额(万元)` over `本月` → `网络零售额(万元)/本月`; a cell
+/// merged down both rows gives its text once).
+fn combine_header(lines: &[Vec<String>]) -> Vec<String> {
+    let width = lines.iter().map(Vec::len).max().unwrap_or(0);
+    (0..width)
+        .map(|c| {
+            let mut parts: Vec<&str> = Vec::new();
+            for line in lines {
+                let text = line.get(c).map(|t| t.trim()).unwrap_or("");
+                if !text.is_empty() && !parts.contains(&text) {
+                    parts.push(text);
+                }
+            }
+            parts.join("/")
+        })
+        .collect()
+}
+
+/// Largest JSON document read: an API response, held in memory whole.
+const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
+
+fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
+    let bad = |message: String| IngestError::Json {
+        path: path.to_path_buf(),
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(io(path))?;
+    if meta.len() == 0 {
+        return Err(IngestError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    if meta.len() > MAX_JSON_BYTES {
+        return Err(bad(format!(
+            "{} bytes is more than the {MAX_JSON_BYTES} a JSON source may have",
+            meta.len()
+        )));
+    }
+    let file = File::open(path).map_err(io(path))?;
+    let document: serde_json::Value = serde_json::from_reader(BufReader::new(file))
+        .map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let pointer = spec.json_records.as_deref().unwrap_or("");
+    let mut node = &document;
+    for key in pointer.split('.').filter(|k| !k.is_empty()) {
+        node = node
+            .get(key)
+            .ok_or_else(|| bad(format!("no `{key}` on the path `{pointer}` to the records")))?;
+    }
+    let records = node
+        .as_array()
+        .ok_or_else(|| bad(format!("`{pointer}` is not an array of records")))?;
+    sink.encoding = "json";
+    // The header is every key, in order of first appearance.
+    let mut keys: Vec<String> = Vec::new();
+    for record in records {
+        if let Some(object) = record.as_object() {
+            for key in object.keys() {
+                if !keys.contains(key) {
+                    keys.push(key.clone());
+                }
+            }
+        }
+    }
+    sink.top_row(1, keys.clone())?;
+    for (i, record) in records.iter().enumerate() {
+        // Record numbers count from 1 like spreadsheet rows, the header being record 0.
+        let row = i as u64 + 1;
+        let cells: Vec<String> = match record.as_object() {
+            Some(object) => keys
+                .iter()
+                .map(|k| match object.get(k) {
+                    None | Some(serde_json::Value::Null) => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .collect(),
+            None => vec![record.to_string()],
+        };
+        if !sink.data_row(row, cells, true)? {
+            break;
+        }
+    }
+    Ok(())
 }

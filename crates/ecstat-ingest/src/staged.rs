@@ -84,6 +84,8 @@ pub fn quarantine_schema() -> SchemaRef {
         text("raw_value", true),
         text("rule", false),
         text("reason", false),
+        text("detail", true),
+        text("severity", false),
     ]))
 }
 
@@ -97,10 +99,23 @@ pub enum WriteError {
     Arrow(#[from] ArrowError),
 }
 
-/// Collects the quarantined rows of one file (few by nature; kept in memory).
+/// One problem found in an input row: quarantined (`severity` row) or a warning (`warn`,
+/// the row is loaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub row: i64,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub rule: String,
+    /// Row-specific explanation: closest division names, the expected check character.
+    pub detail: Option<String>,
+    pub severity: &'static str,
+}
+
+/// Collects the problems of one file (few by nature; kept in memory).
 #[derive(Debug, Default)]
 pub struct QuarantineBuilder {
-    rows: Vec<(i64, Option<String>, Option<String>, String)>,
+    rows: Vec<Problem>,
 }
 
 impl QuarantineBuilder {
@@ -111,41 +126,75 @@ impl QuarantineBuilder {
         raw_value: Option<String>,
         rule: &str,
     ) {
-        self.rows.push((row, column, raw_value, rule.to_string()));
+        self.push_problem(Problem {
+            row,
+            column,
+            value: raw_value,
+            rule: rule.to_string(),
+            detail: None,
+            severity: "row",
+        });
     }
 
+    pub fn push_problem(&mut self, problem: Problem) {
+        self.rows.push(problem);
+    }
+
+    /// Quarantined rows (warnings not counted).
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.iter().filter(|p| p.severity != "warn").count()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.rows.len() - self.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
 
+    /// Every problem, sorted by row.
+    pub fn into_problems(mut self) -> Vec<Problem> {
+        self.rows
+            .sort_by(|a, b| (a.row, &a.rule).cmp(&(b.row, &b.rule)));
+        self.rows
+    }
+
+    /// A sorted copy of every problem.
+    pub fn sorted(&self) -> Vec<Problem> {
+        let mut rows = self.rows.clone();
+        rows.sort_by(|a, b| (a.row, &a.rule).cmp(&(b.row, &b.rule)));
+        rows
+    }
+
     /// Write the rows, sorted by source row, to `relative`.
     pub fn write(
-        mut self,
+        self,
         data_dir: &DataDir,
         relative: &str,
         source: &str,
         file: &str,
         sha256: &str,
     ) -> Result<String, WriteError> {
-        self.rows.sort_by(|a, b| (a.0, &a.3).cmp(&(b.0, &b.3)));
-        let n = self.rows.len();
+        let problems = self.into_problems();
+        let n = problems.len();
         let mut row = Int64Builder::with_capacity(n);
-        let (mut col, mut raw, mut rule, mut why) = (
+        let (mut col, mut raw, mut rule, mut why, mut detail, mut severity) = (
+            StringBuilder::new(),
+            StringBuilder::new(),
             StringBuilder::new(),
             StringBuilder::new(),
             StringBuilder::new(),
             StringBuilder::new(),
         );
-        for (r, c, v, ru) in &self.rows {
-            row.append_value(*r);
-            col.append_option(c.as_deref());
-            raw.append_option(v.as_deref());
-            rule.append_value(ru);
-            why.append_value(reason(ru));
+        for p in &problems {
+            row.append_value(p.row);
+            col.append_option(p.column.as_deref());
+            raw.append_option(p.value.as_deref());
+            rule.append_value(&p.rule);
+            why.append_value(reason(&p.rule));
+            detail.append_option(p.detail.as_deref());
+            severity.append_value(p.severity);
         }
         let repeat = |v: &str| -> ArrayRef {
             let mut b = StringBuilder::with_capacity(n, n * v.len());
@@ -163,6 +212,8 @@ impl QuarantineBuilder {
                 Arc::new(raw.finish()),
                 Arc::new(rule.finish()),
                 Arc::new(why.finish()),
+                Arc::new(detail.finish()),
+                Arc::new(severity.finish()),
             ],
         )?;
         let mut pending = data_dir.create(relative)?;

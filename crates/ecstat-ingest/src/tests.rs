@@ -4,11 +4,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{AsArray, RecordBatch};
-use ecstat_core::spec::SourceSpec;
+use ecstat_core::division::Divisions;
+use ecstat_core::spec::{OrderSpec, SourceSpec};
 use ecstat_lake::{DataDir, InputRecord};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::{InputFile, ingest_file};
+use crate::{IngestEnv, InputFile, Lookups, RecordEnv, Target, ingest_file};
 
 const SPEC: &str = r#"
 name = "t"
@@ -32,8 +33,29 @@ cancelled = ["交易关闭"]
 "#;
 
 fn spec(text: &str) -> Arc<SourceSpec> {
-    let spec: SourceSpec = toml::from_str(text).expect("spec parses");
-    Arc::new(spec)
+    let spec: OrderSpec = toml::from_str(text).expect("spec parses");
+    Arc::new(SourceSpec::Orders(spec))
+}
+
+/// The real division reference, a fixed salt and the platform names as lookups.
+pub(crate) fn env() -> IngestEnv {
+    let divisions = Divisions::from_csv_path(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../sample_data/reference/anxi_divisions.csv"),
+    )
+    .expect("divisions");
+    let mut lookups = Lookups::new();
+    lookups.insert(
+        "ref_platforms.name_zh".into(),
+        vec!["淘宝/天猫".into(), "京东".into()],
+    );
+    IngestEnv {
+        records: RecordEnv {
+            divisions: Arc::new(divisions),
+            salt: Arc::new(b"test-salt".to_vec()),
+        },
+        lookups: Arc::new(lookups),
+    }
 }
 
 async fn ingest(
@@ -51,9 +73,17 @@ async fn ingest(
         sha256: ecstat_lake::sha256_file(&path).expect("hash"),
         bytes: bytes.len() as u64,
     };
-    let record = ingest_file(&lake, spec, &input, "test-run", &|_| {})
-        .await
-        .expect("ingest");
+    let record = ingest_file(
+        Target::Lake(&lake),
+        spec,
+        &env(),
+        &input,
+        "test-run",
+        &|_| {},
+    )
+    .await
+    .expect("ingest")
+    .record;
     (lake, record)
 }
 

@@ -23,6 +23,8 @@ use ecstat_core::text::clean_cell;
 pub const MONEY: DataType = DataType::Decimal128(18, 2);
 /// Naive Asia/Shanghai wall-clock time.
 pub const LOCAL_TIME: DataType = DataType::Timestamp(TimeUnit::Microsecond, None);
+/// Non-money numbers of department records (areas, shares).
+pub const DECIMAL: DataType = DataType::Decimal128(18, 4);
 
 /// Register the ingest functions on a session.
 pub fn register(ctx: &SessionContext) {
@@ -119,6 +121,7 @@ impl ScalarUDFImpl for RawParse {
                 let unit = match literal(&args.args[1], "amount unit")?.as_str() {
                     "yuan" => AmountUnit::Yuan,
                     "wan_yuan" => AmountUnit::WanYuan,
+                    "yi_yuan" => AmountUnit::YiYuan,
                     other => return exec_err!("unknown amount unit {other}"),
                 };
                 let mut b = Decimal128Builder::with_capacity(rows);
@@ -137,6 +140,145 @@ impl ScalarUDFImpl for RawParse {
                 });
                 Arc::new(b.finish())
             }
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+/// What a records cell function returns for one row.
+pub enum Cell {
+    Null,
+    Text(String),
+    Int(i64),
+    /// Scaled integer of the function's decimal type.
+    Decimal(i128),
+    /// Days since 1970-01-01.
+    Date(i32),
+    Bool(bool),
+}
+
+type CellFn = dyn Fn(&[Option<&str>]) -> Cell + Send + Sync;
+
+/// A row-by-row function over text arguments, for the records sources: department files
+/// are small, and each rule lives in `ecstat-core` where it is tested on its own.
+pub struct TextFn {
+    name: &'static str,
+    out: DataType,
+    f: Arc<CellFn>,
+    signature: Signature,
+}
+
+impl TextFn {
+    pub fn new(
+        name: &'static str,
+        arity: usize,
+        out: DataType,
+        f: impl Fn(&[Option<&str>]) -> Cell + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            name,
+            out,
+            f: Arc::new(f),
+            signature: Signature::any(arity, Volatility::Immutable),
+        }
+    }
+}
+
+impl std::fmt::Debug for TextFn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextFn").field("name", &self.name).finish()
+    }
+}
+
+impl PartialEq for TextFn {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && Arc::ptr_eq(&self.f, &other.f)
+    }
+}
+
+impl Eq for TextFn {}
+
+impl std::hash::Hash for TextFn {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for TextFn {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(self.out.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let inputs = args
+            .args
+            .iter()
+            .map(|a| utf8(a, rows))
+            .collect::<Result<Vec<_>>>()?;
+        let mut cells = Vec::with_capacity(rows);
+        let mut row_args: Vec<Option<&str>> = Vec::with_capacity(inputs.len());
+        for i in 0..rows {
+            row_args.clear();
+            row_args.extend(inputs.iter().map(|a| a.is_valid(i).then(|| a.value(i))));
+            cells.push((self.f)(&row_args));
+        }
+        let out: ArrayRef = match &self.out {
+            DataType::Utf8 => Arc::new(
+                cells
+                    .into_iter()
+                    .map(|c| match c {
+                        Cell::Text(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect::<StringArray>(),
+            ),
+            DataType::Int64 => Arc::new(
+                cells
+                    .into_iter()
+                    .map(|c| match c {
+                        Cell::Int(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<arrow::array::Int64Array>(),
+            ),
+            DataType::Decimal128(p, s) => Arc::new(
+                cells
+                    .into_iter()
+                    .map(|c| match c {
+                        Cell::Decimal(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<arrow::array::Decimal128Array>()
+                    .with_precision_and_scale(*p, *s)?,
+            ),
+            DataType::Date32 => Arc::new(
+                cells
+                    .into_iter()
+                    .map(|c| match c {
+                        Cell::Date(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<arrow::array::Date32Array>(),
+            ),
+            DataType::Boolean => Arc::new(
+                cells
+                    .into_iter()
+                    .map(|c| match c {
+                        Cell::Bool(v) => Some(v),
+                        _ => None,
+                    })
+                    .collect::<arrow::array::BooleanArray>(),
+            ),
+            other => return exec_err!("{}: unsupported return type {other}", self.name),
         };
         Ok(ColumnarValue::Array(out))
     }

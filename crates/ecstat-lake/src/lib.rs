@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 pub use durable::{PendingFile, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
-pub use manifest::{InputRecord, Manifest, quarantine_files, staged_files};
+pub use manifest::{
+    InputRecord, Manifest, partition_of, quarantine_files, staged_files, superseded,
+};
 
 /// Errors of the data directory.
 #[derive(Debug, thiserror::Error)]
@@ -116,6 +118,47 @@ impl DataDir {
     }
 
     /// Publish `manifest` as the next snapshot (create-if-absent).
+    /// The salt personal ID numbers are hashed with: `ECSTAT_ID_SALT` when set, else
+    /// `_secrets/id_salt`, created once with 32 random bytes. The same salt on every run
+    /// keeps a person's hash stable, so attendances can be counted per person; a hash
+    /// cannot be reversed without the salt, which never leaves the data directory.
+    pub fn id_salt(&self) -> Result<Vec<u8>> {
+        if let Ok(salt) = std::env::var("ECSTAT_ID_SALT")
+            && !salt.is_empty()
+        {
+            return Ok(salt.into_bytes());
+        }
+        let relative = "_secrets/id_salt";
+        let path = self.path(relative);
+        match std::fs::read(&path) {
+            Ok(salt) if !salt.is_empty() => return Ok(salt),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(&path)(e)),
+        }
+        let dir = self.path("_secrets");
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut salt = vec![0u8; 32];
+        {
+            use std::io::Read;
+            let urandom = Path::new("/dev/urandom");
+            std::fs::File::open(urandom)
+                .and_then(|mut f| f.read_exact(&mut salt))
+                .map_err(io_err(urandom))?;
+        }
+        let hex: String = salt.iter().map(|b| format!("{b:02x}")).collect();
+        match self.create(relative)?.write_all(hex.as_bytes()) {
+            Ok(_) => Ok(hex.into_bytes()),
+            // Another process created it first: use theirs.
+            Err(LakeError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                std::fs::read(&path).map_err(io_err(&path))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn publish(&self, manifest: &Manifest) -> Result<()> {
         manifest::publish(&self.root, manifest)
     }

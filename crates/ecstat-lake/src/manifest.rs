@@ -29,6 +29,9 @@ pub struct InputRecord {
     pub rows_quarantined: u64,
     /// Blank rows and footer rows (合计, 制表人, …) that hold no data.
     pub rows_skipped: u64,
+    /// Rows loaded with a warning (listed in the quarantine with severity `warn`).
+    #[serde(default)]
+    pub rows_warned: u64,
     /// Set when the whole file was rejected; then it has no rows.
     pub error: Option<String>,
     /// Staged table → data-directory-relative files.
@@ -36,6 +39,14 @@ pub struct InputRecord {
     pub quarantine_files: Vec<String>,
     /// Run that ingested it.
     pub run_id: String,
+    /// Run that first received these bytes (kept when a changed spec re-reads the file):
+    /// of two submissions for the same (source, period), the later received wins.
+    #[serde(default)]
+    pub received: String,
+    /// Whether its staged partitions replace those of earlier submissions of the source
+    /// (records sources); order exports are reconciled line by line instead.
+    #[serde(default)]
+    pub replaces: bool,
 }
 
 impl InputRecord {
@@ -52,10 +63,13 @@ impl InputRecord {
             rows_staged: 0,
             rows_quarantined: 0,
             rows_skipped: 0,
+            rows_warned: 0,
             error: Some(error),
             staged_files: BTreeMap::new(),
             quarantine_files: Vec::new(),
             run_id: run_id.to_string(),
+            received: run_id.to_string(),
+            replaces: false,
         }
     }
 }
@@ -75,12 +89,72 @@ pub struct Manifest {
     pub tables: BTreeMap<String, Vec<String>>,
 }
 
-/// Every staged file of `table` across `inputs`, in input order.
+/// The staged files of `table` that the snapshot reads, in input order.
+///
+/// For inputs that replace (records sources), each (source, partition) is read from one
+/// submission only: the one received last (ties: the later path). The earlier submission's
+/// files stay in the manifest's input list — and in earlier snapshots — but are not read.
 pub fn staged_files(inputs: &[InputRecord], table: &str) -> Vec<String> {
+    let current = current_submissions(inputs);
     inputs
         .iter()
-        .flat_map(|i| i.staged_files.get(table).into_iter().flatten().cloned())
+        .enumerate()
+        .flat_map(|(index, input)| {
+            let current = &current;
+            input
+                .staged_files
+                .get(table)
+                .into_iter()
+                .flatten()
+                .filter(move |file| {
+                    !input.replaces
+                        || current.get(&(input.source.as_str(), partition_of(file))) == Some(&index)
+                })
+                .cloned()
+        })
         .collect()
+}
+
+/// For each (source, partition) of replacing inputs, the index of the input that wins.
+fn current_submissions(inputs: &[InputRecord]) -> BTreeMap<(&str, &str), usize> {
+    let mut order: Vec<usize> = (0..inputs.len())
+        .filter(|&i| inputs[i].replaces && inputs[i].error.is_none())
+        .collect();
+    order.sort_by(|&a, &b| {
+        (&inputs[a].received, &inputs[a].path).cmp(&(&inputs[b].received, &inputs[b].path))
+    });
+    let mut current = BTreeMap::new();
+    for index in order {
+        let input = &inputs[index];
+        for file in input.staged_files.values().flatten() {
+            current.insert((input.source.as_str(), partition_of(file)), index);
+        }
+    }
+    current
+}
+
+/// The partition segment (`key=…`, `month=…`) of a staged file path.
+pub fn partition_of(file: &str) -> &str {
+    file.split('/').find(|s| s.contains('=')).unwrap_or("")
+}
+
+/// Partitions of `input` that a later submission replaces: (partition, winning file path).
+pub fn superseded(inputs: &[InputRecord]) -> Vec<(usize, String, String)> {
+    let current = current_submissions(inputs);
+    let mut out = Vec::new();
+    for (index, input) in inputs.iter().enumerate().filter(|(_, i)| i.replaces) {
+        for file in input.staged_files.values().flatten() {
+            let partition = partition_of(file);
+            if let Some(&winner) = current.get(&(input.source.as_str(), partition))
+                && winner != index
+            {
+                out.push((index, partition.to_string(), inputs[winner].path.clone()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Every quarantine file across `inputs`, in input order.

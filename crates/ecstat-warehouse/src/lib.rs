@@ -55,7 +55,13 @@ pub struct TestOutcome {
 
 impl Warehouse {
     /// A session with the staged and system tables of `inputs` (a snapshot being built).
-    pub async fn for_inputs(data_dir: &DataDir, inputs: &[InputRecord]) -> Result<Self> {
+    /// `layouts` gives the layout of staged tables besides `orders`, so a table exists even
+    /// when no file has fed it; tables not listed are read with the layout of their files.
+    pub async fn for_inputs(
+        data_dir: &DataDir,
+        inputs: &[InputRecord],
+        layouts: &[(String, SchemaRef)],
+    ) -> Result<Self> {
         let wh = Self {
             ctx: ecstat_ingest::engine::session(),
             data_dir: data_dir.clone(),
@@ -68,6 +74,25 @@ impl Warehouse {
             Some(ecstat_ingest::staged::orders_schema()),
         )
         .await?;
+        let mut tables: std::collections::BTreeSet<&str> = inputs
+            .iter()
+            .flat_map(|i| i.staged_files.keys().map(String::as_str))
+            .collect();
+        tables.extend(layouts.iter().map(|(t, _)| t.as_str()));
+        tables.remove("orders");
+        for table in tables {
+            let files = ecstat_lake::staged_files(inputs, table);
+            let schema = layouts
+                .iter()
+                .find(|(t, _)| t == table)
+                .map(|(_, s)| s.clone());
+            if files.is_empty() && schema.is_none() {
+                continue;
+            }
+            wh.register_parquet(table, &files, schema).await?;
+        }
+        wh.ctx
+            .register_table("submissions", Arc::new(submissions_table(inputs)?))?;
         let quarantine = ecstat_lake::quarantine_files(inputs);
         wh.register_parquet(
             "quarantine",
@@ -82,7 +107,7 @@ impl Warehouse {
 
     /// A read-only session over a published snapshot.
     pub async fn for_snapshot(data_dir: &DataDir, manifest: &Manifest) -> Result<Self> {
-        let mut wh = Self::for_inputs(data_dir, &manifest.inputs).await?;
+        let mut wh = Self::for_inputs(data_dir, &manifest.inputs, &[]).await?;
         for (table, files) in &manifest.tables {
             wh.register_parquet(table, files, None).await?;
             wh.tables.insert(table.clone(), files.clone());
@@ -291,8 +316,10 @@ fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
         count("rows_staged"),
         count("rows_quarantined"),
         count("rows_skipped"),
+        count("rows_warned"),
         text("error"),
         text("run_id"),
+        text("received"),
     ]));
     let strings = |f: &dyn Fn(&InputRecord) -> Option<String>| -> ArrayRef {
         Arc::new(inputs.iter().map(f).collect::<StringArray>())
@@ -313,8 +340,73 @@ fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
             counts(&|i| i.rows_staged),
             counts(&|i| i.rows_quarantined),
             counts(&|i| i.rows_skipped),
+            counts(&|i| i.rows_warned),
             strings(&|i| i.error.clone()),
             strings(&|i| Some(i.run_id.clone())),
+            strings(&|i| Some(i.received.clone())),
+        ],
+    )?;
+    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
+/// `submissions`: for every partition of a replacing source (a township and month, a
+/// quarter's months, a whole register), which file the snapshot reads and which earlier
+/// files it replaced. The replaced rows stay readable in the snapshots before.
+fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("partition", DataType::Utf8, false),
+        Field::new("file", DataType::Utf8, false),
+        Field::new("file_sha256", DataType::Utf8, false),
+        Field::new("received", DataType::Utf8, false),
+        Field::new("current", DataType::Boolean, false),
+        Field::new("replaced_by", DataType::Utf8, true),
+    ]));
+    let superseded = ecstat_lake::superseded(inputs);
+    let mut rows: Vec<(String, String, String, String, String, bool, Option<String>)> = Vec::new();
+    for (index, input) in inputs.iter().enumerate().filter(|(_, i)| i.replaces) {
+        let mut partitions: Vec<&str> = input
+            .staged_files
+            .values()
+            .flatten()
+            .map(|f| ecstat_lake::partition_of(f))
+            .collect();
+        partitions.sort();
+        partitions.dedup();
+        for partition in partitions {
+            let winner = superseded
+                .iter()
+                .find(|(i, p, _)| *i == index && p == partition)
+                .map(|(_, _, w)| w.clone());
+            rows.push((
+                input.source.clone(),
+                partition.to_string(),
+                input.path.clone(),
+                input.sha256.clone(),
+                input.received.clone(),
+                winner.is_none(),
+                winner,
+            ));
+        }
+    }
+    let col = |f: &dyn Fn(
+        &(String, String, String, String, String, bool, Option<String>),
+    ) -> Option<String>|
+     -> ArrayRef { Arc::new(rows.iter().map(f).collect::<StringArray>()) };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            col(&|r| Some(r.0.clone())),
+            col(&|r| Some(r.1.clone())),
+            col(&|r| Some(r.2.clone())),
+            col(&|r| Some(r.3.clone())),
+            col(&|r| Some(r.4.clone())),
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some(r.5))
+                    .collect::<arrow::array::BooleanArray>(),
+            ),
+            col(&|r| r.6.clone()),
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
@@ -333,7 +425,7 @@ mod tests {
             source,
         })?;
         let lake = DataDir::open(tmp.path())?;
-        let wh = Warehouse::for_inputs(&lake, &[]).await?;
+        let wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
         wh.ctx
             .sql("CREATE TABLE t AS VALUES ('a', 1), ('a', 2), (NULL, 3), ('b', -4)")
             .await?
@@ -399,7 +491,7 @@ mod tests {
             source,
         })?;
         let lake = DataDir::open(tmp.path())?;
-        let wh = Warehouse::for_inputs(&lake, &[]).await?;
+        let wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
         for sql in [
             "CREATE TABLE x AS SELECT 1",
             "DROP TABLE orders",

@@ -1,14 +1,17 @@
-//! Source specs (`pipelines/sources/*.toml`): how one kind of inbox file becomes rows of a
-//! staged table. A new platform layout is a new spec file, not new code.
+//! Platform order exports (staged table `orders`): the columns are fixed by ecstat, the
+//! spec maps each export's headers onto them and says how statuses and the goods amount
+//! are read.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::amount::AmountUnit;
 use crate::encoding::EncodingSpec;
 use crate::{CoreError, Result};
+
+use super::FileFormat;
 
 /// How a canonical column is parsed and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,13 +141,6 @@ impl GoodsAmountRule {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileFormat {
-    Csv,
-    Xlsx,
-}
-
 /// Which staged table a source feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -169,7 +165,7 @@ impl StagedTable {
 /// A source spec file, as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SourceSpec {
+pub struct OrderSpec {
     /// Short id, also the spec's file stem; recorded on every staged row.
     pub name: String,
     pub description: String,
@@ -210,10 +206,10 @@ fn default_unit() -> AmountUnit {
     AmountUnit::Yuan
 }
 
-impl SourceSpec {
+impl OrderSpec {
     /// Read and check one spec file.
     pub fn load(path: &Path) -> Result<Self> {
-        let spec: SourceSpec = crate::config::load_toml(path)?;
+        let spec: OrderSpec = crate::config::load_toml(path)?;
         spec.validate().map_err(|message| CoreError::Config {
             path: path.to_path_buf(),
             message,
@@ -264,12 +260,7 @@ impl SourceSpec {
     /// under another fingerprint is read again, so a changed status map or synonym reaches
     /// every file, old ones included.
     pub fn fingerprint(&self) -> String {
-        use std::hash::{Hash, Hasher};
-        // DefaultHasher::new() has fixed keys: the value is stable for a given build.
-        let mut hasher = std::hash::DefaultHasher::new();
-        format!("{self:?}").hash(&mut hasher);
-        env!("CARGO_PKG_VERSION").hash(&mut hasher);
-        format!("{:016x}", hasher.finish())
+        super::fingerprint_of(&format!("{self:?}"))
     }
 
     /// Columns a file must have and every row must fill: the table's required columns and
@@ -304,81 +295,16 @@ impl SourceSpec {
 
     /// Whether `relative` (a path under the inbox, `/`-separated) is one of this source's files.
     pub fn matches(&self, relative: &str) -> bool {
-        self.files.iter().any(|p| wildcard_match(p, relative))
+        self.files
+            .iter()
+            .any(|p| super::wildcard_match(p, relative))
     }
-}
-
-/// Load every `*.toml` under `dir`, sorted by file name. Names must be unique.
-pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
-    let io = |source| CoreError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    paths.sort();
-    let mut specs: Vec<SourceSpec> = Vec::with_capacity(paths.len());
-    for path in paths {
-        let spec = SourceSpec::load(&path)?;
-        if specs.iter().any(|s| s.name == spec.name) {
-            return Err(CoreError::Config {
-                path,
-                message: format!("source name `{}` is used by another spec", spec.name),
-            });
-        }
-        specs.push(spec);
-    }
-    Ok(specs)
-}
-
-/// `*` matches any run of characters except `/`, `?` one character except `/`.
-pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Classic iterative matcher with one backtrack point for the last `*`.
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == t[ti] || (p[pi] == '?' && t[ti] != '/')) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star.filter(|&(_, st)| t[st] != '/') {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wildcards_stay_within_a_name() {
-        assert!(wildcard_match(
-            "platforms/淘宝订单导出_*.csv",
-            "platforms/淘宝订单导出_2019.csv"
-        ));
-        assert!(!wildcard_match(
-            "platforms/淘宝订单导出_*.csv",
-            "platforms/淘宝订单导出_2019.xlsx"
-        ));
-        assert!(!wildcard_match("*.csv", "platforms/a.csv"));
-        assert!(wildcard_match(
-            "platforms/*_201?.csv",
-            "platforms/x_2018.csv"
-        ));
-    }
+    use crate::amount::AmountUnit;
 
     const MINIMAL: &str = r#"
         name = "t"
@@ -398,8 +324,8 @@ mod tests {
         completed = ["交易成功"]
     "#;
 
-    fn check(text: &str) -> Result<SourceSpec, String> {
-        let spec: SourceSpec = toml::from_str(text).map_err(|e| e.to_string())?;
+    fn check(text: &str) -> Result<OrderSpec, String> {
+        let spec: OrderSpec = toml::from_str(text).map_err(|e| e.to_string())?;
         spec.validate()?;
         Ok(spec)
     }

@@ -1,0 +1,280 @@
+//! Source specs (`pipelines/sources/*.toml`): how one kind of inbox file becomes rows of a
+//! staged table. A new platform layout or department file is a new spec file, not new code.
+//!
+//! Two kinds: platform order exports (`orders`, columns fixed by ecstat, see [`orders`]) and
+//! department / provincial records (`kind = "records"`, columns declared by the spec, see
+//! [`records`]). Both are read by the same readers, described to them as a [`Layout`].
+
+pub mod orders;
+pub mod records;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::encoding::EncodingSpec;
+use crate::{CoreError, Result};
+
+pub use orders::{
+    CanonicalColumn, ColumnKind, GoodsAmountRule, ORDER_COLUMNS, ORDER_STATUSES, OrderSpec,
+    StagedTable,
+};
+pub use records::{
+    CheckKind, CheckSpec, ColumnSpec, FileField, FileFieldFrom, RecordSpec, Severity, ValueType,
+};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    Csv,
+    Xlsx,
+    /// A JSON document holding an array of flat records (an API response).
+    Json,
+}
+
+/// One source spec of either kind.
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    Orders(OrderSpec),
+    Records(RecordSpec),
+}
+
+/// How a reader finds the rows of a file: the part of a spec that readers need.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub source: String,
+    pub format: FileFormat,
+    pub encoding: EncodingSpec,
+    pub sheet: Option<String>,
+    /// 1-based row of the (last) header row.
+    pub header_row: usize,
+    /// Rows the header spans, ending at `header_row`.
+    pub header_rows: usize,
+    pub footer_markers: Vec<String>,
+    pub json_records: Option<String>,
+    /// (column name, header synonyms, required) for columns read from the table body.
+    pub columns: Vec<(String, Vec<String>, bool)>,
+    /// (column name, field) for values read from the file name or the title rows.
+    pub file_fields: Vec<(String, FileField)>,
+}
+
+impl SourceSpec {
+    /// Read and check one spec file; `kind = "records"` selects a records spec.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| CoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let is_records = text
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|t| {
+                t.get("kind")
+                    .and_then(|k| k.as_str().map(|k| k == "records"))
+            })
+            .unwrap_or(false);
+        if is_records {
+            RecordSpec::load(path).map(SourceSpec::Records)
+        } else {
+            OrderSpec::load(path).map(SourceSpec::Orders)
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            SourceSpec::Orders(s) => &s.name,
+            SourceSpec::Records(s) => &s.name,
+        }
+    }
+
+    pub fn description(&self) -> &str {
+        match self {
+            SourceSpec::Orders(s) => &s.description,
+            SourceSpec::Records(s) => &s.description,
+        }
+    }
+
+    /// Who submits the files: the department, or the platform of an order export.
+    pub fn submitter(&self) -> &str {
+        match self {
+            SourceSpec::Orders(s) => &s.platform,
+            SourceSpec::Records(s) => &s.department,
+        }
+    }
+
+    /// The staged table the source feeds.
+    pub fn table(&self) -> &str {
+        match self {
+            SourceSpec::Orders(s) => s.table.name(),
+            SourceSpec::Records(s) => &s.table,
+        }
+    }
+
+    pub fn files(&self) -> &[String] {
+        match self {
+            SourceSpec::Orders(s) => &s.files,
+            SourceSpec::Records(s) => &s.files,
+        }
+    }
+
+    pub fn format(&self) -> FileFormat {
+        match self {
+            SourceSpec::Orders(s) => s.format,
+            SourceSpec::Records(s) => s.format,
+        }
+    }
+
+    /// Whether a later file replaces an earlier one's rows (records sources); order lines
+    /// are instead reconciled line by line in `stg_orders`.
+    pub fn replaces(&self) -> bool {
+        matches!(self, SourceSpec::Records(_))
+    }
+
+    /// Whether `relative` (a path under the inbox, `/`-separated) is one of this source's files.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.files().iter().any(|p| wildcard_match(p, relative))
+    }
+
+    /// Identifies how this spec (and this version of ecstat) reads files: a file ingested
+    /// under another fingerprint is read again, so a changed spec reaches every file, old
+    /// ones included.
+    pub fn fingerprint(&self) -> String {
+        match self {
+            SourceSpec::Orders(s) => s.fingerprint(),
+            SourceSpec::Records(s) => fingerprint_of(&format!("{s:?}")),
+        }
+    }
+
+    pub fn layout(&self) -> Layout {
+        match self {
+            SourceSpec::Orders(s) => {
+                let required = s.required_columns();
+                Layout {
+                    source: s.name.clone(),
+                    format: s.format,
+                    encoding: s.encoding,
+                    sheet: s.sheet.clone(),
+                    header_row: s.header_row,
+                    header_rows: 1,
+                    footer_markers: s.footer_markers.clone(),
+                    json_records: None,
+                    columns: s
+                        .columns
+                        .iter()
+                        .map(|(name, synonyms)| {
+                            (
+                                name.clone(),
+                                synonyms.clone(),
+                                required.contains(&name.as_str()),
+                            )
+                        })
+                        .collect(),
+                    file_fields: Vec::new(),
+                }
+            }
+            SourceSpec::Records(s) => Layout {
+                source: s.name.clone(),
+                format: s.format,
+                encoding: s.encoding,
+                sheet: s.sheet.clone(),
+                header_row: s.header_row,
+                header_rows: s.header_rows,
+                footer_markers: s.footer_markers.clone(),
+                json_records: s.json_records.clone(),
+                columns: s
+                    .columns
+                    .iter()
+                    .filter(|c| c.file_field.is_none())
+                    .map(|c| (c.name.clone(), c.headers.clone(), c.required))
+                    .collect(),
+                file_fields: s
+                    .columns
+                    .iter()
+                    .filter_map(|c| c.file_field.clone().map(|f| (c.name.clone(), f)))
+                    .collect(),
+            },
+        }
+    }
+}
+
+pub(crate) fn fingerprint_of(debug: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // DefaultHasher::new() has fixed keys: the value is stable for a given build.
+    let mut hasher = std::hash::DefaultHasher::new();
+    debug.hash(&mut hasher);
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// Load every `*.toml` under `dir`, sorted by file name. Names must be unique.
+pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
+    let io = |source| CoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut specs: Vec<SourceSpec> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let spec = SourceSpec::load(&path)?;
+        if specs.iter().any(|s| s.name() == spec.name()) {
+            return Err(CoreError::Config {
+                path,
+                message: format!("source name `{}` is used by another spec", spec.name()),
+            });
+        }
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// `*` matches any run of characters except `/`, `?` one character except `/`.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Classic iterative matcher with one backtrack point for the last `*`.
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == t[ti] || (p[pi] == '?' && t[ti] != '/')) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star.filter(|&(_, st)| t[st] != '/') {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_stay_within_a_name() {
+        assert!(wildcard_match(
+            "platforms/淘宝订单导出_*.csv",
+            "platforms/淘宝订单导出_2019.csv"
+        ));
+        assert!(!wildcard_match(
+            "platforms/淘宝订单导出_*.csv",
+            "platforms/淘宝订单导出_2019.xlsx"
+        ));
+        assert!(!wildcard_match("*.csv", "platforms/a.csv"));
+        assert!(wildcard_match(
+            "platforms/*_201?.csv",
+            "platforms/x_2018.csv"
+        ));
+    }
+}

@@ -1,0 +1,206 @@
+//! The cell functions of records sources (`ecstat_date`, `ecstat_township`, …): thin SQL
+//! wrappers around the parsing rules of `ecstat-core`. Each returns NULL where a value
+//! cannot be read; the generated SQL tells "empty" from "unreadable" and names the rule.
+
+use std::sync::Arc;
+
+use arrow::datatypes::DataType;
+use chrono::NaiveDate;
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::prelude::SessionContext;
+use ecstat_core::datetime::{format_month, parse_date, parse_month};
+use ecstat_core::division::{Divisions, Resolution};
+use ecstat_core::text::{clean_cell, fold_width};
+use ecstat_core::{id_number, uscc};
+use sha2::{Digest, Sha256};
+
+use crate::udf::{Cell, DECIMAL, TextFn};
+
+/// What the records functions need beyond the text: the division reference, and the salt
+/// that ID numbers are hashed with (kept in the data directory, never in the warehouse).
+#[derive(Clone)]
+pub struct RecordEnv {
+    pub divisions: Arc<Divisions>,
+    pub salt: Arc<Vec<u8>>,
+}
+
+impl std::fmt::Debug for RecordEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordEnv").finish_non_exhaustive()
+    }
+}
+
+/// A cleaned, width-folded cell, or None when empty.
+fn clean(raw: Option<&str>) -> Option<String> {
+    let cell = clean_cell(raw?)?;
+    let folded = fold_width(cell);
+    let trimmed = folded.trim();
+    (!trimmed.is_empty()).then(|| trimmed.to_string())
+}
+
+fn text(value: Option<String>) -> Cell {
+    value.map_or(Cell::Null, Cell::Text)
+}
+
+/// Register the records functions on a session.
+pub fn register(ctx: &SessionContext, env: &RecordEnv) {
+    let utf8 = DataType::Utf8;
+    let mut functions = vec![
+        TextFn::new("ecstat_clean", 1, utf8.clone(), |a| text(clean(a[0]))),
+        TextFn::new("ecstat_decimal", 1, DECIMAL, |a| {
+            clean(a[0])
+                .and_then(|s| parse_decimal4(&s))
+                .map_or(Cell::Null, Cell::Decimal)
+        }),
+        TextFn::new("ecstat_date", 1, DataType::Date32, |a| {
+            clean(a[0])
+                .and_then(|s| parse_date(&s))
+                .map_or(Cell::Null, |d| Cell::Date(days(d)))
+        }),
+        TextFn::new("ecstat_month", 1, utf8.clone(), |a| {
+            text(
+                clean(a[0])
+                    .and_then(|s| parse_month(&s))
+                    .map(|(y, m)| format_month(y, m)),
+            )
+        }),
+        TextFn::new("ecstat_list", 1, utf8.clone(), |a| {
+            text(clean(a[0]).and_then(|s| normalize_list(&s)))
+        }),
+        TextFn::new("ecstat_bool", 1, DataType::Boolean, |a| {
+            clean(a[0])
+                .and_then(|s| parse_bool(&s))
+                .map_or(Cell::Null, Cell::Bool)
+        }),
+        TextFn::new("ecstat_uscc", 1, utf8.clone(), |a| {
+            text(clean(a[0]).map(|s| uscc::normalize(&s)))
+        }),
+        TextFn::new("ecstat_uscc_problem", 1, utf8.clone(), |a| {
+            text(clean(a[0]).and_then(|s| uscc::validate(&s).err().map(|e| e.to_string())))
+        }),
+        TextFn::new("ecstat_id_problem", 1, utf8.clone(), |a| {
+            text(clean(a[0]).and_then(|s| id_number::validate(&s).err().map(|e| e.to_string())))
+        }),
+        TextFn::new("ecstat_id_mask", 1, utf8.clone(), |a| {
+            text(clean(a[0]).map(|s| id_number::mask(&s)))
+        }),
+    ];
+    let salt = env.salt.clone();
+    functions.push(TextFn::new("ecstat_id_hash", 1, utf8.clone(), move |a| {
+        text(clean(a[0]).map(|s| {
+            let mut hasher = Sha256::new();
+            hasher.update(salt.as_slice());
+            hasher.update(id_number::normalize(&s).as_bytes());
+            hex::encode(hasher.finalize())
+        }))
+    }));
+    let divisions = env.divisions.clone();
+    functions.push(TextFn::new("ecstat_township", 1, utf8.clone(), move |a| {
+        text(clean(a[0]).and_then(|s| found(divisions.township(&s))))
+    }));
+    let divisions = env.divisions.clone();
+    functions.push(TextFn::new("ecstat_village", 2, utf8.clone(), move |a| {
+        text(clean(a[0]).and_then(|s| found(divisions.village(&s, a[1]))))
+    }));
+    let divisions = env.divisions.clone();
+    functions.push(TextFn::new("ecstat_division_hint", 3, utf8, move |a| {
+        text(clean(a[0]).map(|s| {
+            let resolution = match a[1] {
+                Some("village") => divisions.village(&s, a[2]),
+                _ => divisions.township(&s),
+            };
+            resolution.hint()
+        }))
+    }));
+    for f in functions {
+        ctx.register_udf(ScalarUDF::from(f));
+    }
+}
+
+fn found(resolution: Resolution) -> Option<String> {
+    match resolution {
+        Resolution::Found(code) => Some(code),
+        _ => None,
+    }
+}
+
+fn days(date: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    i32::try_from((date - epoch).num_days()).unwrap_or(i32::MAX)
+}
+
+/// A plain decimal with at most 4 fractional digits (`1,234.5`, `-3`, `12.3456`), as an
+/// integer scaled by 10⁴. No floats; more digits are an error rather than rounded away.
+pub fn parse_decimal4(s: &str) -> Option<i128> {
+    let s: String = s.chars().filter(|c| *c != ',' && *c != '，').collect();
+    let (negative, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.as_str()),
+    };
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 4
+        || whole.len() > 14
+    {
+        return None;
+    }
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let frac_value: i128 = format!("{frac:0<4}").parse().ok()?;
+    let value = whole * 10_000 + frac_value;
+    Some(if negative { -value } else { value })
+}
+
+/// 是/否 and its many spellings.
+pub fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "是" | "有" | "y" | "yes" | "true" | "1" | "√" | "✓" => Some(true),
+        "否" | "无" | "没有" | "n" | "no" | "false" | "0" | "×" | "✗" => Some(false),
+        _ => None,
+    }
+}
+
+/// A list written with any of 、，,；; as separators, rewritten with `、`.
+pub fn normalize_list(s: &str) -> Option<String> {
+    let items: Vec<&str> = s
+        .split(['、', '，', ',', '；', ';'])
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+        .collect();
+    (!items.is_empty()).then(|| items.join("、"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(parse_decimal4("1,234.5"), Some(12_345_000));
+        assert_eq!(parse_decimal4("-0.0001"), Some(-1));
+        assert_eq!(parse_decimal4("12"), Some(120_000));
+        assert_eq!(parse_decimal4(".5"), Some(5_000));
+        assert_eq!(parse_decimal4("1.23456"), None);
+        assert_eq!(parse_decimal4("约12"), None);
+        assert_eq!(parse_decimal4("."), None);
+        assert_eq!(parse_decimal4(""), None);
+    }
+
+    #[test]
+    fn booleans_and_lists() {
+        assert_eq!(parse_bool("是"), Some(true));
+        assert_eq!(parse_bool("Y"), Some(true));
+        assert_eq!(parse_bool("无"), Some(false));
+        assert_eq!(parse_bool("也许"), None);
+        assert_eq!(
+            normalize_list("茶叶，铁观音;淮山、 ").as_deref(),
+            Some("茶叶、铁观音、淮山")
+        );
+        assert_eq!(normalize_list("、,"), None);
+    }
+}
