@@ -694,3 +694,5 @@ impl PartitionStream for ChannelPartition {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_records;

@@ -218,3 +218,70 @@ pub(crate) fn publish(root: &Path, manifest: &Manifest) -> Result<()> {
     PendingFile::create(root, &relative)?.write_all_exclusive(&json, manifest.version)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod replacement_tests {
+    use super::*;
+
+    fn input(source: &str, path: &str, received: &str, files: &[&str]) -> InputRecord {
+        let mut record = InputRecord::rejected(source, path, path, String::new(), received);
+        record.error = None;
+        record.replaces = true;
+        record
+            .staged_files
+            .insert("t".into(), files.iter().map(|f| f.to_string()).collect());
+        record
+    }
+
+    #[test]
+    fn a_later_submission_replaces_only_the_partitions_it_covers() {
+        let q2 = input(
+            "s",
+            "q2.xlsx",
+            "run-1",
+            &[
+                "staged/t/key=2019-04/s-a.parquet",
+                "staged/t/key=2019-05/s-a.parquet",
+            ],
+        );
+        let fix = input(
+            "s",
+            "q2_fix.xlsx",
+            "run-2",
+            &["staged/t/key=2019-05/s-b.parquet"],
+        );
+        // Same partition of another source: untouched.
+        let other = input(
+            "o",
+            "o.xlsx",
+            "run-1",
+            &["staged/t/key=2019-05/o-c.parquet"],
+        );
+        let inputs = vec![fix.clone(), q2.clone(), other];
+        assert_eq!(
+            staged_files(&inputs, "t"),
+            vec![
+                "staged/t/key=2019-05/s-b.parquet",
+                "staged/t/key=2019-04/s-a.parquet",
+                "staged/t/key=2019-05/o-c.parquet",
+            ]
+        );
+        assert_eq!(
+            superseded(&inputs),
+            vec![(1, "key=2019-05".to_string(), "q2_fix.xlsx".to_string())]
+        );
+        // Received in the same run: the later path wins.
+        let same_run = vec![
+            input("s", "b.xlsx", "run-1", &["staged/t/key=all/s-b.parquet"]),
+            input("s", "a.xlsx", "run-1", &["staged/t/key=all/s-a.parquet"]),
+        ];
+        assert_eq!(
+            staged_files(&same_run, "t"),
+            vec!["staged/t/key=all/s-b.parquet"]
+        );
+        // Order exports do not replace: every file is read.
+        let mut orders = vec![q2, fix];
+        orders.iter_mut().for_each(|i| i.replaces = false);
+        assert_eq!(staged_files(&orders, "t").len(), 3);
+    }
+}

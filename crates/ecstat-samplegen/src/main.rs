@@ -6,6 +6,7 @@
 mod anxi;
 mod bench;
 mod catalog;
+mod departments;
 mod layout;
 mod messy;
 mod orders;
@@ -58,6 +59,29 @@ enum Command {
         #[arg(long, default_value_t = 4000)]
         orders_per_year: u32,
     },
+    /// Write the department and provincial files (one set per records source spec) and
+    /// the expected file listing what a correct reader must find in each
+    #[command(
+        long_about = "Write the files Anxi County's departments send (市场监管局 register, 商务局 \
+        shop list, service network and activity reports, training ledgers and attendee list, \
+        农茶局 list, 邮政局 GBK CSVs, 财政局 fund ledger, township monthly reports) and the \
+        provincial platform's JSON, each with a few planted bad rows, plus the expected file \
+        (rows read and skipped, planted rows by rule, rejected files). Prints a per-file summary."
+    )]
+    Departments {
+        /// Inbox directory: files go to departments/… and provincial/… below it
+        #[arg(long, default_value = "sample_data/inbox")]
+        out: PathBuf,
+        /// Path of the expected file to write
+        #[arg(long, default_value = "sample_data/expected/departments.toml")]
+        expected: PathBuf,
+        /// Reference directory holding anxi_divisions.csv and shops.csv
+        #[arg(long, default_value = "sample_data/reference")]
+        reference: PathBuf,
+        /// Seed for every random choice; same seed and options, same bytes
+        #[arg(long, default_value_t = 2018)]
+        seed: u64,
+    },
     /// Stream one large single-layout CSV for benchmarks (2017–2019 spread evenly)
     Orders {
         /// Data rows to write (excluding the header)
@@ -91,6 +115,17 @@ fn main() -> Result<()> {
             shops_path: shops,
             seed,
             orders_per_year,
+        }),
+        Command::Departments {
+            out,
+            expected,
+            reference,
+            seed,
+        } => departments::run(&departments::DepartmentsConfig {
+            inbox: out,
+            expected,
+            reference,
+            seed,
         }),
         Command::Orders {
             rows,

@@ -169,7 +169,9 @@ impl Reference {
                         speciality,
                     });
                 }
-                "village" => villages.push((code.clone(), name.clone(), parent.clone(), class.clone())),
+                "village" => {
+                    villages.push((code.clone(), name.clone(), parent.clone(), class.clone()))
+                }
                 other => bail!("anxi_divisions.csv: level {other}"),
             }
         }
@@ -235,7 +237,13 @@ impl Reference {
 
     /// Township as a clerk writes it: mostly the full name, sometimes without 镇/乡,
     /// now and then padded with full-width spaces.
-    pub fn township_text(&self, t: usize, rng: &mut SplitMix64, p_short: f64, p_pad: f64) -> String {
+    pub fn township_text(
+        &self,
+        t: usize,
+        rng: &mut SplitMix64,
+        p_short: f64,
+        p_pad: f64,
+    ) -> String {
         let tw = &self.townships[t];
         let base = if rng.chance(p_short) {
             tw.short.clone()
@@ -281,11 +289,10 @@ impl Reference {
         let query = text.trim_matches(|c: char| c.is_whitespace());
         let stripped = strip(query, VILLAGE_SUFFIXES);
         let pool = &self.townships[t].villages;
-        let rules: [&dyn Fn(&Village) -> bool; 3] = [
-            &|v| v.name == query,
-            &|v| v.core == query,
-            &|v| v.core == stripped,
-        ];
+        let rules: [&dyn Fn(&Village) -> bool; 3] =
+            [&|v| v.name == query, &|v| v.core == query, &|v| {
+                v.core == stripped
+            }];
         for rule in rules {
             let found: Vec<usize> = pool
                 .iter()
@@ -303,11 +310,10 @@ impl Reference {
     pub fn resolve_township(&self, text: &str) -> Vec<usize> {
         let query = text.trim_matches(|c: char| c.is_whitespace());
         let stripped = strip(query, TOWNSHIP_SUFFIXES);
-        let rules: [&dyn Fn(&Township) -> bool; 3] = [
-            &|t| t.name == query,
-            &|t| t.short == query,
-            &|t| t.short == stripped,
-        ];
+        let rules: [&dyn Fn(&Township) -> bool; 3] =
+            [&|t| t.name == query, &|t| t.short == query, &|t| {
+                t.short == stripped
+            }];
         for rule in rules {
             let found: Vec<usize> = (0..self.townships.len())
                 .filter(|&i| rule(&self.townships[i]))
@@ -354,7 +360,15 @@ impl Reference {
 
     /// A misspelt township (`湖投镇`) that resolves to none.
     pub fn township_typo(&self, k: u64) -> String {
-        const TYPOS: &[&str] = &["湖投镇", "官侨镇", "感徳镇", "西平镇", "尚青乡", "龙娟乡", "蓬来镇"];
+        const TYPOS: &[&str] = &[
+            "湖投镇",
+            "官侨镇",
+            "感徳镇",
+            "西平镇",
+            "尚青乡",
+            "龙娟乡",
+            "蓬来镇",
+        ];
         let s = TYPOS[(k % TYPOS.len() as u64) as usize];
         debug_assert!(self.resolve_township(s).is_empty());
         s.to_string()
@@ -381,7 +395,13 @@ impl Reference {
         self.village_short_forms(v)
             .into_iter()
             .next()
-            .map(|s| if s.ends_with('村') || s.ends_with("社区") { s } else { format!("{s}村") })
+            .map(|s| {
+                if s.ends_with('村') || s.ends_with("社区") {
+                    s
+                } else {
+                    format!("{s}村")
+                }
+            })
             .unwrap_or_else(|| self.villages[v].name.clone())
     }
 }
@@ -401,7 +421,11 @@ pub(crate) mod tests {
         assert_eq!(r.county_code, "350524000000");
         assert_eq!(r.townships[2].name, "湖头镇");
         assert_eq!(r.townships[2].short, "湖头");
-        let admin = r.villages.iter().filter(|v| v.kind == VillageKind::Admin).count();
+        let admin = r
+            .villages
+            .iter()
+            .filter(|v| v.kind == VillageKind::Admin)
+            .count();
         assert_eq!(admin, 443);
         assert_eq!(r.shops.len(), 32);
     }

@@ -325,7 +325,12 @@ pub struct Counts {
 
 /// Derive the counts from the written cells; `first_row` is the row number of `rows[0]`,
 /// `width` the header's field count when the format can have short or long rows (CSV).
-pub fn scan(rows: &[Row], first_row: u64, markers: &[&str], width: Option<usize>) -> Result<Counts> {
+pub fn scan(
+    rows: &[Row],
+    first_row: u64,
+    markers: &[&str],
+    width: Option<usize>,
+) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut footer_seen = false;
     for (i, row) in rows.iter().enumerate() {
@@ -341,14 +346,20 @@ pub fn scan(rows: &[Row], first_row: u64, markers: &[&str], width: Option<usize>
         };
         if markers.iter().any(|m| first.starts_with(m)) {
             if row.kind != RowKind::Footer {
-                bail!("row {n} starts with a footer marker ({first}) but is {:?}", row.kind);
+                bail!(
+                    "row {n} starts with a footer marker ({first}) but is {:?}",
+                    row.kind
+                );
             }
             footer_seen = true;
             counts.rows_skipped += 1;
             continue;
         }
         if row.kind != RowKind::Data {
-            bail!("row {n} ({first}) reads as data but was written as {:?}", row.kind);
+            bail!(
+                "row {n} ({first}) reads as data but was written as {:?}",
+                row.kind
+            );
         }
         counts.rows_read += 1;
         let derived = if footer_seen {
@@ -360,7 +371,10 @@ pub fn scan(rows: &[Row], first_row: u64, markers: &[&str], width: Option<usize>
         };
         match (derived, row.plant) {
             (Some(d), Some(p)) if d == p => {}
-            (Some(d), p) => bail!("row {n}: the reader will see {} but {p:?} was planted", d.rule),
+            (Some(d), p) => bail!(
+                "row {n}: the reader will see {} but {p:?} was planted",
+                d.rule
+            ),
             (None, Some(p)) if p.rule.is_row_level() => {
                 bail!("row {n}: {} planted but the reader will not see it", p.rule)
             }
@@ -613,7 +627,10 @@ mod tests {
         let rows = vec![data("合计数")];
         assert!(scan(&rows, 2, &["合计"], None).is_err());
         let rows = vec![data("1"), footer_line(2, &[(0, "合计".into())]), data("2")];
-        assert!(scan(&rows, 2, &["合计"], None).is_err(), "unplanted after_footer");
+        assert!(
+            scan(&rows, 2, &["合计"], None).is_err(),
+            "unplanted after_footer"
+        );
     }
 
     #[test]
