@@ -1,12 +1,27 @@
 //! End-to-end tests: run the real `ecstat` binary in a temp dir and check the figures it
 //! publishes against values derived independently (by hand, or by a second computation).
 
+mod departments;
 mod sample;
 mod slt;
 mod tiny;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// The data directory of one `ecstat run` on the bundled sample, shared by the tests that
+/// only read it (built once per test binary, in Cargo's temp folder for integration tests).
+pub fn sample_warehouse() -> &'static Path {
+    static DATA: OnceLock<PathBuf> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sample-warehouse");
+        let _ = std::fs::remove_dir_all(&data);
+        let out = ecstat(&data, &["run"]);
+        assert!(out.status.success(), "ecstat run on the sample succeeds");
+        data
+    })
+}
 
 /// The repository root.
 pub fn repo() -> PathBuf {

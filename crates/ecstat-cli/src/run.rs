@@ -442,38 +442,55 @@ impl Summary<'_> {
         )?;
         writeln!(
             out,
-            "  {:<11} {:>8} {:>8} {:>11} {:>7}  file",
-            "source", "read", "staged", "quarantined", "skipped"
+            "  {:<20} {:>8} {:>8} {:>11} {:>7} {:>8}  file",
+            "source", "read", "staged", "quarantined", "skipped", "warnings"
         )?;
-        let mut totals = [0u64; 4];
-        for i in self.inputs {
+        let replaced = ecstat_lake::superseded(self.inputs);
+        let mut totals = [0u64; 5];
+        for (index, i) in self.inputs.iter().enumerate() {
+            let by: BTreeMap<&str, Vec<&str>> = replaced
+                .iter()
+                .filter(|(n, _, _)| *n == index)
+                .fold(BTreeMap::new(), |mut acc, (_, part, winner)| {
+                    acc.entry(winner.as_str()).or_default().push(part.as_str());
+                    acc
+                });
+            let replaced_note: String = by
+                .iter()
+                .map(|(winner, parts)| {
+                    format!("\n      replaced by {winner} for {}", parts.join(", "))
+                })
+                .collect();
             writeln!(
                 out,
-                "  {:<11} {:>8} {:>8} {:>11} {:>7}  {}{}",
+                "  {:<20} {:>8} {:>8} {:>11} {:>7} {:>8}  {}{}{}",
                 i.source,
                 i.rows_read,
                 i.rows_staged,
                 i.rows_quarantined,
                 i.rows_skipped,
+                i.rows_warned,
                 i.path,
                 i.error
                     .as_ref()
                     .map(|e| format!("\n      REJECTED: {e}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                replaced_note
             )?;
             for (t, v) in totals.iter_mut().zip([
                 i.rows_read,
                 i.rows_staged,
                 i.rows_quarantined,
                 i.rows_skipped,
+                i.rows_warned,
             ]) {
                 *t += v;
             }
         }
         writeln!(
             out,
-            "  {:<11} {:>8} {:>8} {:>11} {:>7}",
-            "total", totals[0], totals[1], totals[2], totals[3]
+            "  {:<20} {:>8} {:>8} {:>11} {:>7} {:>8}",
+            "total", totals[0], totals[1], totals[2], totals[3], totals[4]
         )?;
         for u in self.unmatched {
             writeln!(out, "  no source spec matches {u}; not read")?;
@@ -481,7 +498,10 @@ impl Summary<'_> {
         let mut by_rule: BTreeMap<String, u64> = BTreeMap::new();
         let q = wh
             .context()
-            .sql("SELECT rule, count(*) AS n FROM quarantine GROUP BY rule ORDER BY rule")
+            .sql(
+                "SELECT rule, count(*) AS n FROM quarantine WHERE severity = 'row' \
+                 GROUP BY rule ORDER BY rule",
+            )
             .await?;
         for batch in q.collect().await? {
             for r in 0..batch.num_rows() {

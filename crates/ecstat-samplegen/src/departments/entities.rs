@@ -276,6 +276,7 @@ pub fn universe(r: &Reference, rng: &mut SplitMix64) -> Vec<Entity> {
         } else {
             Kind::Enterprise
         };
+        debug_assert!(ids::uscc_is_valid(&s.uscc), "{}", s.uscc);
         names.insert(s.enterprise.clone());
         out.push(Entity {
             name: s.enterprise.clone(),
@@ -340,6 +341,9 @@ pub fn universe(r: &Reference, rng: &mut SplitMix64) -> Vec<Entity> {
         }
         batch.sort_by_key(|e| e.established);
         out.extend(batch);
+        // The register lists by date of establishment; the shop-register enterprises
+        // take their place among those of 2018 and earlier.
+        out.sort_by_key(|e| (e.established.year() > 2018, e.established));
     }
     // What changed during 2019: some closed (注销), some moved; the rest keep their status.
     for e in out.iter_mut() {

@@ -174,7 +174,7 @@ mod tests {
             let id = id_number(&mut rng, birth, male);
             assert_eq!(id.len(), 18);
             assert!(id.starts_with("35052419750630"));
-            assert_eq!(id.ends_with(id_check(&id[..17])), true);
+            assert!(id.ends_with(id_check(&id[..17])));
             assert_eq!(u32::from(id.as_bytes()[16] - b'0') % 2 == 1, male);
             for shift in 0..12 {
                 let bad = id_with_wrong_check(&id, shift);

@@ -66,7 +66,9 @@ fn write_year(ctx: &mut Ctx<'_>, universe: &[Entity], year: i32) -> Result<()> {
         Rule::OutOfRange,
         Rule::MissingValue,
     ];
-    let rules = pick_rules(&mut rng, &pool, 3, 4);
+    let mut rules = pick_rules(&mut rng, &pool[1..], 2, 3);
+    // Every register has a code whose check character is wrong.
+    rules.insert(0, Rule::InvalidUscc);
     let bad = place(&mut rng, listed.len(), 5, &rules, |i, rule| {
         rule != Rule::OutOfRange || listed[i].capital_centiwan.is_some()
     });

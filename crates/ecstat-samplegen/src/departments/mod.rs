@@ -7,6 +7,7 @@
 //! Every file comes from its own random stream (seed + file label), so output is a pure
 //! function of the seed and the reference data; workbooks carry a fixed creation time.
 
+mod activity;
 mod agri;
 mod commerce;
 mod entities;
@@ -18,6 +19,8 @@ mod provincial;
 mod refdata;
 mod stations;
 mod table;
+#[cfg(test)]
+mod tests;
 mod township;
 mod training;
 
@@ -61,6 +64,8 @@ pub struct Ctx<'a> {
     pub inbox: &'a Path,
     pub r: &'a Reference,
     pub files: Vec<FileExpect>,
+    /// Plausibility figures for the summary (totals, coverage, growth).
+    pub notes: Vec<String>,
 }
 
 /// One sheet of a workbook and the source spec that reads it.
@@ -253,6 +258,7 @@ pub fn run(cfg: &DepartmentsConfig) -> Result<()> {
         inbox: &cfg.inbox,
         r: &r,
         files: Vec::new(),
+        notes: Vec::new(),
     };
     let mut rng = ctx.rng("entities");
     let universe = entities::universe(&r, &mut rng);
@@ -260,7 +266,7 @@ pub fn run(cfg: &DepartmentsConfig) -> Result<()> {
     let points = stations::points(&ctx);
     commerce::write_operators(&mut ctx, &universe)?;
     stations::write_register(&mut ctx, &points)?;
-    stations::write_activity(&mut ctx, &points)?;
+    activity::write(&mut ctx, &points)?;
     training::write(&mut ctx)?;
     agri::write(&mut ctx, &universe)?;
     postal::write(&mut ctx)?;
@@ -278,6 +284,9 @@ pub fn run(cfg: &DepartmentsConfig) -> Result<()> {
     std::fs::write(&cfg.expected, &text)
         .with_context(|| format!("writing {}", cfg.expected.display()))?;
     print!("{}", summary(cfg, &files));
+    for note in &ctx.notes {
+        println!("{note}");
+    }
     Ok(())
 }
 
@@ -302,9 +311,8 @@ fn marks_toml(marks: &[table::Mark]) -> String {
     let mut s = String::from("[\n");
     for m in marks {
         let _ = write!(s, "  {{ row = {}, rule = {}", m.row, quote(m.rule.label()));
-        if let Some(c) = m.column {
-            let _ = write!(s, ", column = {}", quote(c));
-        }
+        // Row-level rules (after_footer, field_count) concern no column: written "".
+        let _ = write!(s, ", column = {}", quote(m.column.unwrap_or("")));
         s.push_str(" },\n");
     }
     s.push(']');
@@ -324,7 +332,7 @@ fn expected_toml(cfg: &DepartmentsConfig, files: &[FileExpect]) -> String {
          # rejected: the whole file must be rejected (a file-severity check fails).\n\
          # planted: quarantined rows, one rule each; row = 1-based sheet row (CSV: record\n\
          #   number, header = 1; JSON: 1-based position in data.records). Row-level rules\n\
-         #   (after_footer, field_count) name no column.\n\
+         #   (after_footer, field_count) have column = \"\".\n\
          # warnings: rows reported under a warn-severity check that still load.",
         cfg.seed
     );

@@ -97,6 +97,7 @@ pub fn write(ctx: &mut Ctx<'_>) -> Result<()> {
         .map(|t| agri_fraction(t.speciality) * (0.9 + 0.2 * shape.unit()))
         .collect();
     let season_sum: f64 = (1..=12).map(season).sum();
+    let mut annual: Vec<(i64, i64)> = Vec::new();
     for (yi, year) in YEARS.into_iter().enumerate() {
         let mut rng = ctx.rng(&format!("provincial-{year}"));
         let county_total = COUNTY_2017_FEN * TOTAL_GROWTH[yi];
@@ -132,6 +133,12 @@ pub fn write(ctx: &mut Ctx<'_>) -> Result<()> {
             figures.push((month, None, county));
             figures.extend(towns);
         }
+        annual.push(
+            figures
+                .iter()
+                .filter(|f| f.1.is_none())
+                .fold((0, 0), |acc, f| (acc.0 + f.2.total, acc.1 + f.2.agri)),
+        );
         let rules = pick_rules(
             &mut rng,
             &[
@@ -141,9 +148,10 @@ pub fn write(ctx: &mut Ctx<'_>) -> Result<()> {
                 Rule::OutOfRange,
             ],
             1,
-            2,
+            1,
         );
-        // Township records only; the county total stays intact.
+        // One bad township record per file (the county total stays intact), so the county
+        // equals the sum of its loaded townships in all but one month a year.
         let bad = super::place(&mut rng, figures.len(), 30, &rules, |i, _| {
             figures[i].1.is_some()
         });
@@ -244,5 +252,23 @@ pub fn write(ctx: &mut Ctx<'_>) -> Result<()> {
             counts,
         )?;
     }
+    let (t0, a0) = annual[0];
+    let growth: Vec<String> = YEARS
+        .iter()
+        .zip(&annual)
+        .map(|(y, (t, a))| {
+            format!(
+                "{y} total {:.2}亿 (×{:.3}) agri {:.2}亿 (×{:.3})",
+                *t as f64 / 1e10,
+                *t as f64 / t0 as f64,
+                *a as f64 / 1e10,
+                *a as f64 / a0 as f64
+            )
+        })
+        .collect();
+    ctx.notes.push(format!(
+        "provincial county online retail: {}",
+        growth.join("; ")
+    ));
     Ok(())
 }

@@ -43,25 +43,6 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 16] = [
-        Rule::InvalidUscc,
-        Rule::UnknownDivision,
-        Rule::UnparseableDate,
-        Rule::UnparseableMonth,
-        Rule::UnparseableAmount,
-        Rule::UnparseableInteger,
-        Rule::UnparseableBoolean,
-        Rule::NotAcceptedValue,
-        Rule::OutOfRange,
-        Rule::PatternMismatch,
-        Rule::DuplicateValue,
-        Rule::MissingValue,
-        Rule::UnknownReference,
-        Rule::InvalidIdNumber,
-        Rule::FieldCount,
-        Rule::AfterFooter,
-    ];
-
     pub fn label(self) -> &'static str {
         match self {
             Rule::InvalidUscc => "invalid_uscc",
@@ -129,7 +110,6 @@ pub struct Mark {
 pub enum NumFmt {
     General,
     Fixed2,
-    Fixed4,
     Int,
 }
 
@@ -290,28 +270,6 @@ impl Sheet {
     pub fn header_row(&self) -> u32 {
         self.titles.len() as u32 + self.header_rows()
     }
-
-    pub fn width(&self) -> usize {
-        self.header
-            .iter()
-            .map(|h| match h {
-                Head::One(_) => 1,
-                Head::Group(_, subs) => subs.len(),
-            })
-            .sum()
-    }
-
-    /// Leaf header texts as a reader combines them (`上行/下行`).
-    pub fn leaf_headers(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for h in &self.header {
-            match h {
-                Head::One(s) => out.push((*s).to_string()),
-                Head::Group(g, subs) => out.extend(subs.iter().map(|s| format!("{g}/{s}"))),
-            }
-        }
-        out
-    }
 }
 
 /// What a correct reader must find in one sheet or CSV file.
@@ -407,7 +365,6 @@ struct Styles {
     head: Format,
     body: Format,
     fixed2: Format,
-    fixed4: Format,
     int: Format,
     date_iso: Format,
     date_slash: Format,
@@ -435,7 +392,6 @@ impl Styles {
             ),
             body: border(Format::new()),
             fixed2: border(Format::new().set_num_format("0.00")),
-            fixed4: border(Format::new().set_num_format("0.0000")),
             int: border(Format::new().set_num_format("0")),
             date_iso: border(Format::new().set_num_format("yyyy-mm-dd")),
             date_slash: border(Format::new().set_num_format("yyyy/m/d")),
@@ -521,7 +477,6 @@ fn write_sheet(ws: &mut Worksheet, sheet: &Sheet, st: &Styles) -> Result<()> {
                     let f = match nf {
                         NumFmt::General => &st.body,
                         NumFmt::Fixed2 => &st.fixed2,
-                        NumFmt::Fixed4 => &st.fixed4,
                         NumFmt::Int => &st.int,
                     };
                     ws.write_number_with_format(r, col, *v, f)?;

@@ -286,10 +286,17 @@ fn write_report(
             Some("填报单位 is 湖投镇, which names no township: the township file_field (not_null, severity file) rejects the whole file".to_string()),
         ),
     };
-    let rel = format!(
-        "departments/乡镇/{}/乡镇电商月报_{file_unit}_2019{month:02}{suffix}.xlsx",
-        tw.name
-    );
+    // The misspelt file is kept out of the inbox (in sample_data/returned, beside it): a
+    // rejected file makes `ecstat run` exit 1, and the bundled sample should run clean.
+    // Tests and `ecstat validate` examples use it from there.
+    let rel = if matches!(variant, Variant::Misspelt) {
+        format!("../returned/乡镇电商月报_{file_unit}_2019{month:02}{suffix}.xlsx")
+    } else {
+        format!(
+            "departments/乡镇/{}/乡镇电商月报_{file_unit}_2019{month:02}{suffix}.xlsx",
+            tw.name
+        )
+    };
     let created = if month == 12 {
         date(2020, 1, 5)
     } else {

@@ -159,12 +159,19 @@ fn with_list(l: &Ledger) -> Vec<usize> {
 pub fn write(ctx: &mut Ctx<'_>) -> Result<()> {
     let ledgers = [
         sessions(ctx, "商务局", 2018, 28),
-        sessions(ctx, "商务局", 2019, 36),
+        sessions(ctx, "商务局", 2019, 27),
         sessions(ctx, "人社局", 2019, 24),
     ];
     let mut listed = Vec::new();
     for l in &ledgers {
         let keep = with_list(l);
+        let total: i64 = l.sessions.iter().map(|s| s.person_times).sum();
+        ctx.notes.push(format!(
+            "training {} {}: {} sessions, {total} person-times (before planted rows)",
+            l.dept,
+            l.year,
+            l.sessions.len()
+        ));
         write_ledger(ctx, l, &keep)?;
         listed.extend(keep.iter().map(|&i| l.sessions[i].clone()));
     }
