@@ -339,3 +339,94 @@ fn validate_writes_a_feedback_report_and_loads_nothing() {
         );
     }
 }
+
+/// Staged files of `table` that a manifest's inputs list, with their input's path.
+fn staged_of(manifest: &serde_json::Value, table: &str) -> Vec<(String, String)> {
+    manifest["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .flat_map(|i| {
+            let path = i["path"].as_str().unwrap_or("").to_string();
+            i["staged_files"][table]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |f| (path.clone(), f.as_str().unwrap_or("").to_string()))
+        })
+        .collect()
+}
+
+fn manifest(data: &std::path::Path, version: u32) -> serde_json::Value {
+    let path = data.join(format!("_manifests/v{version:08}.json"));
+    serde_json::from_slice(&std::fs::read(path).expect("manifest")).expect("json")
+}
+
+#[test]
+fn a_correction_arriving_later_replaces_the_report_and_the_first_stays_in_its_snapshot() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let inbox = tmp.path().join("inbox");
+    let folder = "departments/乡镇/湖头镇";
+    std::fs::create_dir_all(inbox.join(folder)).expect("inbox");
+    let sample = repo().join("sample_data/inbox").join(folder);
+    let first = "乡镇电商月报_湖头镇_201912.xlsx";
+    let fix = "乡镇电商月报_湖头镇_201912_更正.xlsx";
+    std::fs::copy(sample.join(first), inbox.join(folder).join(first)).expect("copy");
+    let data = tmp.path().join("wh");
+    let run = |data: &std::path::Path| {
+        let out = ecstat(
+            data,
+            &["run", "--inbox", inbox.to_str().unwrap(), "--no-export"],
+        );
+        assert!(out.status.success());
+    };
+    let hutou = "SELECT file_sha256, count(*) AS n, sum(online_retail_yuan) AS total \
+                 FROM township_reports WHERE township_code = '350524102000' AND month = '2019-12' \
+                 GROUP BY file_sha256";
+    run(&data);
+    let before = query(&data, hutou);
+    assert_eq!(before.len(), 1);
+
+    std::fs::copy(sample.join(fix), inbox.join(folder).join(fix)).expect("copy");
+    run(&data);
+    let after = query(&data, hutou);
+    let files = query(
+        &data,
+        "SELECT file, file_sha256, rows_staged FROM ingest_files WHERE source = 'township_reports' ORDER BY file",
+    );
+    let fix_row = files
+        .iter()
+        .find(|f| {
+            f["file"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("_更正.xlsx"))
+        })
+        .expect("the correction was ingested");
+    assert_eq!(
+        after.len(),
+        1,
+        "one submission is read, never a mix: {after:?}"
+    );
+    assert_eq!(after[0]["file_sha256"], fix_row["file_sha256"]);
+    assert_eq!(after[0]["n"].as_u64(), fix_row["rows_staged"].as_u64());
+    assert_ne!(
+        before[0]["total"], after[0]["total"],
+        "the correction changed figures"
+    );
+
+    // Snapshot 1 still lists exactly the first report's files, and they are still there.
+    let v1 = staged_of(&manifest(&data, 1), "township_reports");
+    assert!(!v1.is_empty());
+    for (path, file) in &v1 {
+        assert!(path.ends_with(first), "{path}");
+        assert!(data.join(file).is_file(), "{file} of snapshot 1 is kept");
+    }
+    // A rerun with nothing new re-reads nothing and reads the same files.
+    run(&data);
+    assert_eq!(
+        staged_of(&manifest(&data, 3), "township_reports"),
+        staged_of(&manifest(&data, 2), "township_reports")
+    );
+    assert_eq!(query(&data, hutou), after);
+}

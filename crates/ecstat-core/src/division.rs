@@ -262,9 +262,11 @@ impl Divisions {
     }
 
     /// Resolve a township name, its 12-digit code or its 9-digit code prefix.
+    ///
+    /// The reporting body's official name is accepted too: `安溪县湖头镇人民政府` is 湖头镇.
     pub fn township(&self, raw: &str) -> Resolution {
         let folded = fold_width(raw);
-        let query = folded.trim();
+        let query = self.strip_body(folded.trim());
         if is_code(query, 9) || is_code(query, 12) {
             let code = format!("{query:0<12}");
             return match self.get(&code) {
@@ -324,6 +326,25 @@ impl Divisions {
                 .take(room),
         );
         Resolution::NotFound(candidates)
+    }
+
+    /// `福建省安溪县湖头镇人民政府` → `湖头镇`: drop the government suffix and anything up to
+    /// and including the county's own name.
+    fn strip_body<'q>(&self, query: &'q str) -> &'q str {
+        let mut q = query;
+        for suffix in ["人民政府", "政府"] {
+            if let Some(rest) = q.strip_suffix(suffix) {
+                q = rest;
+                break;
+            }
+        }
+        if let Some(county) = self.at(Level::County).next()
+            && let Some(pos) = q.find(county.name.as_str())
+            && pos + county.name.len() < q.len()
+        {
+            q = &q[pos + county.name.len()..];
+        }
+        q.trim()
     }
 
     fn found_or_ambiguous(&self, found: Vec<&Division>) -> Resolution {
@@ -626,5 +647,15 @@ mod tests {
         assert!(err.to_string().contains("line 3"), "{err}");
         let missing = Divisions::from_csv_path(Path::new("/nonexistent/divisions.csv"));
         assert!(matches!(missing, Err(CoreError::Io { .. })));
+    }
+
+    #[test]
+    fn the_reporting_body_name_resolves_to_its_township() {
+        let d = anxi();
+        let hutou = found(HUTOU);
+        assert_eq!(d.township("安溪县湖头镇人民政府"), hutou);
+        assert_eq!(d.township("福建省泉州市安溪县湖头镇"), hutou);
+        assert_eq!(d.township("湖头镇政府"), hutou);
+        assert!(matches!(d.township("安溪县"), Resolution::NotFound(_)));
     }
 }

@@ -72,7 +72,23 @@ fn unit_name(unit: AmountUnit) -> &'static str {
 /// The parse expression of a column over its raw text `raw`.
 fn parse_expr(spec: &RecordSpec, column: &ColumnSpec, raw: &str) -> String {
     match column.value_type {
-        ValueType::Text => format!("ecstat_clean({raw})"),
+        ValueType::Text if column.values.is_empty() => format!("ecstat_clean({raw})"),
+        ValueType::Text => {
+            let clean = format!("ecstat_clean({raw})");
+            let whens: Vec<String> = column
+                .values
+                .iter()
+                .map(|(canonical, spellings)| {
+                    let list: Vec<String> = spellings.iter().map(|v| quote(v)).collect();
+                    format!(
+                        "WHEN {clean} IN ({}) THEN {}",
+                        list.join(", "),
+                        quote(canonical)
+                    )
+                })
+                .collect();
+            format!("(CASE {} ELSE {clean} END)", whens.join(" "))
+        }
         ValueType::Integer => format!("ecstat_int(ecstat_clean({raw}))"),
         ValueType::Decimal => format!("ecstat_decimal({raw})"),
         ValueType::Amount => format!(

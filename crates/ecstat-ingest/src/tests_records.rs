@@ -449,3 +449,54 @@ async fn id_numbers_are_stored_only_as_salted_hashes() {
     let want = hex::encode(sha2::Sha256::digest(b"test-salt11010519491231002X"));
     assert_eq!(hash, want);
 }
+
+const SHOPS_SPEC: &str = r#"
+kind = "records"
+name = "shops"
+description = "operators"
+department = "商务局"
+table = "shops"
+files = ["*.csv"]
+format = "csv"
+
+[[columns]]
+name = "platform_name"
+headers = ["平台"]
+type = "text"
+required = true
+description = "p"
+checks = [{ relationship = "ref_platforms.name_zh" }]
+values = { "淘宝/天猫" = ["淘宝", "天猫"] }
+
+[[columns]]
+name = "township_code"
+headers = ["乡镇"]
+type = "township"
+description = "t"
+"#;
+
+#[tokio::test]
+async fn spellings_map_to_the_canonical_value_before_the_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let csv = "平台,乡镇\n天猫,安溪县湖头镇人民政府\n淘宝/天猫,湖头\n唯品会,湖头镇\n";
+    std::fs::write(tmp.path().join("s.csv"), csv).unwrap();
+    let (lake, out) = run(tmp.path(), spec(SHOPS_SPEC), "s.csv", true).await;
+    let r = &out.record;
+    assert_eq!((r.rows_read, r.rows_staged, r.rows_quarantined), (3, 2, 1));
+    assert_eq!(out.problems[0].rule, "unknown_reference");
+    assert_eq!(out.problems[0].value.as_deref(), Some("唯品会"));
+    let batches = read(&lake, &r.staged_files["shops"]);
+    let b = &batches[0];
+    let platforms = b
+        .column_by_name("platform_name")
+        .unwrap()
+        .as_string::<i32>();
+    let townships = b
+        .column_by_name("township_code")
+        .unwrap()
+        .as_string::<i32>();
+    for i in 0..2 {
+        assert_eq!(platforms.value(i), "淘宝/天猫");
+        assert_eq!(townships.value(i), "350524102000");
+    }
+}

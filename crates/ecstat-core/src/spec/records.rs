@@ -234,6 +234,10 @@ pub struct ColumnSpec {
     pub unit: Option<AmountUnit>,
     /// For `village`: the township column the village must lie in.
     pub within: Option<String>,
+    /// For `text`: canonical value → the spellings that mean it (`淘宝/天猫` = [`淘宝`,
+    /// `天猫`]), applied before the checks. Values not listed are kept as written.
+    #[serde(default)]
+    pub values: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub checks: Vec<CheckSpec>,
 }
@@ -383,6 +387,11 @@ impl RecordSpec {
                 {
                     return Err(format!("column `{name}`: range applies to numbers only"));
                 }
+            }
+            if !column.values.is_empty() && column.value_type != ValueType::Text {
+                return Err(format!(
+                    "column `{name}`: values applies to text columns only"
+                ));
             }
             if column.unit.is_some() && column.value_type != ValueType::Amount {
                 return Err(format!(
