@@ -522,7 +522,8 @@ fn shown_column(headers: &[(String, String)], column: Option<&str>) -> String {
     };
     match headers.iter().find(|(c, _)| c == column) {
         Some((_, header)) if !header.is_empty() => format!("{header} ({column})"),
-        _ => column.to_string(),
+        // Not a column of the table body: a value from the title rows or the file name.
+        _ => format!("{column}（取自标题或文件名 / from the title or file name）"),
     }
 }
 

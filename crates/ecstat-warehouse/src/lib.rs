@@ -27,7 +27,7 @@ pub use models::Model;
 pub use reference::ReferenceTable;
 
 /// Tables that describe the snapshot itself rather than the data.
-pub const SYSTEM_TABLES: &[&str] = &["orders", "quarantine", "ingest_files"];
+pub const SYSTEM_TABLES: &[&str] = &["orders", "quarantine", "ingest_files", "submissions"];
 
 /// A session over one snapshot (or over a snapshot being built).
 pub struct Warehouse {
@@ -35,6 +35,8 @@ pub struct Warehouse {
     data_dir: DataDir,
     /// Warehouse tables written or registered so far, with their files.
     tables: std::collections::BTreeMap<String, Vec<String>>,
+    /// Staged tables of the records sources (department registers, reports, …).
+    staged: Vec<String>,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -62,10 +64,11 @@ impl Warehouse {
         inputs: &[InputRecord],
         layouts: &[(String, SchemaRef)],
     ) -> Result<Self> {
-        let wh = Self {
+        let mut wh = Self {
             ctx: ecstat_ingest::engine::session(),
             data_dir: data_dir.clone(),
             tables: Default::default(),
+            staged: Vec::new(),
         };
         let staged = ecstat_lake::staged_files(inputs, "orders");
         wh.register_parquet(
@@ -81,6 +84,7 @@ impl Warehouse {
         tables.extend(layouts.iter().map(|(t, _)| t.as_str()));
         tables.remove("orders");
         for table in tables {
+            wh.staged.push(table.to_string());
             let files = ecstat_lake::staged_files(inputs, table);
             let schema = layouts
                 .iter()
@@ -277,6 +281,7 @@ impl Warehouse {
     pub async fn table_counts(&self) -> Result<Vec<(String, u64)>> {
         let mut names: Vec<String> = self.tables.keys().cloned().collect();
         names.extend(SYSTEM_TABLES.iter().map(|s| s.to_string()));
+        names.extend(self.staged.iter().cloned());
         names.sort();
         let mut out = Vec::new();
         for name in names {
