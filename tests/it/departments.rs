@@ -234,8 +234,8 @@ fn the_fund_budget_is_the_plans() {
     assert_eq!(
         got,
         vec![
-            ("中央财政".to_string(), 7, Some(20_000_000_00)),
-            ("县级财政".to_string(), 3, Some(5_000_000_00)),
+            ("中央财政".to_string(), 7, Some(20_000_000 * 100)),
+            ("县级财政".to_string(), 3, Some(5_000_000 * 100)),
         ]
     );
 }

@@ -22,6 +22,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{IngestError, Result};
 
+/// A merged cell range: ((first row, first column), (last row, last column)), 0-based.
+type CellRange = ((u32, u32), (u32, u32));
+
 /// Rows per batch sent to DataFusion.
 const BATCH_ROWS: usize = 8192;
 /// Cells right of this column are ignored: a sheet may declare (or hold) cells out to XFD,
@@ -109,7 +112,7 @@ struct Sink<'a> {
     /// Values of the file fields, appended to every row.
     file_values: Vec<Option<String>>,
     /// Merged cells in the header rows: ((row, col), (row, col)) 0-based, inclusive.
-    merges: Vec<((u32, u32), (u32, u32))>,
+    merges: Vec<CellRange>,
 }
 
 impl<'a> Sink<'a> {
@@ -550,7 +553,7 @@ fn cell_text(value: &DataRef<'_>) -> String {
 
 /// Copy the text of each merged header cell (held in its top-left cell) into every cell the
 /// merge covers. `first_row` is the 0-based sheet row of `lines[0]`.
-fn spread_merges(lines: &mut [Vec<String>], first_row: usize, merges: &[((u32, u32), (u32, u32))]) {
+fn spread_merges(lines: &mut [Vec<String>], first_row: usize, merges: &[CellRange]) {
     for &((r0, c0), (r1, c1)) in merges {
         let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);
         let Some(text) = r0

@@ -7,7 +7,7 @@ pub mod reference;
 
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, UInt64Array};
+use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
@@ -368,7 +368,15 @@ fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
         Field::new("replaced_by", DataType::Utf8, true),
     ]));
     let superseded = ecstat_lake::superseded(inputs);
-    let mut rows: Vec<(String, String, String, String, String, bool, Option<String>)> = Vec::new();
+    let (mut source, mut partition, mut file, mut sha, mut received, mut current, mut by) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        arrow::array::BooleanBuilder::new(),
+        StringBuilder::new(),
+    );
     for (index, input) in inputs.iter().enumerate().filter(|(_, i)| i.replaces) {
         let mut partitions: Vec<&str> = input
             .staged_files
@@ -378,40 +386,30 @@ fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
             .collect();
         partitions.sort();
         partitions.dedup();
-        for partition in partitions {
+        for part in partitions {
             let winner = superseded
                 .iter()
-                .find(|(i, p, _)| *i == index && p == partition)
-                .map(|(_, _, w)| w.clone());
-            rows.push((
-                input.source.clone(),
-                partition.to_string(),
-                input.path.clone(),
-                input.sha256.clone(),
-                input.received.clone(),
-                winner.is_none(),
-                winner,
-            ));
+                .find(|(i, p, _)| *i == index && p == part)
+                .map(|(_, _, w)| w.as_str());
+            source.append_value(&input.source);
+            partition.append_value(part);
+            file.append_value(&input.path);
+            sha.append_value(&input.sha256);
+            received.append_value(&input.received);
+            current.append_value(winner.is_none());
+            by.append_option(winner);
         }
     }
-    let col = |f: &dyn Fn(
-        &(String, String, String, String, String, bool, Option<String>),
-    ) -> Option<String>|
-     -> ArrayRef { Arc::new(rows.iter().map(f).collect::<StringArray>()) };
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            col(&|r| Some(r.0.clone())),
-            col(&|r| Some(r.1.clone())),
-            col(&|r| Some(r.2.clone())),
-            col(&|r| Some(r.3.clone())),
-            col(&|r| Some(r.4.clone())),
-            Arc::new(
-                rows.iter()
-                    .map(|r| Some(r.5))
-                    .collect::<arrow::array::BooleanArray>(),
-            ),
-            col(&|r| r.6.clone()),
+            Arc::new(source.finish()),
+            Arc::new(partition.finish()),
+            Arc::new(file.finish()),
+            Arc::new(sha.finish()),
+            Arc::new(received.finish()),
+            Arc::new(current.finish()),
+            Arc::new(by.finish()),
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
