@@ -29,6 +29,9 @@ fn specs() -> BTreeMap<String, SpecView> {
     let dir = repo().join("pipelines/sources");
     for entry in std::fs::read_dir(dir).expect("pipelines/sources") {
         let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|x| x != "toml") {
+            continue;
+        }
         let text = std::fs::read_to_string(&path).expect("spec");
         let v: toml::Value = toml::from_str(&text).expect("spec toml");
         if v.get("kind").and_then(|k| k.as_str()) != Some("records") {
