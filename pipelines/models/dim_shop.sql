@@ -1,7 +1,10 @@
--- dim_shop: every platform shop seen in the orders, attributed to a township of Anxi.
--- Attribution (DESIGN §2): the shop register (shop → enterprise → registered township)
--- first; else the township named most often in the shop's ship-from addresses within
--- 安溪; else `unattributed` — kept, never dropped.
+-- dim_shop: every platform shop seen in the orders, with the enterprise that operates it and
+-- the township its sales are attributed to.
+-- Enterprise and attribution (DESIGN §2), in order of precedence: the 商务局 operator list
+-- (`operator_list`), then the shop register (`register`) — shop → enterprise → its township;
+-- else the township named most often in the shop's ship-from addresses within 安溪
+-- (`ship_from`); else `unattributed` — kept, never dropped. A shop in no list is its own
+-- operating entity, keyed `S:<platform>:<shop id>`.
 with shops as (
     select
         platform,
@@ -42,22 +45,42 @@ ship_from_best as (
     from ship_from_votes
 ),
 
+-- The lists' word on a shop: the operator list before the shop register.
+listed as (
+    select
+        platform,
+        shop_id,
+        enterprise_key,
+        entity_name,
+        uscc,
+        township_code,
+        source,
+        row_number() over (
+            partition by platform, shop_id
+            order by case source when 'operators' then 1 else 2 end, enterprise_key
+        ) as list_rank
+    from int_enterprise_mentions
+    where source in ('operators', 'ref_shops') and shop_id is not null
+),
+
 final as (
     select
         s.platform,
         s.shop_id,
         s.shop_name,
-        r.enterprise_name,
-        r.uscc,
-        coalesce(r.township_code, b.township_code) as township_code,
+        coalesce(l.enterprise_key, concat('S:', s.platform, ':', s.shop_id)) as enterprise_key,
+        l.entity_name as enterprise_name,
+        l.uscc,
+        coalesce(l.township_code, b.township_code) as township_code,
         case
-            when r.township_code is not null then 'register'
+            when l.township_code is not null and l.source = 'operators' then 'operator_list'
+            when l.township_code is not null then 'register'
             when b.township_code is not null then 'ship_from'
             else 'unattributed'
         end as attribution,
         s.first_order_time
     from shops s
-    left join ref_shops r on r.platform = s.platform and r.shop_id = s.shop_id
+    left join listed l on l.platform = s.platform and l.shop_id = s.shop_id and l.list_rank = 1
     left join ship_from_best b
       on b.platform = s.platform and b.shop_id = s.shop_id and b.vote_rank = 1
 )
