@@ -1,7 +1,7 @@
 -- typical_enterprise: the typical-enterprise database (典型企业库): per year, every enterprise
 -- that one or more rules of cfg_typical_rules select, with the rules and the figures behind
 -- them. Sales are 网络零售额 over the enterprise's shops (fct_enterprise_sales_monthly);
--- only complete years of orders are judged.
+-- only complete years of the orders' calendar are judged.
 with yearly as (
     select
         enterprise_key,
@@ -13,11 +13,19 @@ with yearly as (
     group by enterprise_key, year
 ),
 
-complete_years as (
-    select cast(substr(order_month, 1, 4) as bigint) as year
+-- A year is complete when the orders' calendar (first to last month with any order line,
+-- as the indicators use it) covers January to December.
+calendar as (
+    select min(order_month) as first_month, max(order_month) as last_month
     from fct_online_retail_monthly
-    group by cast(substr(order_month, 1, 4) as bigint)
-    having count(distinct order_month) = 12
+),
+
+complete_years as (
+    select distinct y.year
+    from yearly y
+    cross join calendar c
+    where c.first_month <= concat(cast(y.year as varchar), '-01')
+      and c.last_month >= concat(cast(y.year as varchar), '-12')
 ),
 
 figures as (

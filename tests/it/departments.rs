@@ -137,15 +137,11 @@ fn later_submissions_replace_what_they_cover() {
         .iter()
         .filter_map(|r| r["source"].as_str())
         .collect();
-    // A corrected township report, a corrected quarter of station activity, and the 2019
-    // register that replaces the 2018 one whole.
+    // A corrected township report and a corrected quarter of station activity. (The 2019
+    // register does not replace the 2018 one: each is the register as of its date.)
     assert_eq!(
         sources,
-        BTreeSet::from([
-            "market_registrations",
-            "station_activity",
-            "township_reports"
-        ])
+        BTreeSet::from(["station_activity", "township_reports"])
     );
     for r in &replaced {
         let by = r["replaced_by"].as_str().expect("replaced_by");
@@ -156,13 +152,6 @@ fn later_submissions_replace_what_they_cover() {
             .expect("partition")
             .trim_start_matches("key=");
         let (table, key_filter) = match source {
-            "market_registrations" => {
-                assert!(
-                    file.ends_with("_2018.xlsx") && by.ends_with("_2019.xlsx"),
-                    "{r:?}"
-                );
-                ("registrations", "TRUE".to_string())
-            }
             "station_activity" => {
                 assert!(by.contains("更正"), "{r:?}");
                 ("station_activity", format!("month = {}", literal(key)))

@@ -4,7 +4,7 @@
 //!
 //! | year | line                         | shop | township (how)   | category | net |
 //! |------|------------------------------|------|------------------|----------|-----|
-//! | 2017 | 1001 铁观音 106 incl. 6 post  | TB1  | 感德 (register)   | 茶叶 agri | 100 |
+//! | 2017 | 1001 铁观音 106 incl. 6 post  | TB1  | 感德 (operator list) | 茶叶 agri | 100 |
 //! | 2017 | 1002 藤铁花架 200             | TB1  | 感德              | 藤铁工艺  | 200 |
 //! | 2017 | 1003 铁观音 closed            | TB1  | 感德              | 茶叶 agri |   0 |
 //! | 2017 | 1004 淮山 80, refund 30       | TB2  | 西坪 (ship-from)  | 淮山 agri |  50 |
@@ -58,8 +58,176 @@ const SHOPS: &str = "platform,shop_id,shop_name,enterprise_name,uscc,township_co
 taobao,TB1,感德茶店,安溪县感德示例茶业有限公司,91350524TEST00001X,350524110000
 ";
 
-/// Lay the fixture out under `dir`: inbox/ (taobao in GBK) and reference/.
+/// A valid 统一社会信用代码 ending in `serial` (check character per GB 32100-2015).
+pub fn uscc(serial: u32) -> String {
+    let body = format!("91350524000{serial:06}");
+    let check = ecstat_core::uscc::check_char(&body).expect("17 code characters");
+    format!("{body}{check}")
+}
+
+/// Department lists of the fixture (the enterprise database, `tests/slt/databases.slt`):
+///
+/// | register 2018-12-31 | register 2019-12-31 | operator list 2019 |
+/// |---|---|---|
+/// | U1 感德示例茶业有限公司, 感德, est. 2016-05-01, 存续 | U1 renamed 安溪县感德示例茶业有限公司 | TB1 (淘宝) by U1, 感德 |
+/// | U2 西坪淮山专业合作社, 西坪, est. 2018-03-01, 存续 | U2 注销 | TB8 (天猫) by 西坪淮山专业合作社, no code, 西坪, from 2018-05-01 |
+/// | — | U3 官桥红米商行, 个体工商户, 官桥, est. 2019-04-01 | JD9 (京东) by U3 but placed in 湖头 |
+/// | — | — | DY9 (抖音小店) by 茶香小铺, 个人网商, 祥华, from 2019-08-01 |
+///
+/// The shop register (reference/shops.csv) gives TB1 to another code, 91350524TEST00001X.
+pub fn departments(dir: &Path) {
+    use rust_xlsxwriter::Workbook;
+    let (u1, u2, u3) = (uscc(1), uscc(2), uscc(3));
+    let register = |as_of: &str, rows: &[[&str; 6]]| {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet().set_name("登记信息").expect("name");
+        ws.write(0, 0, "安溪县电子商务相关市场主体登记信息表")
+            .expect("write");
+        ws.write(1, 0, format!("数据来源：市场监管局　　截至日期：{as_of}"))
+            .expect("write");
+        for (c, h) in [
+            "统一社会信用代码",
+            "市场主体名称",
+            "主体类型",
+            "所属乡镇",
+            "成立日期",
+            "登记状态",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write(2, c as u16, *h).expect("write");
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write(3 + r as u32, c as u16, *v).expect("write");
+            }
+        }
+        wb
+    };
+    let folder = dir.join("inbox/departments/市场监管局");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    register(
+        "2018年12月31日",
+        &[
+            [
+                &u1,
+                "感德示例茶业有限公司",
+                "企业",
+                "感德镇",
+                "2016-05-01",
+                "存续",
+            ],
+            [
+                &u2,
+                "西坪淮山专业合作社",
+                "农民专业合作社",
+                "西坪镇",
+                "2018-03-01",
+                "存续",
+            ],
+        ],
+    )
+    .save(folder.join("市场主体登记信息_2018.xlsx"))
+    .expect("save");
+    register(
+        "2019年12月31日",
+        &[
+            [
+                &u1,
+                "安溪县感德示例茶业有限公司",
+                "企业",
+                "感德镇",
+                "2016-05-01",
+                "存续",
+            ],
+            [
+                &u2,
+                "西坪淮山专业合作社",
+                "农民专业合作社",
+                "西坪镇",
+                "2018-03-01",
+                "注销",
+            ],
+            [
+                &u3,
+                "官桥红米商行",
+                "个体工商户",
+                "官桥镇",
+                "2019-04-01",
+                "存续",
+            ],
+        ],
+    )
+    .save(folder.join("市场主体登记信息_2019.xlsx"))
+    .expect("save");
+
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet().set_name("网商名录").expect("name");
+    ws.write(0, 0, "安溪县网商名录").expect("write");
+    let header = [
+        "经营主体名称",
+        "主体类型",
+        "统一社会信用代码",
+        "电商平台",
+        "店铺ID",
+        "所在乡镇",
+        "开店时间",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        ws.write(1, c as u16, *h).expect("write");
+    }
+    let rows: [[&str; 7]; 4] = [
+        [
+            "安溪县感德示例茶业有限公司",
+            "企业",
+            &u1,
+            "淘宝",
+            "TB1",
+            "感德镇",
+            "2017-01-01",
+        ],
+        [
+            "西坪淮山专业合作社",
+            "农民专业合作社",
+            "",
+            "天猫",
+            "TB8",
+            "西坪镇",
+            "2018-05-01",
+        ],
+        [
+            "官桥红米商行",
+            "个体工商户",
+            &u3,
+            "京东",
+            "JD9",
+            "湖头镇",
+            "2019-06-01",
+        ],
+        [
+            "茶香小铺",
+            "个人网商",
+            "",
+            "抖音小店",
+            "DY9",
+            "祥华乡",
+            "2019-08-01",
+        ],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            ws.write(2 + r as u32, c as u16, *v).expect("write");
+        }
+    }
+    let folder = dir.join("inbox/departments/商务局");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    wb.save(folder.join("网商名录_2019.xlsx")).expect("save");
+}
+
+/// Lay the fixture out under `dir`: inbox/ (taobao in GBK, department lists) and reference/.
 pub fn fixture(dir: &Path) {
+    departments(dir);
     let platforms = dir.join("inbox/platforms");
     std::fs::create_dir_all(&platforms).expect("mkdir");
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(TAOBAO);
@@ -234,7 +402,7 @@ fn tiny_fixture_indicators_match_the_hand_computation() {
     assert_eq!(status, "无目标");
     assert!(note.contains("无基期数据"), "note: {note}");
 
-    // Attribution: register, ship-from, and the explicit unattributed bucket.
+    // Attribution: operator list, ship-from, and the explicit unattributed bucket.
     for (member, expected) in [
         ("350524110000", 390),
         ("350524112000", 80),
@@ -266,7 +434,8 @@ fn tiny_fixture_indicators_match_the_hand_computation() {
     // Row conservation and quarantine reasons.
     let files = query(
         &data,
-        "SELECT source, rows_read, rows_staged, rows_quarantined FROM ingest_files ORDER BY source",
+        "SELECT source, rows_read, rows_staged, rows_quarantined FROM ingest_files \
+         WHERE file LIKE 'platforms/%' ORDER BY source",
     );
     let counts: Vec<(String, u64, u64, u64)> = files
         .iter()
@@ -397,17 +566,15 @@ fn a_year_still_running_is_not_judged() {
 fn a_build_whose_model_tests_fail_is_not_published() {
     let tmp = tempfile::tempdir().expect("tempdir");
     fixture(tmp.path());
-    // The same shop registered twice would double its sales through the join.
-    let shops = format!(
-        "{SHOPS}taobao,TB1,感德茶店,安溪县感德示例茶业有限公司,91350524TEST00001X,350524110000\n"
-    );
+    // A shop registered in a township that does not exist would put its sales nowhere.
+    let shops = format!("{SHOPS}taobao,TB2,西坪淮山铺,西坪淮山铺,,350524999000\n");
     std::fs::write(tmp.path().join("reference/shops.csv"), shops).expect("write");
     let out = run(tmp.path());
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("NOT PUBLISHED"), "{stdout}");
     assert!(
-        stdout.contains("FAILED dim_shop: unique_combination(platform, shop_id)"),
+        stdout.contains("FAILED dim_shop: relationships(township_code -> dim_region.region_code)"),
         "{stdout}"
     );
     let manifests = std::fs::read_dir(tmp.path().join("wh/_manifests"))
@@ -460,7 +627,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     assert!(run_with(tmp.path()).status.success());
     // Unchanged spec and files: both files reused.
     let stdout = String::from_utf8_lossy(&run_with(tmp.path()).stdout).to_string();
-    assert!(stdout.contains("files: 2 (2 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 5 (5 unchanged"), "{stdout}");
 
     // The bureau decides 异常订单 are completed orders: only the pinduoduo file is read again.
     let spec = pipelines.join("sources/pinduoduo.toml");
@@ -472,11 +639,12 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     let out = run_with(tmp.path());
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("files: 2 (1 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 5 (4 unchanged"), "{stdout}");
     let data = tmp.path().join("wh");
     let files = query(
         &data,
-        "SELECT source, rows_staged, rows_quarantined FROM ingest_files ORDER BY source",
+        "SELECT source, rows_staged, rows_quarantined FROM ingest_files \
+         WHERE source = 'pinduoduo'",
     );
     assert_eq!(files[0]["rows_staged"].as_u64(), Some(8));
     assert_eq!(files[0]["rows_quarantined"].as_u64(), Some(0));

@@ -257,7 +257,9 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     for model in &models {
         bar.set_message(model.name.clone());
         tracing::info!(model = %model.name, "building model");
-        let rows = wh.build_model(model, &run_id).await?;
+        let rows = wh.build_model(model, &run_id).await.with_context(|| {
+            format!("building model `{}` ({})", model.name, model.path.display())
+        })?;
         built.push((model.name.clone(), rows));
         bar.inc(1);
     }

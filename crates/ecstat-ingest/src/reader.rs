@@ -25,6 +25,9 @@ use crate::error::{IngestError, Result};
 /// A merged cell range: ((first row, first column), (last row, last column)), 0-based.
 type CellRange = ((u32, u32), (u32, u32));
 
+/// Rows searched for the header when it is not at the spec's header row.
+const HEADER_SEARCH_ROWS: usize = 30;
+
 /// Rows per batch sent to DataFusion.
 const BATCH_ROWS: usize = 8192;
 /// Cells right of this column are ignored: a sheet may declare (or hold) cells out to XFD,
@@ -107,8 +110,10 @@ struct Sink<'a> {
     encoding: &'static str,
     /// Text of the title rows above the header, for file fields taken from the title.
     title: String,
-    /// Header rows collected so far (a header may span several rows).
-    header_lines: Vec<Vec<String>>,
+    /// Rows held back until the header is found: (1-based row, cells).
+    pending: Vec<(usize, Vec<String>)>,
+    /// Whether a data row must have as many fields as the header (CSV, JSON).
+    check_width: bool,
     /// Values of the file fields, appended to every row.
     file_values: Vec<Option<String>>,
     /// Merged cells in the header rows: ((row, col), (row, col)) 0-based, inclusive.
@@ -134,34 +139,100 @@ impl<'a> Sink<'a> {
             footer_seen: false,
             encoding: "utf-8",
             title: String::new(),
-            header_lines: Vec::new(),
+            pending: Vec::new(),
+            check_width: true,
             file_values: Vec::new(),
             merges: Vec::new(),
         }
     }
 
-    /// A row above the data: a title row, or one of the header rows (1-based `row`).
-    fn top_row(&mut self, row: usize, cells: Vec<String>) -> Result<()> {
-        let first_header = self.spec.header_row + 1 - self.spec.header_rows;
-        if row < first_header {
+    /// Any row of the file, in order (1-based `row`). Until the header is found rows are
+    /// held back: the header is at the spec's `header_row`, or — when a department added or
+    /// dropped a title row — the first row within the first [`HEADER_SEARCH_ROWS`] that has
+    /// every required column. Returns false when reading can stop.
+    fn row(&mut self, row: usize, cells: Vec<String>) -> Result<bool> {
+        if self.header.is_some() {
+            return self.data_row(row as u64, cells);
+        }
+        self.pending.push((row, cells));
+        if row == self.spec.header_row && self.try_header(self.pending.len() - 1) {
+            return self.replay();
+        }
+        if row >= HEADER_SEARCH_ROWS.max(self.spec.header_row) {
+            self.search_header()?;
+            return self.replay();
+        }
+        Ok(true)
+    }
+
+    /// Try the header rows ending at `pending[end]`; on a match, take it.
+    fn try_header(&mut self, end: usize) -> bool {
+        let rows = self.spec.header_rows;
+        if end + 1 < rows {
+            return false;
+        }
+        let start = end + 1 - rows;
+        let mut lines: Vec<(usize, Vec<String>)> = self.pending[start..=end].to_vec();
+        spread_merges(&mut lines, &self.merges);
+        let combined = combine_header(&lines);
+        let (columns, missing, _) = self.match_columns(&combined);
+        if !missing.is_empty() {
+            return false;
+        }
+        for (_, cells) in &self.pending[..start] {
             for cell in cells.iter().filter(|c| !c.trim().is_empty()) {
                 self.title.push_str(cell.trim());
                 self.title.push(' ');
             }
-            return Ok(());
         }
-        self.header_lines.push(cells);
-        if row == self.spec.header_row {
-            let mut lines = std::mem::take(&mut self.header_lines);
-            spread_merges(&mut lines, first_header - 1, &self.merges);
-            let combined = combine_header(&lines);
-            self.header_row(&combined)?;
-        }
-        Ok(())
+        self.pending.drain(..=end);
+        self.accept(&combined, columns);
+        true
     }
 
-    /// Rows at or above the header row go through here first.
-    fn header_row(&mut self, cells: &[String]) -> Result<()> {
+    /// The header was not at `header_row`: look at every held-back row; failing that, say
+    /// what the declared header row lacks.
+    fn search_header(&mut self) -> Result<()> {
+        for end in 0..self.pending.len() {
+            if self.pending[end].0 != self.spec.header_row && self.try_header(end) {
+                return Ok(());
+            }
+        }
+        let declared = self
+            .pending
+            .iter()
+            .position(|(r, _)| *r == self.spec.header_row);
+        let Some(end) = declared.filter(|&e| e + 1 >= self.spec.header_rows) else {
+            return Err(IngestError::NoHeader {
+                path: self.path.to_path_buf(),
+                row: self.spec.header_row,
+            });
+        };
+        let mut lines = self.pending[end + 1 - self.spec.header_rows..=end].to_vec();
+        spread_merges(&mut lines, &self.merges);
+        let (_, missing, normalized) = self.match_columns(&combine_header(&lines));
+        Err(IngestError::MissingColumns {
+            path: self.path.to_path_buf(),
+            spec: self.spec.source.clone(),
+            row: self.spec.header_row,
+            missing: missing.join(", "),
+            found: normalized.join(", "),
+        })
+    }
+
+    /// Rows held back below the header, now data.
+    fn replay(&mut self) -> Result<bool> {
+        for (row, cells) in std::mem::take(&mut self.pending) {
+            if !self.data_row(row as u64, cells)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Which spec columns a header row has, which required ones it lacks, and the
+    /// normalised header texts.
+    fn match_columns(&self, cells: &[String]) -> (Vec<(String, usize)>, Vec<String>, Vec<String>) {
         let normalized: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
         let mut columns = Vec::new();
         let mut missing = Vec::new();
@@ -178,6 +249,12 @@ impl<'a> Sink<'a> {
                 None => {}
             }
         }
+        (columns, missing, normalized)
+    }
+
+    /// A header whose keys are known (JSON): no search.
+    fn header_row(&mut self, cells: &[String]) -> Result<()> {
+        let (columns, missing, normalized) = self.match_columns(cells);
         if !missing.is_empty() {
             return Err(IngestError::MissingColumns {
                 path: self.path.to_path_buf(),
@@ -187,6 +264,12 @@ impl<'a> Sink<'a> {
                 found: normalized.join(", "),
             });
         }
+        self.accept(cells, columns);
+        Ok(())
+    }
+
+    /// Take `cells` as the header, with the spec columns found in it.
+    fn accept(&mut self, cells: &[String], columns: Vec<(String, usize)>) {
         let mut fields = vec![Field::new("_row", DataType::Int64, false)];
         fields.extend(
             columns
@@ -227,11 +310,11 @@ impl<'a> Sink<'a> {
             let _ = tx.send(header.clone());
         }
         self.header = Some(header);
-        Ok(())
     }
 
     /// One data row (1-based source row number). Returns false when reading can stop.
-    fn data_row(&mut self, row: u64, cells: Vec<String>, check_width: bool) -> Result<bool> {
+    fn data_row(&mut self, row: u64, cells: Vec<String>) -> Result<bool> {
+        let check_width = self.check_width;
         let Some(first) = cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()) else {
             self.stats.skipped_rows += 1;
             return Ok(true);
@@ -317,6 +400,23 @@ impl<'a> Sink<'a> {
     }
 
     fn finish(mut self) -> Result<ReaderStats> {
+        // A short file ends before the header search does.
+        if self.header.is_none() && !self.pending.is_empty() {
+            let found = if self
+                .pending
+                .iter()
+                .position(|(r, _)| *r == self.spec.header_row)
+                .is_some_and(|end| self.try_header(end))
+            {
+                Ok(())
+            } else {
+                self.search_header()
+            };
+            match found.and_then(|()| self.replay()) {
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
         if self.header.is_none() {
             let err = IngestError::NoHeader {
                 path: self.path.to_path_buf(),
@@ -409,11 +509,7 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
         let line = index as u64;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if index <= spec.header_row {
-            sink.top_row(index, cells)?;
-            continue;
-        }
-        if !sink.data_row(line, cells, true)? {
+        if !sink.row(line as usize, cells)? {
             break;
         }
     }
@@ -471,16 +567,16 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         })?,
     };
     sink.encoding = "xlsx";
+    sink.check_width = false;
     if spec.header_rows > 1 {
         // Merged header cells hold their text in the top-left cell only; the regions are
         // listed after the cells, so they are read first (a second pass over the XML).
-        let first = (spec.header_row - spec.header_rows) as u32;
-        let last = (spec.header_row - 1) as u32;
+        let last = HEADER_SEARCH_ROWS.max(spec.header_row) as u32;
         sink.merges = workbook
             .merge_cells_by_sheet_name(&sheet)
             .map_err(xlsx_err)?
             .into_iter()
-            .filter(|d| d.start.0 <= last && d.end.0 >= first)
+            .filter(|d| d.start.0 < last)
             .map(|d| (d.start, d.end))
             .collect();
     }
@@ -489,20 +585,8 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let mut cells_reader = workbook.worksheet_cells_reader(&sheet).map_err(xlsx_err)?;
     let mut current_row: Option<u32> = None;
     let mut cells: Vec<String> = Vec::new();
-    let header_index = u32::try_from(spec.header_row - 1).unwrap_or(u32::MAX);
-    let emit = |row: u32, cells: Vec<String>, sink: &mut Sink<'_>| -> Result<bool> {
-        if row <= header_index {
-            sink.top_row(row as usize + 1, cells).map(|_| true)
-        } else if sink.header.is_none() {
-            // The declared header row is empty: nothing to match.
-            Err(IngestError::NoHeader {
-                path: path.to_path_buf(),
-                row: spec.header_row,
-            })
-        } else {
-            sink.data_row(u64::from(row) + 1, cells, false)
-        }
-    };
+    let emit =
+        |row: u32, cells: Vec<String>, sink: &mut Sink<'_>| sink.row(row as usize + 1, cells);
     while let Some(cell) = cells_reader.next_cell().map_err(xlsx_err)? {
         let (row, column) = cell.get_position();
         if column >= MAX_XLSX_COLUMNS {
@@ -552,22 +636,19 @@ fn cell_text(value: &DataRef<'_>) -> String {
 }
 
 /// Copy the text of each merged header cell (held in its top-left cell) into every cell the
-/// merge covers. `first_row` is the 0-based sheet row of `lines[0]`.
-fn spread_merges(lines: &mut [Vec<String>], first_row: usize, merges: &[CellRange]) {
+/// merge covers. `lines` are (1-based sheet row, cells); merges are 0-based.
+fn spread_merges(lines: &mut [(usize, Vec<String>)], merges: &[CellRange]) {
     for &((r0, c0), (r1, c1)) in merges {
-        let (r0, r1, c0, c1) = (r0 as usize, r1 as usize, c0 as usize, c1 as usize);
-        let Some(text) = r0
-            .checked_sub(first_row)
-            .and_then(|r| lines.get(r))
-            .and_then(|l| l.get(c0))
+        let (r0, r1, c0, c1) = (r0 as usize + 1, r1 as usize + 1, c0 as usize, c1 as usize);
+        let Some(text) = lines
+            .iter()
+            .find(|(r, _)| *r == r0)
+            .and_then(|(_, l)| l.get(c0))
             .cloned()
         else {
             continue;
         };
-        for r in r0.max(first_row)..=r1 {
-            let Some(line) = lines.get_mut(r - first_row) else {
-                continue;
-            };
+        for (_, line) in lines.iter_mut().filter(|(r, _)| (r0..=r1).contains(r)) {
             if line.len() <= c1 {
                 line.resize(c1 + 1, String::new());
             }
@@ -581,12 +662,12 @@ fn spread_merges(lines: &mut [Vec<String>], first_row: usize, merges: &[CellRang
 /// One header from several header rows: per column, the distinct non-empty texts from top
 /// to bottom joined by `/` (`网络零售额(万元)` over `本月` → `网络零售额(万元)/本月`; a cell
 /// merged down both rows gives its text once).
-fn combine_header(lines: &[Vec<String>]) -> Vec<String> {
-    let width = lines.iter().map(Vec::len).max().unwrap_or(0);
+fn combine_header(lines: &[(usize, Vec<String>)]) -> Vec<String> {
+    let width = lines.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
     (0..width)
         .map(|c| {
             let mut parts: Vec<&str> = Vec::new();
-            for line in lines {
+            for (_, line) in lines {
                 let text = line.get(c).map(|t| t.trim()).unwrap_or("");
                 if !text.is_empty() && !parts.contains(&text) {
                     parts.push(text);
@@ -642,7 +723,7 @@ fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
             }
         }
     }
-    sink.top_row(1, keys.clone())?;
+    sink.header_row(&keys)?;
     for (i, record) in records.iter().enumerate() {
         // Record numbers count from 1 like spreadsheet rows, the header being record 0.
         let row = i as u64 + 1;
@@ -657,7 +738,7 @@ fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
                 .collect(),
             None => vec![record.to_string()],
         };
-        if !sink.data_row(row, cells, true)? {
+        if !sink.data_row(row, cells)? {
             break;
         }
     }

@@ -128,22 +128,34 @@ fn read(lake: &DataDir, files: &[String]) -> Vec<RecordBatch> {
 /// A township report as townships send it: title rows, a merged two-row header, a 合计
 /// row and a 填报人 line.
 fn write_report(path: &Path, township: &str, rows: &[[&str; 4]]) {
+    write_report_shifted(path, township, rows, 0);
+}
+
+/// The same, with `extra` more title rows above the header (a department's own variant).
+fn write_report_shifted(path: &Path, township: &str, rows: &[[&str; 4]], extra: u32) {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     let f = Format::new();
+    let t = extra;
     ws.merge_range(0, 0, 0, 4, "安溪县农村电子商务发展情况月报表", &f)
         .unwrap();
-    ws.write(1, 0, format!("填报单位：{township}（盖章）"))
+    for i in 0..extra {
+        ws.write(1 + i, 0, "（本表按月报送）").unwrap();
+    }
+    ws.write(1 + t, 0, format!("填报单位：{township}（盖章）"))
         .unwrap();
-    ws.write(1, 3, "报告期：2019年12月").unwrap();
-    ws.merge_range(2, 0, 3, 0, "村（居）名称", &f).unwrap();
-    ws.merge_range(2, 1, 2, 2, "电商主体（个）", &f).unwrap();
-    ws.write(3, 1, "企业").unwrap();
-    ws.write(3, 2, "个体户").unwrap();
-    ws.write(2, 3, "网络零售额（万元）").unwrap();
-    ws.write(3, 3, "本月").unwrap();
-    ws.merge_range(2, 4, 3, 4, "是否建有服务点", &f).unwrap();
-    let mut r = 4;
+    ws.write(1 + t, 3, "报告期：2019年12月").unwrap();
+    ws.merge_range(2 + t, 0, 3 + t, 0, "村（居）名称", &f)
+        .unwrap();
+    ws.merge_range(2 + t, 1, 2 + t, 2, "电商主体（个）", &f)
+        .unwrap();
+    ws.write(3 + t, 1, "企业").unwrap();
+    ws.write(3 + t, 2, "个体户").unwrap();
+    ws.write(2 + t, 3, "网络零售额（万元）").unwrap();
+    ws.write(3 + t, 3, "本月").unwrap();
+    ws.merge_range(2 + t, 4, 3 + t, 4, "是否建有服务点", &f)
+        .unwrap();
+    let mut r = 4 + t;
     for row in rows {
         ws.write(r, 0, row[0]).unwrap();
         ws.write(r, 1, row[1]).unwrap();
@@ -499,4 +511,50 @@ async fn spellings_map_to_the_canonical_value_before_the_checks() {
         assert_eq!(platforms.value(i), "淘宝/天猫");
         assert_eq!(townships.value(i), "350524102000");
     }
+}
+
+#[tokio::test]
+async fn the_header_is_found_below_an_extra_title_row() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let name = "r.xlsx";
+    write_report_shifted(
+        &tmp.path().join(name),
+        "湖头镇",
+        &[["郭埔村", "3", "12.5", "是"], ["湖二村", "1", "1", "否"]],
+        2,
+    );
+    let (_, out) = run(tmp.path(), spec(REPORT_SPEC), name, true).await;
+    let r = &out.record;
+    assert_eq!(r.error, None);
+    assert_eq!((r.rows_read, r.rows_staged, r.rows_skipped), (2, 2, 2));
+    assert!(r.staged_files["reports"][0].contains("key=350524102000_2019-12/"));
+}
+
+#[tokio::test]
+async fn a_csv_header_is_found_above_or_below_the_declared_row() {
+    let text = PEOPLE_SPEC.replace("format = \"csv\"", "format = \"csv\"\nheader_row = 2");
+    for (csv, rows) in [
+        // The title row was dropped: the header is row 1.
+        ("身份证号,信用代码\n11010519491231002X,\n", 1),
+        // Two title rows: the header is row 3.
+        (
+            "培训签到名单\n（第一期）\n身份证号,信用代码\n11010519491231002X,\n\n",
+            1,
+        ),
+    ] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        std::fs::write(tmp.path().join("p.csv"), csv).unwrap();
+        let (_, out) = run(tmp.path(), spec(&text), "p.csv", true).await;
+        assert_eq!(out.record.error, None, "{csv}");
+        assert_eq!(out.record.rows_staged, rows, "{csv}");
+    }
+    // No row with the required columns: the declared row's headers are named.
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join("p.csv"), "标题\n姓名,信用代码\n张三,\n").unwrap();
+    let (_, out) = run(tmp.path(), spec(&text), "p.csv", true).await;
+    let error = out.record.error.expect("rejected");
+    assert!(
+        error.contains("person_hash") && error.contains("姓名"),
+        "{error}"
+    );
 }
