@@ -74,7 +74,7 @@ fn model_and_indicator_sql_on_the_tiny_fixture() {
     let warehouse = runtime.block_on(async {
         let lake = DataDir::open_existing(&data).expect("data dir");
         let manifest = lake.current().expect("snapshot");
-        Warehouse::for_snapshot(&lake, &manifest)
+        Warehouse::for_snapshot(&lake, &manifest, &[])
             .await
             .expect("warehouse")
     });

@@ -577,6 +577,11 @@ fn a_build_whose_model_tests_fail_is_not_published() {
         stdout.contains("FAILED dim_shop: relationships(township_code -> dim_region.region_code)"),
         "{stdout}"
     );
+    // …with the failing row itself, so the statistician sees which shop.
+    assert!(
+        stdout.contains("TB2") && stdout.contains("350524999000"),
+        "{stdout}"
+    );
     let manifests = std::fs::read_dir(tmp.path().join("wh/_manifests"))
         .expect("dir")
         .count();
@@ -693,4 +698,63 @@ fn a_main_order_row_beside_its_sub_order_lines_is_not_counted_twice() {
         "350524000000",
     );
     assert_eq!(v, Some(540 * Y), "but 1902 counts once");
+}
+
+#[test]
+fn build_select_rebuilds_a_model_and_what_depends_on_it() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    assert!(run(tmp.path()).status.success());
+    let data = tmp.path().join("wh");
+    let before = query(&data, "SELECT * FROM ind_results ORDER BY 1, 2, 3, 4, 5, 6");
+    let out = ecstat(&data, &["build", "--select", "dim_shop+"]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // dim_shop and its descendants, in dependency order; nothing upstream.
+    let built: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("built "))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(built.first(), Some(&"dim_shop"), "{stdout}");
+    for downstream in [
+        "dim_enterprise",
+        "fct_online_retail_monthly",
+        "typical_enterprise",
+        "ind_results",
+    ] {
+        assert!(built.contains(&downstream), "{downstream}: {stdout}");
+    }
+    for upstream in ["stg_orders", "dim_region", "int_enterprise_mentions"] {
+        assert!(!built.contains(&upstream), "{upstream}: {stdout}");
+    }
+    assert!(stdout.contains("snapshot 2"), "{stdout}");
+    // Same data, same SQL: the same figures (ind_results carries its snapshot version).
+    let after = query(&data, "SELECT * FROM ind_results ORDER BY 1, 2, 3, 4, 5, 6");
+    assert_eq!(before.len(), after.len());
+    let strip = |rows: &[serde_json::Map<String, serde_json::Value>]| -> Vec<String> {
+        rows.iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.remove("snapshot_version");
+                serde_json::to_string(&r).unwrap_or_default()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&before), strip(&after));
+    let out = ecstat(&data, &["build", "--select", "no_such_model"]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // describe: the doc the model carries, and the types the snapshot has.
+    let out = ecstat(&data, &["describe", "dim_enterprise"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("grain: one row per enterprise × version"),
+        "{text}"
+    );
+    assert!(
+        text.contains("first_seen_on") && text.contains("Date32"),
+        "{text}"
+    );
 }

@@ -1,5 +1,7 @@
 //! `ecstat`: the command line of the statistics warehouse.
 
+mod build;
+mod describe;
 mod output;
 mod pipeline;
 mod quarantine;
@@ -64,8 +66,15 @@ enum Command {
     Export(read::ExportArgs),
     /// Run a read-only SQL query over the current snapshot.
     Query(read::QueryArgs),
-    /// List the tables of the current snapshot with their row counts.
-    Tables(read::TablesArgs),
+    /// List the tables of the current snapshot: kind, rows, grain and what each holds.
+    Tables(describe::TablesArgs),
+    /// Describe one table: what it holds, its grain, and its columns with types,
+    /// descriptions (units) and tests — from the model docs and source specs.
+    Describe(describe::DescribeArgs),
+    /// Rebuild a model (`--select MODEL`) or a model and everything downstream of it
+    /// (`--select MODEL+`) from the current snapshot's staged data, test, recompute the
+    /// indicators and publish a new snapshot; the inbox is not read.
+    Build(build::BuildArgs),
     /// List the source specs, or show the SQL that normalises one source's files.
     Sources(sources::SourcesArgs),
     /// Check files against their source specs without loading anything, and write an xlsx
@@ -200,7 +209,9 @@ fn main() -> ExitCode {
             Command::Indicators(args) => read::indicators(&cli.data_dir, args).await,
             Command::Export(args) => read::export(&cli.data_dir, args).await,
             Command::Query(args) => read::query(&cli.data_dir, args).await,
-            Command::Tables(args) => read::tables(&cli.data_dir, args).await,
+            Command::Tables(args) => describe::tables(&cli.data_dir, args).await,
+            Command::Describe(args) => describe::describe(&cli.data_dir, args).await,
+            Command::Build(args) => build::build(&cli.data_dir, args).await,
             Command::Sources(args) => sources::sources(args),
             Command::Validate(args) => validate::validate(args).await,
             Command::Quarantine(args) => quarantine::quarantine(&cli.data_dir, args).await,

@@ -16,7 +16,7 @@ use crate::{Failure, OutputFormat, exit};
 pub async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
     let lake = DataDir::open_existing(data_dir)?;
     let manifest = lake.current()?;
-    let wh = Warehouse::for_snapshot(&lake, &manifest).await?;
+    let wh = Warehouse::for_snapshot(&lake, &manifest, &[]).await?;
     Ok((wh, manifest))
 }
 
@@ -147,27 +147,5 @@ pub async fn query(data_dir: &Path, args: QueryArgs) -> Result<u8, Failure> {
         .await
         .map_err(|e| Failure::new(exit::USAGE, e))?;
     print(&batches, args.format)?;
-    Ok(exit::OK)
-}
-
-#[derive(Debug, Args)]
-pub struct TablesArgs {
-    #[arg(long, value_enum, default_value = "table")]
-    format: OutputFormat,
-}
-
-pub async fn tables(data_dir: &Path, args: TablesArgs) -> Result<u8, Failure> {
-    let (wh, _) = open(data_dir).await?;
-    let counts = wh.table_counts().await?;
-    let names: arrow::array::StringArray = counts.iter().map(|(n, _)| Some(n.as_str())).collect();
-    let rows: arrow::array::UInt64Array = counts.iter().map(|(_, r)| Some(*r)).collect();
-    let batch = RecordBatch::try_from_iter(vec![
-        (
-            "table",
-            std::sync::Arc::new(names) as arrow::array::ArrayRef,
-        ),
-        ("rows", std::sync::Arc::new(rows) as arrow::array::ArrayRef),
-    ])?;
-    print(&[batch], args.format)?;
     Ok(exit::OK)
 }

@@ -257,9 +257,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     for model in &models {
         bar.set_message(model.name.clone());
         tracing::info!(model = %model.name, "building model");
-        let rows = wh.build_model(model, &run_id).await.with_context(|| {
-            format!("building model `{}` ({})", model.name, model.path.display())
-        })?;
+        let rows = wh.build_model(model, &run_id).await?;
         built.push((model.name.clone(), rows));
         bar.inc(1);
     }
@@ -284,15 +282,14 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     // 3. Indicators.
     let data_as_of = max_month(&wh).await?;
     let version = previous.as_ref().map_or(1, |m| m.version + 1);
-    let sql = pipeline
-        .catalogue
-        .results_sql(version, data_as_of.as_deref());
-    let df = wh
-        .context()
-        .sql(&sql)
-        .await
-        .context("computing indicators (pipelines/indicators.toml)")?;
-    let rows = wh.write_table("ind_results", df, &run_id).await?;
+    let rows = compute_indicators(
+        &mut wh,
+        &pipeline.catalogue,
+        version,
+        data_as_of.as_deref(),
+        &run_id,
+    )
+    .await?;
     built.push(("ind_results".into(), rows));
 
     timings.push(("indicators", started.elapsed().as_secs_f64()));
@@ -353,7 +350,24 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     })
 }
 
-async fn max_month(wh: &Warehouse) -> anyhow::Result<Option<String>> {
+/// Compute `ind_results` for snapshot `version` from the models of `wh`.
+pub async fn compute_indicators(
+    wh: &mut Warehouse,
+    catalogue: &Catalogue,
+    version: u64,
+    data_as_of: Option<&str>,
+    run_id: &str,
+) -> anyhow::Result<u64> {
+    let sql = catalogue.results_sql(version, data_as_of);
+    let df = wh
+        .context()
+        .sql(&sql)
+        .await
+        .context("computing indicators (pipelines/indicators.toml)")?;
+    Ok(wh.write_table("ind_results", df, run_id).await?)
+}
+
+pub async fn max_month(wh: &Warehouse) -> anyhow::Result<Option<String>> {
     let batches = wh
         .context()
         .sql("SELECT max(order_month) AS m FROM stg_orders")
@@ -535,6 +549,9 @@ impl Summary<'_> {
                 "  FAILED {}: {} ({} rows)",
                 f.model, f.name, f.failing_rows
             )?;
+            for line in f.sample.lines() {
+                writeln!(out, "    {line}")?;
+            }
         }
         writeln!(out, "\nindicators with targets (county, by year):")?;
         let batches =
@@ -601,7 +618,7 @@ fn trim_zeros(s: &str) -> String {
 }
 
 /// A records source's staged table and its layout (so an empty table still exists).
-fn staged_layout(spec: &SourceSpec) -> Option<(String, arrow::datatypes::SchemaRef)> {
+pub fn staged_layout(spec: &SourceSpec) -> Option<(String, arrow::datatypes::SchemaRef)> {
     match spec {
         SourceSpec::Records(s) => Some((s.table.clone(), ecstat_ingest::records::staged_schema(s))),
         SourceSpec::Orders(_) => None,

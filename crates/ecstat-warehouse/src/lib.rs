@@ -53,7 +53,12 @@ pub struct TestOutcome {
     pub model: String,
     pub name: String,
     pub failing_rows: u64,
+    /// Up to [`FAILING_SAMPLE`] failing rows as a text table (empty when the test passed).
+    pub sample: String,
 }
+
+/// Failing rows shown per failed test.
+pub const FAILING_SAMPLE: usize = 5;
 
 impl Warehouse {
     /// A session with the staged and system tables of `inputs` (a snapshot being built).
@@ -109,9 +114,14 @@ impl Warehouse {
         Ok(wh)
     }
 
-    /// A read-only session over a published snapshot.
-    pub async fn for_snapshot(data_dir: &DataDir, manifest: &Manifest) -> Result<Self> {
-        let mut wh = Self::for_inputs(data_dir, &manifest.inputs, &[]).await?;
+    /// A read-only session over a published snapshot. `layouts` as for
+    /// [`Warehouse::for_inputs`]: staged tables no file has fed exist only when given.
+    pub async fn for_snapshot(
+        data_dir: &DataDir,
+        manifest: &Manifest,
+        layouts: &[(String, SchemaRef)],
+    ) -> Result<Self> {
+        let mut wh = Self::for_inputs(data_dir, &manifest.inputs, layouts).await?;
         for (table, files) in &manifest.tables {
             wh.register_parquet(table, files, None).await?;
             wh.tables.insert(table.clone(), files.clone());
@@ -240,7 +250,7 @@ impl Warehouse {
     pub async fn test_model(&self, model: &Model) -> Result<Vec<TestOutcome>> {
         let mut out = Vec::new();
         for test in models::test_queries(model) {
-            let batches = self.ctx.sql(&test.sql).await?.collect().await?;
+            let batches = self.ctx.sql(&test.count_sql()).await?.collect().await?;
             // A count query returns one Int64 row; anything else must not read as "passed".
             let failing = batches
                 .iter()
@@ -255,10 +265,22 @@ impl Warehouse {
                     path: model.path.with_extension("toml"),
                     message: format!("test {} did not return a row count", test.name),
                 })?;
+            let sample = if failing > 0 {
+                let batches = self
+                    .ctx
+                    .sql(&test.sample_sql(FAILING_SAMPLE))
+                    .await?
+                    .collect()
+                    .await?;
+                arrow::util::pretty::pretty_format_batches(&batches)?.to_string()
+            } else {
+                String::new()
+            };
             out.push(TestOutcome {
                 model: test.model,
                 name: test.name,
                 failing_rows: failing.max(0) as u64,
+                sample,
             });
         }
         Ok(out)
@@ -458,6 +480,7 @@ mod tests {
             name: "t".into(),
             sql: String::new(),
             path: "t.sql".into(),
+            depends_on: Default::default(),
             doc: ModelDoc {
                 description: "test".into(),
                 grain: "one row per test".into(),

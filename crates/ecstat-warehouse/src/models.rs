@@ -60,6 +60,37 @@ pub struct Model {
     pub sql: String,
     pub path: PathBuf,
     pub doc: ModelDoc,
+    /// Models this one reads (found from its SQL's table references).
+    pub depends_on: BTreeSet<String>,
+}
+
+/// The models a selector names, in build order: `NAME` is the model alone, `NAME+` the model
+/// and every model that depends on it, directly or not (dbt's graph operator).
+pub fn select<'m>(ordered: &'m [Model], selector: &str) -> Result<Vec<&'m Model>> {
+    let (name, downstream) = match selector.strip_suffix('+') {
+        Some(name) => (name, true),
+        None => (selector, false),
+    };
+    if !ordered.iter().any(|m| m.name == name) {
+        let names: Vec<&str> = ordered.iter().map(|m| m.name.as_str()).collect();
+        return Err(WarehouseError::Config {
+            path: PathBuf::from(name),
+            message: format!("no model `{name}`; models are: {}", names.join(", ")),
+        });
+    }
+    let mut chosen: BTreeSet<&str> = BTreeSet::from([name]);
+    // `ordered` is topological, so one pass in order reaches every descendant.
+    if downstream {
+        for model in ordered {
+            if model.depends_on.iter().any(|d| chosen.contains(d.as_str())) {
+                chosen.insert(&model.name);
+            }
+        }
+    }
+    Ok(ordered
+        .iter()
+        .filter(|m| chosen.contains(m.name.as_str()))
+        .collect())
 }
 
 /// Load every model in `dir` and order them so each runs after the models it reads.
@@ -96,6 +127,7 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
                 sql,
                 path,
                 doc,
+                depends_on: BTreeSet::new(),
             },
         );
     }
@@ -143,7 +175,8 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
         }
         for name in ready {
             done.insert(name.clone());
-            if let Some(model) = models.remove(&name) {
+            if let Some(mut model) = models.remove(&name) {
+                model.depends_on = deps.get(&name).cloned().unwrap_or_default();
                 ordered.push(model);
             }
         }
@@ -151,23 +184,36 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
     Ok(ordered)
 }
 
-/// One check of a model test as SQL that counts failing rows.
+/// One check of a model test as SQL selecting the rows that break it (for unique tests, the
+/// repeated values with their count).
 #[derive(Debug, Clone)]
 pub struct TestQuery {
     pub model: String,
     pub name: String,
-    pub sql: String,
+    pub failing_sql: String,
 }
 
-/// The failing-row count queries of `model`'s tests.
+impl TestQuery {
+    /// The number of failing rows.
+    pub fn count_sql(&self) -> String {
+        format!("SELECT count(*) FROM ({}) AS failing", self.failing_sql)
+    }
+
+    /// A few failing rows, to show.
+    pub fn sample_sql(&self, limit: usize) -> String {
+        format!("{} LIMIT {limit}", self.failing_sql)
+    }
+}
+
+/// The tests of `model`, as queries of their failing rows.
 pub fn test_queries(model: &Model) -> Vec<TestQuery> {
     let t = &model.name;
     let mut out = Vec::new();
-    let mut add = |name: String, sql: String| {
+    let mut add = |name: String, failing_sql: String| {
         out.push(TestQuery {
             model: t.clone(),
             name,
-            sql,
+            failing_sql,
         })
     };
     for (column, doc) in &model.doc.columns {
@@ -175,12 +221,12 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
             match test {
                 ColumnTest::NotNull => add(
                     format!("not_null({column})"),
-                    format!("SELECT count(*) FROM {t} WHERE {column} IS NULL"),
+                    format!("SELECT * FROM {t} WHERE {column} IS NULL"),
                 ),
                 ColumnTest::Unique => add(
                     format!("unique({column})"),
                     format!(
-                        "SELECT count(*) FROM (SELECT {column} FROM {t} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1)"
+                        "SELECT {column}, count(*) AS occurrences FROM {t} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1"
                     ),
                 ),
                 ColumnTest::AcceptedValues(values) => {
@@ -188,7 +234,7 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                     add(
                         format!("accepted_values({column})"),
                         format!(
-                            "SELECT count(*) FROM {t} WHERE {column} NOT IN ({})",
+                            "SELECT * FROM {t} WHERE {column} NOT IN ({})",
                             list.join(", ")
                         ),
                     )
@@ -200,7 +246,7 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                     add(
                         format!("relationships({column} -> {target})"),
                         format!(
-                            "SELECT count(*) FROM {t} WHERE {column} IS NOT NULL AND {column} NOT IN (SELECT {col} FROM {table} WHERE {col} IS NOT NULL)"
+                            "SELECT * FROM {t} WHERE {column} IS NOT NULL AND {column} NOT IN (SELECT {col} FROM {table} WHERE {col} IS NOT NULL)"
                         ),
                     )
                 }
@@ -214,15 +260,59 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                 add(
                     format!("unique_combination({cols})"),
                     format!(
-                        "SELECT count(*) FROM (SELECT {cols} FROM {t} GROUP BY {cols} HAVING count(*) > 1)"
+                        "SELECT {cols}, count(*) AS occurrences FROM {t} GROUP BY {cols} HAVING count(*) > 1"
                     ),
                 )
             }
             TableTest::Expression(expr) => add(
                 format!("expression({expr})"),
-                format!("SELECT count(*) FROM {t} WHERE NOT ({expr}) OR ({expr}) IS NULL"),
+                format!("SELECT * FROM {t} WHERE NOT ({expr}) OR ({expr}) IS NULL"),
             ),
         }
     }
     out
+}
+
+#[cfg(test)]
+mod select_tests {
+    use super::*;
+
+    fn model(name: &str, deps: &[&str]) -> Model {
+        Model {
+            name: name.into(),
+            sql: String::new(),
+            path: PathBuf::from(format!("{name}.sql")),
+            doc: ModelDoc {
+                description: String::new(),
+                grain: String::new(),
+                columns: BTreeMap::new(),
+                tests: Vec::new(),
+            },
+            depends_on: deps.iter().map(|d| d.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn plus_selects_every_descendant_in_build_order() {
+        // a → b → d, a → c, e alone
+        let ordered = vec![
+            model("a", &[]),
+            model("e", &[]),
+            model("b", &["a"]),
+            model("c", &["a"]),
+            model("d", &["b", "e"]),
+        ];
+        let names = |sel: &str| -> Vec<String> {
+            select(&ordered, sel)
+                .unwrap()
+                .iter()
+                .map(|m| m.name.clone())
+                .collect()
+        };
+        assert_eq!(names("a+"), ["a", "b", "c", "d"]);
+        assert_eq!(names("b+"), ["b", "d"]);
+        assert_eq!(names("b"), ["b"]);
+        assert_eq!(names("e+"), ["e", "d"]);
+        assert!(select(&ordered, "zz+").is_err());
+    }
 }

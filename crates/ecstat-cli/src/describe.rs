@@ -1,0 +1,263 @@
+//! What the tables of a snapshot are: `ecstat tables` (every table, its kind, rows and what
+//! it holds) and `ecstat describe TABLE` (grain, columns with types, descriptions and tests).
+//! The text comes from the same files the pipeline runs: model docs, source specs,
+//! reference.toml — so it cannot drift from what is built.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use clap::Args;
+use ecstat_core::spec::{ORDER_COLUMNS, SourceSpec};
+use ecstat_warehouse::Warehouse;
+
+use crate::output::print;
+use crate::{Failure, OutputFormat, exit};
+
+/// What the pipeline says about one table.
+#[derive(Debug, Clone, Default)]
+pub struct TableDoc {
+    /// model | staged | reference | system | indicators
+    pub kind: String,
+    pub description: String,
+    pub grain: String,
+    /// Where it is defined.
+    pub defined_in: String,
+    /// column → (description, tests)
+    pub columns: BTreeMap<String, (String, String)>,
+}
+
+fn test_text(test: &ecstat_warehouse::models::ColumnTest) -> String {
+    use ecstat_warehouse::models::ColumnTest;
+    match test {
+        ColumnTest::NotNull => "not_null".into(),
+        ColumnTest::Unique => "unique".into(),
+        ColumnTest::AcceptedValues(values) => format!("accepted_values({})", values.join("|")),
+        ColumnTest::Relationships(target) => format!("relationships(→ {target})"),
+    }
+}
+
+/// Docs of every table the pipeline folder defines.
+pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc> {
+    let mut docs: BTreeMap<String, TableDoc> = BTreeMap::new();
+    if let Ok(models) = ecstat_warehouse::models::load(&pipelines.join("models"), wh.context()) {
+        for m in models {
+            let columns = m
+                .doc
+                .columns
+                .iter()
+                .map(|(c, d)| {
+                    let tests: Vec<String> = d.tests.iter().map(test_text).collect();
+                    (c.clone(), (d.description.clone(), tests.join(", ")))
+                })
+                .collect();
+            docs.insert(
+                m.name.clone(),
+                TableDoc {
+                    kind: "model".into(),
+                    description: m.doc.description.clone(),
+                    grain: m.doc.grain.clone(),
+                    defined_in: m.path.display().to_string(),
+                    columns,
+                },
+            );
+        }
+    }
+    if let Ok(specs) = ecstat_core::spec::load_dir(&pipelines.join("sources")) {
+        for spec in specs {
+            let entry = docs.entry(spec.table().to_string()).or_default();
+            entry.kind = "staged".into();
+            if !entry.description.is_empty() {
+                entry.description.push_str("; ");
+                entry.defined_in.push_str(", ");
+            }
+            entry.description.push_str(spec.description());
+            entry
+                .defined_in
+                .push_str(&format!("pipelines/sources/{}.toml", spec.name()));
+            match &spec {
+                SourceSpec::Records(s) => {
+                    entry.grain = "one row per input row that passed its checks".into();
+                    for c in &s.columns {
+                        let checks: Vec<String> = c
+                            .checks()
+                            .iter()
+                            .map(|(k, sev)| format!("{} ({})", k.rule(), sev.as_str()))
+                            .collect();
+                        entry
+                            .columns
+                            .insert(c.name.clone(), (c.description.clone(), checks.join(", ")));
+                    }
+                }
+                SourceSpec::Orders(_) => {
+                    entry.grain = "one row per order line as exported, parsed".into();
+                    for c in ORDER_COLUMNS {
+                        entry.columns.insert(
+                            c.name.to_string(),
+                            (c.description.to_string(), String::new()),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Ok(references) = ecstat_warehouse::reference::load(&pipelines.join("reference.toml")) {
+        for r in references {
+            docs.insert(
+                r.name.clone(),
+                TableDoc {
+                    kind: "reference".into(),
+                    description: r.description.clone(),
+                    grain: "one row per line of the reference file".into(),
+                    defined_in: format!("pipelines/reference.toml ({})", r.file),
+                    columns: r
+                        .columns
+                        .iter()
+                        .map(|c| (c.name.clone(), (c.description.clone(), String::new())))
+                        .collect(),
+                },
+            );
+        }
+    }
+    for (name, description, grain) in [
+        (
+            "ingest_files",
+            "Every input file of the snapshot: source, hash, rows read / staged / quarantined / skipped / warned, rejection",
+            "one row per input file × source",
+        ),
+        (
+            "quarantine",
+            "Rows held back (severity row) and warnings (severity warn), with rule, reason and detail",
+            "one row per problem",
+        ),
+        (
+            "submissions",
+            "For sources whose later files replace earlier ones: which file is current for each key, and what replaced what",
+            "one row per input file × partition key",
+        ),
+        (
+            "ind_results",
+            "Indicator results (pipelines/indicators.toml): value, target, status per period and breakdown",
+            "one row per indicator × measure × period × dimension × member",
+        ),
+    ] {
+        docs.insert(
+            name.to_string(),
+            TableDoc {
+                kind: if name == "ind_results" {
+                    "indicators"
+                } else {
+                    "system"
+                }
+                .into(),
+                description: description.into(),
+                grain: grain.into(),
+                defined_in: "ecstat".into(),
+                columns: BTreeMap::new(),
+            },
+        );
+    }
+    docs
+}
+
+#[derive(Debug, Args)]
+pub struct TablesArgs {
+    /// Folder of the pipeline, for the tables' descriptions.
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub async fn tables(data_dir: &Path, args: TablesArgs) -> Result<u8, Failure> {
+    let (wh, _) = crate::read::open(data_dir).await?;
+    let docs = table_docs(&args.pipelines, &wh);
+    let counts = wh.table_counts().await?;
+    let text = |f: &dyn Fn(&str) -> String| -> ArrayRef {
+        Arc::new(
+            counts
+                .iter()
+                .map(|(n, _)| Some(f(n)))
+                .collect::<StringArray>(),
+        )
+    };
+    let doc = |n: &str| docs.get(n).cloned().unwrap_or_default();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("table", text(&|n| n.to_string())),
+        ("kind", text(&|n| doc(n).kind)),
+        (
+            "rows",
+            Arc::new(
+                counts
+                    .iter()
+                    .map(|(_, r)| Some(*r))
+                    .collect::<UInt64Array>(),
+            ) as ArrayRef,
+        ),
+        ("grain", text(&|n| doc(n).grain)),
+        ("description", text(&|n| doc(n).description)),
+    ])?;
+    print(&[batch], args.format)?;
+    Ok(exit::OK)
+}
+
+#[derive(Debug, Args)]
+pub struct DescribeArgs {
+    /// The table (see `ecstat tables`).
+    table: String,
+    /// Folder of the pipeline, for the descriptions.
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+pub async fn describe(data_dir: &Path, args: DescribeArgs) -> Result<u8, Failure> {
+    let (wh, _) = crate::read::open(data_dir).await?;
+    let counts = wh.table_counts().await?;
+    let Some((_, rows)) = counts.iter().find(|(n, _)| *n == args.table) else {
+        let names: Vec<&str> = counts.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "no table `{}`; tables are: {}",
+                args.table,
+                names.join(", ")
+            ),
+        ));
+    };
+    let doc = table_docs(&args.pipelines, &wh)
+        .remove(&args.table)
+        .unwrap_or_default();
+    let schema = wh
+        .context()
+        .table_provider(args.table.as_str())
+        .await
+        .map_err(|e| Failure::new(exit::INTERNAL, e))?
+        .schema();
+    if args.format == OutputFormat::Table {
+        println!("{} ({}, {} rows)", args.table, doc.kind, rows);
+        println!("  {}", doc.description);
+        println!("  grain: {}", doc.grain);
+        println!("  defined in: {}", doc.defined_in);
+    }
+    let fields = schema.fields();
+    let col = |f: &dyn Fn(&str, &str) -> String| -> ArrayRef {
+        Arc::new(
+            fields
+                .iter()
+                .map(|field| Some(f(field.name(), &field.data_type().to_string())))
+                .collect::<StringArray>(),
+        )
+    };
+    let get = |name: &str| doc.columns.get(name).cloned().unwrap_or_default();
+    let batch = RecordBatch::try_from_iter(vec![
+        ("column", col(&|n, _| n.to_string())),
+        ("type", col(&|_, t| t.to_string())),
+        ("description", col(&|n, _| get(n).0)),
+        ("tests", col(&|n, _| get(n).1)),
+    ])?;
+    print(&[batch], args.format)?;
+    Ok(exit::OK)
+}
