@@ -63,14 +63,8 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     )
     .await?;
     println!("built {:<32} {rows:>9} rows", "ind_results");
-    println!("model tests: {tests} run, {} failed", failures.len());
-    for f in &failures {
-        println!("  FAILED {}: {} ({} rows)", f.model, f.name, f.failing_rows);
-        for line in f.sample.lines() {
-            println!("    {line}");
-        }
-    }
-    if !failures.is_empty() {
+    print_tests(&mut std::io::stdout().lock(), tests, &failures)?;
+    if failures.iter().any(|f| !f.warning) {
         println!("NOT PUBLISHED: snapshot {} stays current", current.version);
         return Ok(exit::CHECKS_FAILED);
     }
@@ -93,4 +87,30 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
         current.version
     );
     Ok(exit::OK)
+}
+
+/// "model tests: N run, F failed, W warnings", then each failure and warning with its rows.
+pub fn print_tests(
+    out: &mut impl std::io::Write,
+    run: usize,
+    failing: &[ecstat_warehouse::TestOutcome],
+) -> std::io::Result<()> {
+    let warnings = failing.iter().filter(|f| f.warning).count();
+    writeln!(
+        out,
+        "\nmodel tests: {run} run, {} failed, {warnings} warnings",
+        failing.len() - warnings
+    )?;
+    for f in failing {
+        let label = if f.warning { "WARN" } else { "FAILED" };
+        writeln!(
+            out,
+            "  {label} {}: {} ({} rows)",
+            f.model, f.name, f.failing_rows
+        )?;
+        for line in f.sample.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(())
 }

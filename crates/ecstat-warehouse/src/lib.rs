@@ -55,6 +55,8 @@ pub struct TestOutcome {
     pub failing_rows: u64,
     /// Up to [`FAILING_SAMPLE`] failing rows as a text table (empty when the test passed).
     pub sample: String,
+    /// A `[[warnings]]` check: reported, does not withhold the snapshot.
+    pub warning: bool,
 }
 
 /// Failing rows shown per failed test.
@@ -281,6 +283,7 @@ impl Warehouse {
                 name: test.name,
                 failing_rows: failing.max(0) as u64,
                 sample,
+                warning: test.warning,
             });
         }
         Ok(out)
@@ -489,22 +492,25 @@ mod tests {
                     TableTest::Expression("column2 > 0".into()),
                     TableTest::UniqueCombination(vec!["column1".into(), "column2".into()]),
                 ],
+                warnings: vec![TableTest::Expression("column2 < 3".into())],
             },
         };
         let outcomes = wh.test_model(&model).await?;
-        let failing: Vec<(String, u64)> = outcomes
+        let failing: Vec<(String, u64, bool)> = outcomes
             .into_iter()
-            .map(|o| (o.name, o.failing_rows))
+            .map(|o| (o.name, o.failing_rows, o.warning))
             .collect();
         assert_eq!(
             failing,
             vec![
-                ("not_null(column1)".to_string(), 1),
-                ("unique(column1)".to_string(), 1),
-                ("accepted_values(column1)".to_string(), 1),
-                ("relationships(column2 -> orders.source_row)".to_string(), 4),
-                ("expression(column2 > 0)".to_string(), 1),
-                ("unique_combination(column1, column2)".to_string(), 0),
+                ("not_null(column1)".to_string(), 1, false),
+                ("unique(column1)".to_string(), 1, false),
+                ("accepted_values(column1)".to_string(), 1, false),
+                ("relationships(column2 -> orders.source_row)".to_string(), 4, false),
+                ("expression(column2 > 0)".to_string(), 1, false),
+                ("unique_combination(column1, column2)".to_string(), 0, false),
+                // (a, 2), (NULL, 3), (b, -4): only 3 breaks `column2 < 3`; a warning.
+                ("expression(column2 < 3)".to_string(), 1, true),
             ]
         );
         Ok(())

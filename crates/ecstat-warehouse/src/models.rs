@@ -21,9 +21,13 @@ pub struct ModelDoc {
     pub grain: String,
     #[serde(default)]
     pub columns: BTreeMap<String, ColumnDoc>,
-    /// Table-level tests.
+    /// Table-level tests: a failure withholds the snapshot.
     #[serde(default)]
     pub tests: Vec<TableTest>,
+    /// Table-level checks that should hold: a failure is reported with its rows, and the
+    /// snapshot is published (a finding about the data, not a broken build).
+    #[serde(default)]
+    pub warnings: Vec<TableTest>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -191,6 +195,8 @@ pub struct TestQuery {
     pub model: String,
     pub name: String,
     pub failing_sql: String,
+    /// A `[[warnings]]` check: reported, never withholds the snapshot.
+    pub warning: bool,
 }
 
 impl TestQuery {
@@ -214,6 +220,7 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
             model: t.clone(),
             name,
             failing_sql,
+            warning: false,
         })
     };
     for (column, doc) in &model.doc.columns {
@@ -253,22 +260,30 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
             }
         }
     }
-    for test in &model.doc.tests {
-        match test {
+    let tests = model.doc.tests.iter().map(|t| (t, false));
+    let warnings = model.doc.warnings.iter().map(|t| (t, true));
+    for (test, warning) in tests.chain(warnings) {
+        let (name, failing_sql) = match test {
             TableTest::UniqueCombination(columns) => {
                 let cols = columns.join(", ");
-                add(
+                (
                     format!("unique_combination({cols})"),
                     format!(
                         "SELECT {cols}, count(*) AS occurrences FROM {t} GROUP BY {cols} HAVING count(*) > 1"
                     ),
                 )
             }
-            TableTest::Expression(expr) => add(
+            TableTest::Expression(expr) => (
                 format!("expression({expr})"),
                 format!("SELECT * FROM {t} WHERE NOT ({expr}) OR ({expr}) IS NULL"),
             ),
-        }
+        };
+        out.push(TestQuery {
+            model: t.clone(),
+            name,
+            failing_sql,
+            warning,
+        });
     }
     out
 }
@@ -287,6 +302,7 @@ mod select_tests {
                 grain: String::new(),
                 columns: BTreeMap::new(),
                 tests: Vec::new(),
+                warnings: Vec::new(),
             },
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
         }
