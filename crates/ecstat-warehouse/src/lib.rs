@@ -506,7 +506,11 @@ mod tests {
                 ("not_null(column1)".to_string(), 1, false),
                 ("unique(column1)".to_string(), 1, false),
                 ("accepted_values(column1)".to_string(), 1, false),
-                ("relationships(column2 -> orders.source_row)".to_string(), 4, false),
+                (
+                    "relationships(column2 -> orders.source_row)".to_string(),
+                    4,
+                    false
+                ),
                 ("expression(column2 > 0)".to_string(), 1, false),
                 ("unique_combination(column1, column2)".to_string(), 0, false),
                 // (a, 2), (NULL, 3), (b, -4): only 3 breaks `column2 < 3`; a warning.
