@@ -126,6 +126,19 @@ shops as (
     group by enterprise_key
 ),
 
+-- An entity missing from the latest register (deregistered, moved away, or its row
+-- quarantined there) keeps its last version, flagged, rather than closed by guesswork.
+register_presence as (
+    select uscc as enterprise_key, max(as_of) as last_register_date
+    from registrations
+    where uscc is not null
+    group by uscc
+),
+
+latest_register as (
+    select max(as_of) as as_of from registrations
+),
+
 versions as (
     select
         enterprise_key, version, uscc, enterprise_name, entity_type, township_code, status,
@@ -169,11 +182,15 @@ final as (
         coalesce(p.in_operator_list, false) as in_operator_list,
         coalesce(p.in_shop_register, false) as in_shop_register,
         case p.match_strength when 3 then 'uscc' when 2 then 'name_township' when 1 then 'surrogate' else 'shop' end as match_reason,
-        coalesce(s.shops, 0) as shops
+        coalesce(s.shops, 0) as shops,
+        rp.last_register_date,
+        coalesce(rp.last_register_date = lr.as_of, false) as in_latest_register
     from versions v
     left join first_seen f on f.enterprise_key = v.enterprise_key
     left join presence p on p.enterprise_key = v.enterprise_key
     left join shops s on s.enterprise_key = v.enterprise_key
+    left join register_presence rp on rp.enterprise_key = v.enterprise_key
+    cross join latest_register lr
 )
 
 select * from final

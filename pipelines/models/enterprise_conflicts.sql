@@ -4,14 +4,7 @@
 --   township:   an entity placed in different townships by different sources;
 --   name:       an entity (same key) named differently by different sources;
 --   shop_owner: a shop claimed by two different entities.
-with current_register as (
-    select r.uscc as enterprise_key, r.township_code, r.entity_name
-    from registrations r
-    join (select max(as_of) as as_of from registrations) l on r.as_of = l.as_of
-    where r.uscc is not null
-),
-
-kept as (
+with kept as (
     select enterprise_key, township_code, enterprise_name
     from dim_enterprise
     where is_current

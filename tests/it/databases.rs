@@ -227,6 +227,42 @@ fn the_top_sellers_of_each_year_are_typical_enterprises() {
             }
         }
     }
+    // high_growth: grew by at least the threshold over a previous year of at least the base
+    // (the percentage is rounded half-up to 2 places, as published).
+    let rule = &query(
+        data,
+        "SELECT threshold, min_base_yuan FROM cfg_typical_rules WHERE rule_code = 'high_growth'",
+    )[0];
+    let threshold = decimal(rule, "threshold", 2).expect("threshold");
+    let base = decimal(rule, "min_base_yuan", 2).expect("base");
+    let mut growing = BTreeSet::new();
+    for ((year, key), value) in &sales {
+        let Some(prior) = sales.get(&(year - 1, key.clone())) else {
+            continue;
+        };
+        if *prior < base || *prior <= 0 {
+            continue;
+        }
+        // hundredths of a percent, half-up
+        let scaled = (value - prior) * 10_000;
+        let pct = (2 * scaled + prior) / (2 * prior);
+        if pct >= threshold {
+            growing.insert((*year, key.clone()));
+        }
+    }
+    let selected_by = |rule: &str| -> BTreeSet<(i64, String)> {
+        query(
+            data,
+            &format!(
+                "SELECT year, enterprise_key FROM typical_enterprise WHERE strpos(rule_codes, '{rule}') > 0"
+            ),
+        )
+        .iter()
+        .map(|r| (r["year"].as_i64().expect("year"), text(r, "enterprise_key").unwrap_or_default()))
+        .collect()
+    };
+    assert!(!growing.is_empty(), "the sample has fast-growing sellers");
+    assert_eq!(selected_by("high_growth"), growing);
     let got: BTreeSet<(i64, String)> = query(
         data,
         "SELECT year, enterprise_key FROM typical_enterprise WHERE strpos(rule_codes, 'top_sales') > 0",

@@ -40,6 +40,78 @@ fn expected() -> Expected {
     toml::from_str(&text).expect("expected file parses")
 }
 
+/// Whether every partition of a submission was replaced by a later one.
+fn replaced_whole(data: &std::path::Path, file: &str, source: &str) -> bool {
+    let rows = query(
+        data,
+        &format!(
+            "SELECT bool_and(NOT current) AS replaced FROM submissions WHERE file = {} AND source = {}",
+            literal(file),
+            literal(source)
+        ),
+    );
+    rows.first()
+        .and_then(|r| r["replaced"].as_bool())
+        .unwrap_or(false)
+}
+
+/// The quarantine rows of one input, read from its files as the latest manifest lists them.
+fn quarantine_of(
+    data: &std::path::Path,
+    file: &str,
+    source: &str,
+) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    use arrow::array::{Array, AsArray};
+    let latest = std::fs::read_dir(data.join("_manifests"))
+        .expect("manifests")
+        .map(|e| e.expect("entry").path())
+        .max()
+        .expect("a manifest");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(latest).expect("read")).expect("json");
+    let mut out = Vec::new();
+    for input in manifest["inputs"].as_array().expect("inputs") {
+        if input["path"] != file || input["source"] != source {
+            continue;
+        }
+        for q in input["quarantine_files"].as_array().expect("files") {
+            let path = data.join(q.as_str().expect("path"));
+            let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+                std::fs::File::open(path).expect("open"),
+            )
+            .expect("parquet")
+            .build()
+            .expect("reader");
+            for batch in reader {
+                let batch = batch.expect("batch");
+                let text = |c: &str| batch.column_by_name(c).expect(c).as_string::<i32>().clone();
+                let rows = batch
+                    .column_by_name("row")
+                    .expect("row")
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .clone();
+                let (rule, column, severity) = (text("rule"), text("column"), text("severity"));
+                for i in 0..batch.num_rows() {
+                    let mut m = serde_json::Map::new();
+                    m.insert("row".into(), rows.value(i).into());
+                    m.insert("rule".into(), rule.value(i).into());
+                    m.insert(
+                        "column".into(),
+                        if column.is_null(i) {
+                            serde_json::Value::Null
+                        } else {
+                            column.value(i).into()
+                        },
+                    );
+                    m.insert("severity".into(), severity.value(i).into());
+                    out.push(m);
+                }
+            }
+        }
+    }
+    out
+}
+
 fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
@@ -82,15 +154,21 @@ fn every_department_file_is_read_as_planted() {
         assert_eq!(n("rows_quarantined"), file.planted.len() as u64, "{at}");
         assert_eq!(n("rows_warned"), file.warnings.len() as u64, "{at}");
 
-        let held = query(
-            data,
-            &format!(
-                "SELECT \"row\", rule, \"column\", severity FROM quarantine \
-                 WHERE file = {} AND source = {}",
-                literal(&file.path),
-                literal(&file.source)
-            ),
-        );
+        // A submission replaced whole keeps its quarantine out of the current snapshot's
+        // table; its own quarantine file (listed in the manifest) still holds the rows.
+        let held = if replaced_whole(data, &file.path, &file.source) {
+            quarantine_of(data, &file.path, &file.source)
+        } else {
+            query(
+                data,
+                &format!(
+                    "SELECT \"row\", rule, \"column\", severity FROM quarantine \
+                     WHERE file = {} AND source = {}",
+                    literal(&file.path),
+                    literal(&file.source)
+                ),
+            )
+        };
         let pick = |severity: &str| -> Vec<Planted> {
             let mut v: Vec<Planted> = held
                 .iter()
@@ -154,7 +232,7 @@ fn later_submissions_replace_what_they_cover() {
         let (table, key_filter) = match source {
             "station_activity" => {
                 assert!(by.contains("更正"), "{r:?}");
-                ("station_activity", format!("month = {}", literal(key)))
+                ("station_activity", format!("quarter = {}", literal(key)))
             }
             "township_reports" => {
                 assert!(by.contains("更正"), "{r:?}");
@@ -418,4 +496,57 @@ fn a_correction_arriving_later_replaces_the_report_and_the_first_stays_in_its_sn
         staged_of(&manifest(&data, 2), "township_reports")
     );
     assert_eq!(query(&data, hutou), after);
+}
+
+#[test]
+fn a_rejected_resubmission_keeps_the_version_accepted_before() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let inbox = tmp.path().join("inbox");
+    let folder = "departments/乡镇/湖头镇";
+    std::fs::create_dir_all(inbox.join(folder)).expect("inbox");
+    let name = "乡镇电商月报_湖头镇_201912.xlsx";
+    let target = inbox.join(folder).join(name);
+    std::fs::copy(
+        repo().join("sample_data/inbox").join(folder).join(name),
+        &target,
+    )
+    .expect("copy");
+    let data = tmp.path().join("wh");
+    let run = || {
+        ecstat(
+            &data,
+            &["run", "--inbox", inbox.to_str().unwrap(), "--no-export"],
+        )
+    };
+    assert!(run().status.success());
+    let count = "SELECT count(*) AS n FROM township_reports";
+    let before = query(&data, count)[0]["n"].as_u64().expect("n");
+    assert!(before > 0);
+    // The township sends a broken version under the same name (misspelt 填报单位).
+    std::fs::copy(
+        repo().join("sample_data/returned/乡镇电商月报_湖投_201911_补报.xlsx"),
+        &target,
+    )
+    .expect("overwrite");
+    let out = run();
+    assert_eq!(out.status.code(), Some(1), "a rejected file: exit 1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("REJECTED") && stdout.contains("accepted before is kept"),
+        "{stdout}"
+    );
+    assert_eq!(
+        query(&data, count)[0]["n"].as_u64(),
+        Some(before),
+        "nothing was erased"
+    );
+    let files = query(
+        &data,
+        "SELECT error IS NULL AS accepted FROM ingest_files ORDER BY accepted",
+    );
+    assert_eq!(
+        files.len(),
+        2,
+        "the rejected file and the kept one: {files:?}"
+    );
 }

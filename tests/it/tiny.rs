@@ -223,6 +223,25 @@ pub fn departments(dir: &Path) {
     let folder = dir.join("inbox/departments/商务局");
     std::fs::create_dir_all(&folder).expect("mkdir");
     wb.save(folder.join("网商名录_2019.xlsx")).expect("save");
+
+    // The provincial platform's county figures for three months (rec_online_retail):
+    // 2017-03 120.00 against our 100.00, 2017-05 200.00 as ours, 2018-01 with no order here.
+    let folder = dir.join("inbox/provincial");
+    std::fs::create_dir_all(&folder).expect("mkdir");
+    let records = [("2017-03", "120.00"), ("2017-05", "200.00"), ("2018-01", "30.00")]
+        .iter()
+        .map(|(m, v)| {
+            format!(
+                r#"{{"regionCode":"350524000000","regionName":"安溪县","statMonth":"{m}","onlineRetailSales":"{v}"}}"#
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(
+        folder.join("网络零售统计_2017.json"),
+        format!(r#"{{"code":0,"data":{{"records":[{records}]}}}}"#),
+    )
+    .expect("write");
 }
 
 /// Lay the fixture out under `dir`: inbox/ (taobao in GBK, department lists) and reference/.
@@ -632,7 +651,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     assert!(run_with(tmp.path()).status.success());
     // Unchanged spec and files: both files reused.
     let stdout = String::from_utf8_lossy(&run_with(tmp.path()).stdout).to_string();
-    assert!(stdout.contains("files: 5 (5 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 6 (6 unchanged"), "{stdout}");
 
     // The bureau decides 异常订单 are completed orders: only the pinduoduo file is read again.
     let spec = pipelines.join("sources/pinduoduo.toml");
@@ -644,7 +663,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     let out = run_with(tmp.path());
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("files: 5 (4 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 6 (5 unchanged"), "{stdout}");
     let data = tmp.path().join("wh");
     let files = query(
         &data,
@@ -745,6 +764,32 @@ fn build_select_rebuilds_a_model_and_what_depends_on_it() {
     let out = ecstat(&data, &["build", "--select", "no_such_model"]);
     assert_eq!(out.status.code(), Some(2));
 
+    // After a source spec changed, its files must be read again: build refuses.
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    let spec = pipelines.join("sources/pinduoduo.toml");
+    let text = std::fs::read_to_string(&spec).expect("read").replace(
+        "completed = [\"已签收\"]",
+        "completed = [\"已签收\", \"异常订单\"]",
+    );
+    std::fs::write(&spec, text).expect("write");
+    let out = ecstat(
+        &data,
+        &[
+            "build",
+            "--select",
+            "dim_shop",
+            "--pipelines",
+            pipelines.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pinduoduo") && stderr.contains("ecstat run"),
+        "{stderr}"
+    );
+
     // describe: the doc the model carries, and the types the snapshot has.
     let out = ecstat(&data, &["describe", "dim_enterprise"]);
     assert!(out.status.success());
@@ -757,4 +802,17 @@ fn build_select_rebuilds_a_model_and_what_depends_on_it() {
         text.contains("first_seen_on") && text.contains("Date32"),
         "{text}"
     );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
 }

@@ -1,5 +1,5 @@
-//! `ecstat build --select MODEL[+]`: rebuild one model (and, with `+`, every model that
-//! depends on it) from the current snapshot's staged data, test them, recompute the
+//! `ecstat build --select MODEL[+]`: rebuild one model and every model that depends on it
+//! from the current snapshot's staged data, test them, recompute the
 //! indicators, and publish the result as a new snapshot — after a model's SQL was changed,
 //! without reading the inbox again.
 
@@ -13,7 +13,8 @@ use crate::{Failure, exit};
 
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// The model to rebuild; `MODEL+` rebuilds it and everything downstream of it.
+    /// The model to rebuild, with everything downstream of it (`MODEL` and `MODEL+` alike:
+    /// a snapshot never mixes models built from different versions of one another).
     #[arg(long, value_name = "MODEL[+]")]
     select: String,
     /// Folder of the pipeline (models/*.sql, indicators.toml).
@@ -29,16 +30,42 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     let run_id = ecstat_lake::new_run_id();
     let _lock = lake.lock(&run_id)?;
     let current = lake.current()?;
+    // The staged data must be what the current specs would read: after a spec changed,
+    // its files must be read again, which only `ecstat run` does.
+    let specs = crate::pipeline::load_specs(&args.pipelines)?;
+    let changed: std::collections::BTreeSet<&str> = current
+        .inputs
+        .iter()
+        .filter(|i| i.error.is_none())
+        .filter(|i| {
+            specs
+                .iter()
+                .find(|s| s.name() == i.source)
+                .is_none_or(|s| s.fingerprint() != i.spec_fingerprint)
+        })
+        .map(|i| i.source.as_str())
+        .collect();
+    if !changed.is_empty() {
+        return Err(usage(anyhow::anyhow!(
+            "the source specs of {} changed since snapshot {} (or are gone): their files must \
+             be read again — run `ecstat run`",
+            changed.into_iter().collect::<Vec<_>>().join(", "),
+            current.version
+        )));
+    }
     // Staged tables that no file fed are not in the snapshot; the specs give their layout.
-    let layouts: Vec<_> = crate::pipeline::load_specs(&args.pipelines)?
+    let layouts: Vec<_> = specs
         .iter()
         .filter_map(|s| crate::run::staged_layout(s))
         .collect();
     let mut wh = Warehouse::for_snapshot(&lake, &current, &layouts).await?;
     let models = ecstat_warehouse::models::load(&args.pipelines.join("models"), wh.context())
         .map_err(|e| usage(e.into()))?;
+    // Everything downstream is always rebuilt and tested with the model: a snapshot whose
+    // models were built from different versions of one another is never published.
+    let downstream = format!("{}+", args.select.trim_end_matches('+'));
     let selected =
-        ecstat_warehouse::models::select(&models, &args.select).map_err(|e| usage(e.into()))?;
+        ecstat_warehouse::models::select(&models, &downstream).map_err(|e| usage(e.into()))?;
 
     let mut failures = Vec::new();
     let mut tests = 0;

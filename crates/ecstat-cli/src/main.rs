@@ -71,9 +71,9 @@ enum Command {
     /// Describe one table: what it holds, its grain, and its columns with types,
     /// descriptions (units) and tests — from the model docs and source specs.
     Describe(describe::DescribeArgs),
-    /// Rebuild a model (`--select MODEL`) or a model and everything downstream of it
-    /// (`--select MODEL+`) from the current snapshot's staged data, test, recompute the
-    /// indicators and publish a new snapshot; the inbox is not read.
+    /// Rebuild a model and everything downstream of it (`--select MODEL+`) from the current
+    /// snapshot's staged data, test, recompute the indicators and publish a new snapshot;
+    /// the inbox is not read (after a source spec changed, use `run`).
     Build(build::BuildArgs),
     /// List the source specs, or show the SQL that normalises one source's files.
     Sources(sources::SourcesArgs),

@@ -59,6 +59,8 @@ pub fn ingest_env(
     let divisions_path = file_of("ref_divisions")?.path(reference_dir);
     let divisions = Divisions::from_csv_path(&divisions_path)
         .with_context(|| format!("reading division codes {}", divisions_path.display()))?;
+    let divisions_digest = ecstat_lake::sha256_file(&divisions_path)
+        .with_context(|| format!("reading division codes {}", divisions_path.display()))?;
     let mut lookups = Lookups::new();
     for spec in specs {
         let SourceSpec::Records(spec) = spec.as_ref() else {
@@ -83,6 +85,7 @@ pub fn ingest_env(
     Ok(IngestEnv {
         records: RecordEnv {
             divisions: Arc::new(divisions),
+            divisions_digest,
             salt: Arc::new(salt),
         },
         lookups: Arc::new(lookups),

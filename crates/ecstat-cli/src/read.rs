@@ -16,7 +16,17 @@ use crate::{Failure, OutputFormat, exit};
 pub async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
     let lake = DataDir::open_existing(data_dir)?;
     let manifest = lake.current()?;
-    let wh = Warehouse::for_snapshot(&lake, &manifest, &[]).await?;
+    // Staged tables no file has fed exist only in the specs; a query should find them
+    // empty, not missing. (Without the pipeline folder, they are simply absent.)
+    let layouts: Vec<_> = crate::pipeline::load_specs(Path::new("pipelines"))
+        .map(|specs| {
+            specs
+                .iter()
+                .filter_map(|s| crate::run::staged_layout(s))
+                .collect()
+        })
+        .unwrap_or_default();
+    let wh = Warehouse::for_snapshot(&lake, &manifest, &layouts).await?;
     Ok((wh, manifest))
 }
 

@@ -153,6 +153,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
                     error,
                     &run_id,
                 ));
+                inputs.extend(accepted_before(previous.as_ref(), spec.name(), &relative));
                 bar.inc(1);
                 continue;
             }
@@ -177,6 +178,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
                 i.sha256 == sha256
                     && i.source == spec.name()
                     && i.spec_fingerprint == spec.fingerprint()
+                    && i.env_fingerprint == env.fingerprint_for(&spec)
                     && i.error.is_none()
             })
         });
@@ -209,7 +211,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         let name = relative.clone();
         let mut record = ecstat_ingest::ingest_file(
             Target::Lake(&lake),
-            spec,
+            spec.clone(),
             &env,
             &input,
             &run_id,
@@ -222,7 +224,11 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         if let Some(received) = received {
             record.received = received;
         }
+        let rejected = record.error.is_some();
         inputs.push(record);
+        if rejected {
+            inputs.extend(accepted_before(previous.as_ref(), spec.name(), &relative));
+        }
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -348,6 +354,17 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     } else {
         exit::CHECKS_FAILED
     })
+}
+
+/// When a file comes back rejected, the version of it (same source, same path) that the
+/// previous snapshot accepted stays in — a broken resubmission must not erase the good
+/// data; it is reported as rejected beside it, and the department is asked to resend.
+fn accepted_before(previous: Option<&Manifest>, source: &str, path: &str) -> Option<InputRecord> {
+    previous?
+        .inputs
+        .iter()
+        .find(|i| i.source == source && i.path == path && i.error.is_none())
+        .cloned()
 }
 
 /// Compute `ind_results` for snapshot `version` from the models of `wh`.
@@ -489,7 +506,18 @@ impl Summary<'_> {
                 i.path,
                 i.error
                     .as_ref()
-                    .map(|e| format!("\n      REJECTED: {e}"))
+                    .map(|e| {
+                        let kept = self
+                            .inputs
+                            .iter()
+                            .any(|o| o.error.is_none() && o.source == i.source && o.path == i.path);
+                        let kept = if kept {
+                            "\n      (the version accepted before is kept, listed next)"
+                        } else {
+                            ""
+                        };
+                        format!("\n      REJECTED: {e}{kept}")
+                    })
                     .unwrap_or_default(),
                 replaced_note
             )?;

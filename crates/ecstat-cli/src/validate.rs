@@ -70,9 +70,17 @@ pub async fn validate(args: ValidateArgs) -> Result<u8, Failure> {
     }
     let references = ecstat_warehouse::reference::load(&args.pipelines.join("reference.toml"))
         .map_err(|e| usage(e.into()))?;
-    // Nothing is stored, so ID numbers are hashed with a throwaway salt.
-    let env = crate::pipeline::ingest_env(&specs, &references, &args.reference, Vec::new())
-        .map_err(usage)?;
+    // Nothing is stored; ID numbers are still hashed, with a throwaway random salt (an
+    // unsalted hash of an ID number could be reversed by trying every number).
+    let mut salt = vec![0u8; 32];
+    {
+        use std::io::Read;
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| f.read_exact(&mut salt))
+            .map_err(|e| Failure::new(exit::INTERNAL, anyhow::anyhow!("/dev/urandom: {e}")))?;
+    }
+    let env =
+        crate::pipeline::ingest_env(&specs, &references, &args.reference, salt).map_err(usage)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::new(exit::INPUT, anyhow::anyhow!("{}: {e}", args.out.display())))?;
 
@@ -227,7 +235,15 @@ fn write_report(
         ("结论 / verdict", verdict.to_string()),
         (
             "退回原因 / why rejected",
-            r.error.clone().unwrap_or_default(),
+            // The department knows its file by name; the path on this machine means nothing.
+            r.error
+                .as_deref()
+                .map(|e| {
+                    e.strip_prefix(&format!("{}: ", file.display()))
+                        .unwrap_or(e)
+                        .to_string()
+                })
+                .unwrap_or_default(),
         ),
     ];
     for (i, (k, v)) in rows.iter().enumerate() {

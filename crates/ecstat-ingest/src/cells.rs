@@ -21,6 +21,8 @@ use crate::udf::{Cell, DECIMAL, TextFn};
 #[derive(Clone)]
 pub struct RecordEnv {
     pub divisions: Arc<Divisions>,
+    /// Identifies the division reference (a hash of its file), for re-reading decisions.
+    pub divisions_digest: String,
     pub salt: Arc<Vec<u8>>,
 }
 

@@ -10,20 +10,20 @@ pub enum IngestError {
         #[source]
         source: std::io::Error,
     },
-    #[error("{path}: file is empty")]
+    #[error("{path}: 文件为空 / file is empty")]
     Empty { path: PathBuf },
     #[error(
-        "{path}: not text in UTF-8 or GB18030 (first invalid byte at offset {offset}); set `encoding` in the source spec if it is another encoding"
+        "{path}: 无法识别的文字编码 / not text in UTF-8 or GB18030 (first invalid byte at offset {offset}); set `encoding` in the source spec if it is another encoding"
     )]
     Undecodable { path: PathBuf, offset: usize },
-    #[error("{path}: cannot read as xlsx: {message}")]
+    #[error("{path}: 无法作为 xlsx 读取 / cannot read as xlsx: {message}")]
     Xlsx { path: PathBuf, message: String },
     #[error("{path}: {message}")]
     Json { path: PathBuf, message: String },
     #[error("{path}: source spec: {message}")]
     Spec { path: PathBuf, message: String },
     #[error(
-        "{path}: row {row}, column {column}: “{value}”: {reason} — a file-level check, so the whole file is rejected"
+        "{path}: 第{row}行，{column}：“{value}”：{reason}——此项为文件级检查，整个文件被退回 / row {row}: a file-level check, so the whole file is rejected"
     )]
     FileCheck {
         path: PathBuf,
@@ -32,16 +32,16 @@ pub enum IngestError {
         value: String,
         reason: String,
     },
-    #[error("{path}: sheet `{sheet}` not found; sheets are: {found}")]
+    #[error("{path}: 找不到工作表“{sheet}” / sheet `{sheet}` not found; sheets are: {found}")]
     SheetNotFound {
         path: PathBuf,
         sheet: String,
         found: String,
     },
-    #[error("{path}: no header at row {row}: the file has fewer rows")]
+    #[error("{path}: 第{row}行没有表头 / no header at row {row}: the file has fewer rows")]
     NoHeader { path: PathBuf, row: usize },
     #[error(
-        "{path}: missing required columns {missing} (spec `{spec}` header row {row}); headers found: {found}"
+        "{path}: 缺少必需的列 / missing required columns {missing} (spec `{spec}` header row {row}); headers found: {found}"
     )]
     MissingColumns {
         path: PathBuf,

@@ -46,6 +46,35 @@ pub struct IngestEnv {
     pub lookups: Arc<Lookups>,
 }
 
+impl IngestEnv {
+    /// What, besides its spec, decides how a file of `spec` is read: the division reference,
+    /// the reference values its relationship checks use, and the ID salt when it hashes ID
+    /// numbers. A file read under another value is read again, so a new salt never leaves
+    /// two hashes of one person in a snapshot, and a corrected reference re-checks old rows.
+    /// Empty for order exports, which use none of them.
+    pub fn fingerprint_for(&self, spec: &SourceSpec) -> String {
+        use std::hash::{Hash, Hasher};
+        let SourceSpec::Records(records) = spec else {
+            return String::new();
+        };
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.records.divisions_digest.hash(&mut hasher);
+        if !spec.layout().personal.is_empty() {
+            self.records.salt.hash(&mut hasher);
+        }
+        for column in &records.columns {
+            for (kind, _) in column.checks() {
+                if let ecstat_core::spec::CheckKind::Relationship { table, column } = kind {
+                    let key = format!("{table}.{column}");
+                    key.hash(&mut hasher);
+                    self.lookups.get(&key).hash(&mut hasher);
+                }
+            }
+        }
+        format!("{:016x}", hasher.finish())
+    }
+}
+
 /// Where ingested rows go.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
@@ -91,6 +120,7 @@ pub async fn ingest_file(
         path: input.relative.clone(),
         sha256: input.sha256.clone(),
         spec_fingerprint: spec.fingerprint(),
+        env_fingerprint: env.fingerprint_for(&spec),
         bytes: input.bytes,
         encoding: String::new(),
         rows_read: 0,
@@ -460,6 +490,7 @@ async fn record_rows(
                 continue;
             }
             let mut duplicate = None;
+            let mut warnings: Vec<Problem> = Vec::new();
             for ((name, sev, seen), values) in unique.iter_mut().zip(&unique_columns) {
                 let values = values.as_string::<i32>();
                 if values.is_null(i) {
@@ -490,16 +521,21 @@ async fn record_rows(
                     Severity::Row => {
                         duplicate.get_or_insert(p);
                     }
-                    Severity::Warn => output.quarantine.push_problem(Problem {
+                    Severity::Warn => warnings.push(Problem {
                         severity: "warn",
                         ..p
                     }),
                 }
             }
             if let Some(p) = duplicate {
+                // Quarantined: its warnings would say "loaded", which it is not.
+                warnings.clear();
                 output.quarantine.push_problem(p);
                 keep.push(false);
                 continue;
+            }
+            for p in warnings.drain(..) {
+                output.quarantine.push_problem(p);
             }
             if warn.is_valid(i) {
                 output

@@ -114,6 +114,8 @@ struct Sink<'a> {
     pending: Vec<(usize, Vec<String>)>,
     /// Whether a data row must have as many fields as the header (CSV, JSON).
     check_width: bool,
+    /// Positions of the columns holding personal ID numbers.
+    personal_columns: Vec<usize>,
     /// Values of the file fields, appended to every row.
     file_values: Vec<Option<String>>,
     /// Merged cells in the header rows: ((row, col), (row, col)) 0-based, inclusive.
@@ -141,6 +143,7 @@ impl<'a> Sink<'a> {
             title: String::new(),
             pending: Vec::new(),
             check_width: true,
+            personal_columns: Vec::new(),
             file_values: Vec::new(),
             merges: Vec::new(),
         }
@@ -268,8 +271,29 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
+    /// A rejected row as it may be stored: its cells joined, personal ID numbers masked.
+    fn shown(&self, cells: &[String]) -> String {
+        cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if self.personal_columns.contains(&i) {
+                    ecstat_core::id_number::mask(c)
+                } else {
+                    c.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// Take `cells` as the header, with the spec columns found in it.
     fn accept(&mut self, cells: &[String], columns: Vec<(String, usize)>) {
+        self.personal_columns = columns
+            .iter()
+            .filter(|(name, _)| self.spec.personal.contains(name))
+            .map(|(_, index)| *index)
+            .collect();
         let mut fields = vec![Field::new("_row", DataType::Int64, false)];
         fields.extend(
             columns
@@ -335,7 +359,7 @@ impl<'a> Sink<'a> {
             self.stats.rejects.push(ReaderReject {
                 row,
                 rule: "after_footer",
-                raw_value: cells.join(","),
+                raw_value: self.shown(&cells),
             });
             return Ok(true);
         }
@@ -343,7 +367,7 @@ impl<'a> Sink<'a> {
             self.stats.rejects.push(ReaderReject {
                 row,
                 rule: "field_count",
-                raw_value: cells.join(","),
+                raw_value: self.shown(&cells),
             });
             return Ok(true);
         }
@@ -351,7 +375,7 @@ impl<'a> Sink<'a> {
             self.stats.rejects.push(ReaderReject {
                 row,
                 rule: "undecodable_text",
-                raw_value: cells.join(","),
+                raw_value: self.shown(&cells),
             });
             return Ok(true);
         }

@@ -52,6 +52,7 @@ pub(crate) fn env() -> IngestEnv {
     IngestEnv {
         records: RecordEnv {
             divisions: Arc::new(divisions),
+            divisions_digest: "test".into(),
             salt: Arc::new(b"test-salt".to_vec()),
         },
         lookups: Arc::new(lookups),

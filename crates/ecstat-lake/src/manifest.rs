@@ -20,6 +20,10 @@ pub struct InputRecord {
     pub sha256: String,
     /// `SourceSpec::fingerprint` of the spec it was read with.
     pub spec_fingerprint: String,
+    /// What else decided how it was read (reference values, ID salt): see
+    /// `IngestEnv::fingerprint_for`.
+    #[serde(default)]
+    pub env_fingerprint: String,
     pub bytes: u64,
     /// Text encoding detected, or `xlsx`.
     pub encoding: String,
@@ -57,6 +61,7 @@ impl InputRecord {
             path: path.to_string(),
             sha256: sha256.to_string(),
             spec_fingerprint: String::new(),
+            env_fingerprint: String::new(),
             bytes: 0,
             encoding: String::new(),
             rows_read: 0,
@@ -121,7 +126,11 @@ fn current_submissions(inputs: &[InputRecord]) -> BTreeMap<(&str, &str), usize> 
         .filter(|&i| inputs[i].replaces && inputs[i].error.is_none())
         .collect();
     order.sort_by(|&a, &b| {
-        (&inputs[a].received, &inputs[a].path).cmp(&(&inputs[b].received, &inputs[b].path))
+        let rank = |i: usize| {
+            let input = &inputs[i];
+            (&input.received, is_revision(&input.path), &input.path)
+        };
+        rank(a).cmp(&rank(b))
     });
     let mut current = BTreeMap::new();
     for index in order {
@@ -131,6 +140,17 @@ fn current_submissions(inputs: &[InputRecord]) -> BTreeMap<(&str, &str), usize> 
         }
     }
     current
+}
+
+/// Words by which a department marks a corrected resubmission in its file name.
+pub const REVISION_MARKERS: &[&str] = &["更正", "修正", "修订", "补正", "更新"];
+
+/// Whether a file name says it corrects an earlier submission. Of two files received in
+/// the same run for the same key, the one so marked wins whatever the names' sort order
+/// (`…(更正).xlsx` sorts before `….xlsx`); otherwise the later name wins.
+fn is_revision(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    REVISION_MARKERS.iter().any(|m| name.contains(m))
 }
 
 /// The partition segment (`key=…`, `month=…`) of a staged file path.
@@ -157,11 +177,28 @@ pub fn superseded(inputs: &[InputRecord]) -> Vec<(usize, String, String)> {
     out
 }
 
-/// Every quarantine file across `inputs`, in input order.
+/// The quarantine files of the snapshot, in input order: those of every input except a
+/// submission whose every partition a later one replaced (its problems were corrected or
+/// superseded; they stay in the earlier snapshots).
 pub fn quarantine_files(inputs: &[InputRecord]) -> Vec<String> {
+    let current = current_submissions(inputs);
     inputs
         .iter()
-        .flat_map(|i| i.quarantine_files.iter().cloned())
+        .enumerate()
+        .filter(|(index, input)| {
+            let partitions: Vec<&str> = input
+                .staged_files
+                .values()
+                .flatten()
+                .map(|f| partition_of(f))
+                .collect();
+            !input.replaces
+                || partitions.is_empty()
+                || partitions
+                    .iter()
+                    .any(|p| current.get(&(input.source.as_str(), *p)) == Some(index))
+        })
+        .flat_map(|(_, i)| i.quarantine_files.iter().cloned())
         .collect()
 }
 
@@ -270,7 +307,22 @@ mod replacement_tests {
             superseded(&inputs),
             vec![(1, "key=2019-05".to_string(), "q2_fix.xlsx".to_string())]
         );
-        // Received in the same run: the later path wins.
+        // Received in the same run: a name marked as a correction wins, whatever the sort
+        // order of the names; else the later path.
+        let marked = vec![
+            input("s", "q2.xlsx", "run-1", &["staged/t/key=q2/s-a.parquet"]),
+            input(
+                "s",
+                "q2(更正).xlsx",
+                "run-1",
+                &["staged/t/key=q2/s-b.parquet"],
+            ),
+        ];
+        assert_eq!(
+            staged_files(&marked, "t"),
+            vec!["staged/t/key=q2/s-b.parquet"]
+        );
+        // Otherwise the later path wins.
         let same_run = vec![
             input("s", "b.xlsx", "run-1", &["staged/t/key=all/s-b.parquet"]),
             input("s", "a.xlsx", "run-1", &["staged/t/key=all/s-a.parquet"]),

@@ -56,6 +56,9 @@ pub struct Layout {
     pub columns: Vec<(String, Vec<String>, bool)>,
     /// (column name, field) for values read from the file name or the title rows.
     pub file_fields: Vec<(String, FileField)>,
+    /// Columns holding personal ID numbers: their raw text is never stored or shown, not
+    /// even in a row rejected before parsing (it is masked).
+    pub personal: Vec<String>,
 }
 
 impl SourceSpec {
@@ -170,6 +173,7 @@ impl SourceSpec {
                         })
                         .collect(),
                     file_fields: Vec::new(),
+                    personal: Vec::new(),
                 }
             }
             SourceSpec::Records(s) => Layout {
@@ -191,6 +195,12 @@ impl SourceSpec {
                     .columns
                     .iter()
                     .filter_map(|c| c.file_field.clone().map(|f| (c.name.clone(), f)))
+                    .collect(),
+                personal: s
+                    .columns
+                    .iter()
+                    .filter(|c| c.value_type == ValueType::IdHash)
+                    .map(|c| c.name.clone())
                     .collect(),
             },
         }

@@ -291,9 +291,10 @@ pub struct RecordSpec {
     /// Unit of `amount` columns unless a column says otherwise.
     #[serde(default = "yuan")]
     pub amount_unit: AmountUnit,
-    /// Columns whose values name what a submission covers. A later file with the same
-    /// values replaces the earlier one's rows (a corrected report for 湖头镇 2019-03
-    /// replaces the first one). Empty: every file is the whole register, the latest wins.
+    /// Columns whose values name what a submission covers — file fields, taken from the
+    /// file name or title. A later file with the same values replaces the earlier one's
+    /// rows (a corrected report for 湖头镇 2019-03 replaces the first one). Empty: every
+    /// file is the whole register, the latest wins.
     #[serde(default)]
     pub replace_by: Vec<String>,
     pub columns: Vec<ColumnSpec>,
@@ -418,9 +419,20 @@ impl RecordSpec {
                 (None, _) => {}
             }
         }
+        // What a submission covers is declared by the file (its name or title), never
+        // inferred from its rows: one mistyped month in a row must not make the file replace
+        // that month of another submission.
         for key in &self.replace_by {
-            if !self.columns.iter().any(|c| &c.name == key) {
-                return Err(format!("replace_by names `{key}`, which is not a column"));
+            match self.columns.iter().find(|c| &c.name == key) {
+                None => return Err(format!("replace_by names `{key}`, which is not a column")),
+                Some(c) if c.file_field.is_none() => {
+                    return Err(format!(
+                        "replace_by names `{key}`, a column of the rows; it must be a file_field \
+                         (from the file name or title), so one mistyped row cannot replace \
+                         another submission's period"
+                    ));
+                }
+                Some(_) => {}
             }
         }
         Ok(())
@@ -502,6 +514,12 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.contains("month"), "{err}");
+        let err = check(&MINIMAL.replace(
+            "format = \"xlsx\"",
+            "format = \"xlsx\"\nreplace_by = [\"township_code\"]",
+        ))
+        .unwrap_err();
+        assert!(err.contains("file_field"), "{err}");
         let err =
             check(&MINIMAL.replace("severity = \"file\"", "severity = \"fatal\"")).unwrap_err();
         assert!(err.contains("fatal"), "{err}");
