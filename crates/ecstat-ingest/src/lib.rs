@@ -429,15 +429,20 @@ async fn record_rows(
     use ecstat_core::spec::{CheckKind, Severity};
     let engine_err = |source| IngestError::engine(path, source);
     let staged_schema = records::staged_schema(spec);
-    // unique checks: (column, severity, values seen)
-    let mut unique: Vec<(String, Severity, HashSet<String>)> = spec
+    // unique checks: (column, the columns that together identify a row, severity, keys seen)
+    type UniqueCheck = (String, Vec<String>, Severity, HashSet<String>);
+    let mut unique: Vec<UniqueCheck> = spec
         .columns
         .iter()
         .flat_map(|c| {
-            c.checks()
-                .into_iter()
-                .filter(|(k, _)| *k == CheckKind::Unique)
-                .map(|(_, s)| (c.name.clone(), s, HashSet::new()))
+            c.checks().into_iter().filter_map(|(k, s)| match k {
+                CheckKind::Unique(with) => {
+                    let mut columns = vec![c.name.clone()];
+                    columns.extend(with);
+                    Some((c.name.clone(), columns, s, HashSet::new()))
+                }
+                _ => None,
+            })
         })
         .collect();
     let problem = |batch: &RecordBatch, prefix: &str, i: usize, row: i64, severity| Problem {
@@ -455,17 +460,18 @@ async fn record_rows(
         let severity = text_column(&batch, "_reject_severity").map_err(engine_err)?;
         let warn = text_column(&batch, "_warn_rule").map_err(engine_err)?;
         let rows = source_rows(&batch).map_err(engine_err)?;
+        let text_of = |name: &String| {
+            arrow::compute::cast(
+                batch.column_by_name(name).ok_or_else(|| {
+                    engine_err(DataFusionError::Internal(format!("no column {name}")))
+                })?,
+                &arrow::datatypes::DataType::Utf8,
+            )
+            .map_err(|e| engine_err(e.into()))
+        };
         let unique_columns = unique
             .iter()
-            .map(|(name, _, _)| {
-                arrow::compute::cast(
-                    batch.column_by_name(name).ok_or_else(|| {
-                        engine_err(DataFusionError::Internal(format!("no column {name}")))
-                    })?,
-                    &arrow::datatypes::DataType::Utf8,
-                )
-                .map_err(|e| engine_err(e.into()))
-            })
+            .map(|(_, columns, _, _)| columns.iter().map(text_of).collect::<Result<Vec<_>>>())
             .collect::<Result<Vec<_>>>()?;
         let mut keep = Vec::with_capacity(batch.num_rows());
         for i in 0..batch.num_rows() {
@@ -491,19 +497,23 @@ async fn record_rows(
             }
             let mut duplicate = None;
             let mut warnings: Vec<Problem> = Vec::new();
-            for ((name, sev, seen), values) in unique.iter_mut().zip(&unique_columns) {
-                let values = values.as_string::<i32>();
-                if values.is_null(i) {
+            for ((name, _, sev, seen), arrays) in unique.iter_mut().zip(&unique_columns) {
+                // Empty values never collide: a row without the key is not a duplicate.
+                if arrays.iter().any(|a| a.is_null(i)) {
                     continue;
                 }
-                let value = values.value(i);
-                if seen.insert(value.to_string()) {
+                let parts: Vec<&str> = arrays
+                    .iter()
+                    .map(|a| a.as_string::<i32>().value(i))
+                    .collect();
+                if seen.insert(parts.join("\u{1f}")) {
                     continue;
                 }
+                let value = parts.join(" / ");
                 let p = Problem {
                     row,
                     column: Some(name.clone()),
-                    value: Some(value.to_string()),
+                    value: Some(value.clone()),
                     rule: "duplicate_value".into(),
                     detail: None,
                     severity: "row",

@@ -218,7 +218,7 @@ pub fn records_sql(
         }
         for (kind, severity) in declared {
             let condition = match &kind {
-                CheckKind::NotNull | CheckKind::Unique => continue,
+                CheckKind::NotNull | CheckKind::Unique(_) => continue,
                 CheckKind::AcceptedValues(values) => {
                     let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
                     format!("{raw} IS NOT NULL AND {raw} NOT IN ({})", list.join(", "))

@@ -601,3 +601,24 @@ async fn a_csv_header_is_found_above_or_below_the_declared_row() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_unique_key_can_span_columns_and_compares_parsed_values() {
+    let text = SHOPS_SPEC.replace(
+        "values = { \"淘宝/天猫\" = [\"淘宝\", \"天猫\"] }",
+        "values = { \"淘宝/天猫\" = [\"淘宝\", \"天猫\"] }\nchecks = [{ unique = true, with = [\"township_code\"] }]",
+    );
+    let text = text.replace(
+        "checks = [{ relationship = \"ref_platforms.name_zh\" }]\n",
+        "",
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    // 天猫 in 湖头 is 淘宝/天猫 in 350524102000 again; 京东 in 湖头 and 淘宝 in 感德 are not.
+    let csv = "平台,乡镇\n淘宝,湖头镇\n京东,湖头\n淘宝,感德镇\n天猫,350524102000\n";
+    std::fs::write(tmp.path().join("s.csv"), csv).unwrap();
+    let (_, out) = run(tmp.path(), spec(&text), "s.csv", true).await;
+    assert_eq!(out.record.rows_quarantined, 1, "{:?}", out.problems);
+    let p = &out.problems[0];
+    assert_eq!((p.row, p.rule.as_str()), (5, "duplicate_value"));
+    assert_eq!(p.value.as_deref(), Some("淘宝/天猫 / 350524102000"));
+}

@@ -100,6 +100,7 @@ pub struct Range {
 ///   { regex = "^[0-9]{6}$" },
 ///   { relationship = "ref_platforms.platform" },
 ///   { unique = true, severity = "file" },
+///   { unique = true, with = ["month"] },      # the pair (this column, month) is unique
 ///   { uscc = true },
 /// ]
 /// ```
@@ -110,6 +111,8 @@ pub struct CheckSpec {
     pub not_null: bool,
     #[serde(default)]
     pub unique: bool,
+    /// With `unique`: the other columns that, with this one, identify a row.
+    pub with: Option<Vec<String>>,
     pub accepted_values: Option<Vec<String>>,
     pub range: Option<Range>,
     pub regex: Option<String>,
@@ -126,11 +129,15 @@ pub struct CheckSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckKind {
     NotNull,
-    Unique,
+    /// This column, with the named others, identifies a row within a file.
+    Unique(Vec<String>),
     AcceptedValues(Vec<String>),
     Range(Range),
     Regex(String),
-    Relationship { table: String, column: String },
+    Relationship {
+        table: String,
+        column: String,
+    },
     Uscc,
 }
 
@@ -139,7 +146,7 @@ impl CheckKind {
     pub fn rule(&self) -> &'static str {
         match self {
             CheckKind::NotNull => "missing_value",
-            CheckKind::Unique => "duplicate_value",
+            CheckKind::Unique(_) => "duplicate_value",
             CheckKind::AcceptedValues(_) => "not_accepted_value",
             CheckKind::Range(_) => "out_of_range",
             CheckKind::Regex(_) => "pattern_mismatch",
@@ -157,7 +164,9 @@ impl CheckSpec {
             kinds.push(CheckKind::NotNull);
         }
         if self.unique {
-            kinds.push(CheckKind::Unique);
+            kinds.push(CheckKind::Unique(self.with.clone().unwrap_or_default()));
+        } else if self.with.is_some() {
+            return Err("`with` goes with `unique = true`".into());
         }
         if let Some(values) = &self.accepted_values {
             kinds.push(CheckKind::AcceptedValues(values.clone()));
@@ -375,6 +384,13 @@ impl RecordSpec {
             }
             for check in &column.checks {
                 let kind = check.kind().map_err(|e| format!("column `{name}`: {e}"))?;
+                if let CheckKind::Unique(with) = &kind
+                    && let Some(other) = with.iter().find(|w| self.column(w).is_none())
+                {
+                    return Err(format!(
+                        "column `{name}`: unique with `{other}`, which is not a column"
+                    ));
+                }
                 if kind == CheckKind::Uscc && column.value_type != ValueType::Uscc {
                     return Err(format!(
                         "column `{name}`: the uscc check needs type = \"uscc\""
@@ -492,7 +508,7 @@ mod tests {
         let checks = spec.columns[0].checks();
         assert_eq!(checks[0], (CheckKind::NotNull, Severity::Row));
         assert_eq!(checks[1], (CheckKind::Uscc, Severity::Row));
-        assert_eq!(checks[2], (CheckKind::Unique, Severity::File));
+        assert_eq!(checks[2], (CheckKind::Unique(Vec::new()), Severity::File));
     }
 
     #[test]

@@ -207,7 +207,9 @@ pub fn write_operators(ctx: &mut Ctx<'_>, universe: &[Entity]) -> Result<()> {
                 Plant::col(rule, "platform_name")
             }
             Rule::DuplicateValue => {
+                // The same shop listed twice: same platform, same shop id.
                 let j = (0..i).rev().find(|j| !bad.contains_key(j)).unwrap_or(0);
+                cells[4] = Cell::text(PLATFORMS[shops[j].platform].1);
                 cells[5] = Cell::text(shops[j].shop_id.clone());
                 Plant::col(rule, "shop_id")
             }
