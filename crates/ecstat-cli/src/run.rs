@@ -521,6 +521,9 @@ impl Summary<'_> {
                     .unwrap_or_default(),
                 replaced_note
             )?;
+            for note in &i.notes {
+                writeln!(out, "      note: {note}")?;
+            }
             for (t, v) in totals.iter_mut().zip([
                 i.rows_read,
                 i.rows_staged,

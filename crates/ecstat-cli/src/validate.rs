@@ -233,6 +233,7 @@ fn write_report(
             r.rows_skipped.to_string(),
         ),
         ("结论 / verdict", verdict.to_string()),
+        ("说明 / notes", r.notes.join("；")),
         (
             "退回原因 / why rejected",
             // The department knows its file by name; the path on this machine means nothing.

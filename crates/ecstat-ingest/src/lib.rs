@@ -128,6 +128,7 @@ pub async fn ingest_file(
         rows_quarantined: 0,
         rows_skipped: 0,
         rows_warned: 0,
+        notes: Vec::new(),
         error: None,
         staged_files: BTreeMap::new(),
         quarantine_files: Vec::new(),
@@ -287,6 +288,12 @@ async fn ingest_rows(
     }
     record.rows_read = stats.data_rows;
     record.rows_skipped = stats.skipped_rows;
+    if let Some(found) = stats.header_row.filter(|&r| r != layout.header_row) {
+        record.notes.push(format!(
+            "表头在第{found}行（规格为第{}行）/ header found at row {found}, not at row {} as the spec says",
+            layout.header_row, layout.header_row
+        ));
+    }
     record.rows_staged = output.staged_rows;
     record.rows_quarantined = output.quarantine.len() as u64;
     record.rows_warned = output.quarantine.warnings() as u64;

@@ -63,6 +63,8 @@ pub struct ReaderStats {
     /// Blank rows and the footer (合计, 制表人…) below the data.
     pub skipped_rows: u64,
     pub rejects: Vec<ReaderReject>,
+    /// 1-based row of the (last) header row, where it was found.
+    pub header_row: Option<usize>,
 }
 
 /// A running reader.
@@ -188,6 +190,7 @@ impl<'a> Sink<'a> {
                 self.title.push(' ');
             }
         }
+        self.stats.header_row = Some(self.pending[end].0);
         self.pending.drain(..=end);
         self.accept(&combined, columns);
         true

@@ -571,6 +571,11 @@ async fn the_header_is_found_below_an_extra_title_row() {
     assert_eq!(r.error, None);
     assert_eq!((r.rows_read, r.rows_staged, r.rows_skipped), (2, 2, 2));
     assert!(r.staged_files["reports"][0].contains("key=350524102000_2019-12/"));
+    assert!(
+        r.notes.iter().any(|n| n.contains("header found at row 6")),
+        "{:?}",
+        r.notes
+    );
 }
 
 #[tokio::test]

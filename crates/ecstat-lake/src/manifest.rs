@@ -36,6 +36,10 @@ pub struct InputRecord {
     /// Rows loaded with a warning (listed in the quarantine with severity `warn`).
     #[serde(default)]
     pub rows_warned: u64,
+    /// Things the bureau should know about how the file was read (a header found away from
+    /// the spec's row, …); the file was read.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Set when the whole file was rejected; then it has no rows.
     pub error: Option<String>,
     /// Staged table → data-directory-relative files.
@@ -69,6 +73,7 @@ impl InputRecord {
             rows_quarantined: 0,
             rows_skipped: 0,
             rows_warned: 0,
+            notes: Vec::new(),
             error: Some(error),
             staged_files: BTreeMap::new(),
             quarantine_files: Vec::new(),
