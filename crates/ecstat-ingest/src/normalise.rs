@@ -90,6 +90,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "请删除重复行或更正编号",
     ),
     (
+        "inconsistent_value",
+        "与文件中另一处不一致 / disagrees with another place in the file",
+        "请核对标题与文件名中的填报单位、报告期是否一致",
+    ),
+    (
         "negative_amount",
         "金额为负 / amount is negative",
         "金额不能为负数",

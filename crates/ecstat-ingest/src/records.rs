@@ -253,11 +253,18 @@ pub fn records_sql(
                     }
                 }
                 CheckKind::Uscc => format!("ecstat_uscc_problem({raw}) IS NOT NULL"),
+                CheckKind::Equals(other) => {
+                    let other = ident(other);
+                    format!("{raw} IS NOT NULL AND {other} IS NOT NULL AND {raw} <> {other}")
+                }
             };
-            let detail = if kind == CheckKind::Uscc {
-                format!("ecstat_uscc_problem({raw})")
-            } else {
-                no_detail()
+            let detail = match &kind {
+                CheckKind::Uscc => format!("ecstat_uscc_problem({raw})"),
+                CheckKind::Equals(other) => format!(
+                    "concat('与 {other} 不一致：', CAST({} AS VARCHAR))",
+                    ident(other)
+                ),
+                _ => no_detail(),
             };
             checks.push(check(severity, condition, kind.rule(), detail));
         }

@@ -627,3 +627,39 @@ async fn a_unique_key_can_span_columns_and_compares_parsed_values() {
     assert_eq!((p.row, p.rule.as_str()), (5, "duplicate_value"));
     assert_eq!(p.value.as_deref(), Some("淘宝/天猫 / 350524102000"));
 }
+
+#[tokio::test]
+async fn a_report_whose_title_and_file_name_disagree_is_rejected() {
+    let text = REPORT_SPEC
+        .replace(
+            "checks = [{ not_null = true, severity = \"file\" }]\n\n[[columns]]\nname = \"month\"",
+            "checks = [{ not_null = true, severity = \"file\" }, { equals = \"file_township\", severity = \"file\" }]\n\n\
+             [[columns]]\nname = \"file_township\"\nfile_field = { from = \"file_name\", pattern = \"月报_([^_]+)_\" }\n\
+             type = \"township\"\ndescription = \"f\"\n\n[[columns]]\nname = \"month\"",
+        );
+    assert!(text.contains("file_township"), "the spec edit applied");
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A 湖头镇 report saved under 西坪镇's name (a template copied and not edited).
+    let name = "乡镇电商月报_西坪镇_201912.xlsx";
+    write_report(
+        &tmp.path().join(name),
+        "湖头镇",
+        &[["郭埔村", "3", "12.5", "是"]],
+    );
+    let (_, out) = run(tmp.path(), spec(&text), name, true).await;
+    let error = out.record.error.expect("rejected");
+    assert!(
+        error.contains("不一致") && error.contains("350524112000"),
+        "{error}"
+    );
+    // The same report under its own name is read.
+    let name = "乡镇电商月报_湖头镇_201912.xlsx";
+    write_report(
+        &tmp.path().join(name),
+        "湖头镇",
+        &[["郭埔村", "3", "12.5", "是"]],
+    );
+    let (_, out) = run(tmp.path(), spec(&text), name, true).await;
+    assert_eq!(out.record.error, None);
+    assert_eq!(out.record.rows_staged, 1);
+}

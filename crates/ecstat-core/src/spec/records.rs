@@ -121,6 +121,9 @@ pub struct CheckSpec {
     /// GB 32100-2015 check character of a 统一社会信用代码.
     #[serde(default)]
     pub uscc: bool,
+    /// Another column this one must equal when both are present (the township in a
+    /// report's title and the one in its file name).
+    pub equals: Option<String>,
     #[serde(default)]
     pub severity: Severity,
 }
@@ -139,6 +142,8 @@ pub enum CheckKind {
         column: String,
     },
     Uscc,
+    /// Equal to another column where both are present.
+    Equals(String),
 }
 
 impl CheckKind {
@@ -152,6 +157,7 @@ impl CheckKind {
             CheckKind::Regex(_) => "pattern_mismatch",
             CheckKind::Relationship { .. } => "unknown_reference",
             CheckKind::Uscc => "invalid_uscc",
+            CheckKind::Equals(_) => "inconsistent_value",
         }
     }
 }
@@ -188,6 +194,9 @@ impl CheckSpec {
         }
         if self.uscc {
             kinds.push(CheckKind::Uscc);
+        }
+        if let Some(other) = &self.equals {
+            kinds.push(CheckKind::Equals(other.clone()));
         }
         match kinds.len() {
             1 => Ok(kinds.remove(0)),
@@ -389,6 +398,13 @@ impl RecordSpec {
                 {
                     return Err(format!(
                         "column `{name}`: unique with `{other}`, which is not a column"
+                    ));
+                }
+                if let CheckKind::Equals(other) = &kind
+                    && self.column(other).is_none()
+                {
+                    return Err(format!(
+                        "column `{name}`: equals `{other}`, which is not a column"
                     ));
                 }
                 if kind == CheckKind::Uscc && column.value_type != ValueType::Uscc {
