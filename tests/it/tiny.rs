@@ -816,3 +816,39 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_rejected_file_beside_a_copy_of_its_accepted_version_is_not_counted_twice() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    assert!(run(tmp.path()).status.success());
+    let platforms = tmp.path().join("inbox/platforms");
+    // Someone keeps a copy of the accepted export, then the export itself is overwritten
+    // by a broken one: the copy's rows count once, the broken file is rejected.
+    std::fs::copy(
+        platforms.join("淘宝订单导出_tiny.csv"),
+        platforms.join("淘宝订单导出_tiny.bak.csv"),
+    )
+    .expect("copy");
+    std::fs::write(platforms.join("淘宝订单导出_tiny.csv"), b"").expect("overwrite");
+    let out = run(tmp.path());
+    assert_eq!(out.status.code(), Some(1), "a rejected file: exit 1");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("snapshot 2"), "the night is published: {stdout}");
+    let data = tmp.path().join("wh");
+    let accepted = query(
+        &data,
+        "SELECT file FROM ingest_files WHERE source = 'taobao' AND error IS NULL",
+    );
+    assert_eq!(accepted.len(), 1, "one accepted taobao input: {accepted:?}");
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    );
+    assert_eq!(v, Some(540 * Y), "taobao's lines once, not twice");
+}

@@ -36,7 +36,8 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     let changed: std::collections::BTreeSet<&str> = current
         .inputs
         .iter()
-        .filter(|i| i.error.is_none())
+        // A record kept for a rejected file stays as it was read; it is not stale data.
+        .filter(|i| i.error.is_none() && !i.carried)
         .filter(|i| {
             specs
                 .iter()

@@ -18,11 +18,18 @@ pub async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest),
     let manifest = lake.current()?;
     // Staged tables no file has fed exist only in the specs; a query should find them
     // empty, not missing. (Without the pipeline folder, they are simply absent.)
+    // Only for tables that have no files: a table with files is read as its files are.
+    let fed: std::collections::BTreeSet<&str> = manifest
+        .inputs
+        .iter()
+        .flat_map(|i| i.staged_files.keys().map(String::as_str))
+        .collect();
     let layouts: Vec<_> = crate::pipeline::load_specs(Path::new("pipelines"))
         .map(|specs| {
             specs
                 .iter()
                 .filter_map(|s| crate::run::staged_layout(s))
+                .filter(|(table, _)| !fed.contains(table.as_str()))
                 .collect()
         })
         .unwrap_or_default();

@@ -153,7 +153,11 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
                     error,
                     &run_id,
                 ));
-                inputs.extend(accepted_before(previous.as_ref(), spec.name(), &relative));
+                if let Some(kept) =
+                    accepted_before(previous.as_ref(), &inputs, spec.name(), &relative)
+                {
+                    inputs.push(kept);
+                }
                 bar.inc(1);
                 continue;
             }
@@ -196,6 +200,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         if let Some(earlier) = earlier {
             let mut record = earlier.clone();
             record.path = relative;
+            // The file is back as it was accepted: no longer standing in for a rejected one.
+            record.carried = false;
             inputs.push(record);
             reused += 1;
             bar.inc(1);
@@ -226,8 +232,10 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         }
         let rejected = record.error.is_some();
         inputs.push(record);
-        if rejected {
-            inputs.extend(accepted_before(previous.as_ref(), spec.name(), &relative));
+        if rejected
+            && let Some(kept) = accepted_before(previous.as_ref(), &inputs, spec.name(), &relative)
+        {
+            inputs.push(kept);
         }
         bar.inc(1);
     }
@@ -359,12 +367,26 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
 /// When a file comes back rejected, the version of it (same source, same path) that the
 /// previous snapshot accepted stays in — a broken resubmission must not erase the good
 /// data; it is reported as rejected beside it, and the department is asked to resend.
-fn accepted_before(previous: Option<&Manifest>, source: &str, path: &str) -> Option<InputRecord> {
-    previous?
+fn accepted_before(
+    previous: Option<&Manifest>,
+    inputs: &[InputRecord],
+    source: &str,
+    path: &str,
+) -> Option<InputRecord> {
+    let mut kept = previous?
         .inputs
         .iter()
         .find(|i| i.source == source && i.path == path && i.error.is_none())
-        .cloned()
+        .cloned()?;
+    // The same bytes already in this run (a copy under another name) are not read twice.
+    if inputs
+        .iter()
+        .any(|i| i.source == kept.source && i.sha256 == kept.sha256 && i.error.is_none())
+    {
+        return None;
+    }
+    kept.carried = true;
+    Some(kept)
 }
 
 /// Compute `ind_results` for snapshot `version` from the models of `wh`.

@@ -213,7 +213,12 @@ fn write_report(
         None => "通过",
     };
     let rows: Vec<(&str, String)> = vec![
-        ("文件 / file", file.to_string_lossy().into_owned()),
+        (
+            "文件 / file",
+            file.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+        ),
         (
             "数据源 / source",
             format!("{} — {}", spec.name(), spec.description()),

@@ -53,25 +53,38 @@ impl IngestEnv {
     /// two hashes of one person in a snapshot, and a corrected reference re-checks old rows.
     /// Empty for order exports, which use none of them.
     pub fn fingerprint_for(&self, spec: &SourceSpec) -> String {
-        use std::hash::{Hash, Hasher};
         let SourceSpec::Records(records) = spec else {
             return String::new();
         };
-        let mut hasher = std::hash::DefaultHasher::new();
-        self.records.divisions_digest.hash(&mut hasher);
+        // SHA-256, not a std hasher: the value must not change with the Rust version.
+        let mut hasher = sha2::Sha256::new();
+        let resolves_divisions = records.columns.iter().any(|c| {
+            matches!(
+                c.value_type,
+                ecstat_core::spec::ValueType::Township | ecstat_core::spec::ValueType::Village
+            )
+        });
+        if resolves_divisions {
+            hasher.update(b"divisions:");
+            hasher.update(self.records.divisions_digest.as_bytes());
+        }
         if !spec.layout().personal.is_empty() {
-            self.records.salt.hash(&mut hasher);
+            hasher.update(b"salt:");
+            hasher.update(self.records.salt.as_slice());
         }
         for column in &records.columns {
             for (kind, _) in column.checks() {
                 if let ecstat_core::spec::CheckKind::Relationship { table, column } = kind {
                     let key = format!("{table}.{column}");
-                    key.hash(&mut hasher);
-                    self.lookups.get(&key).hash(&mut hasher);
+                    hasher.update(key.as_bytes());
+                    for value in self.lookups.get(&key).into_iter().flatten() {
+                        hasher.update(value.as_bytes());
+                        hasher.update(b"\x1f");
+                    }
                 }
             }
         }
-        format!("{:016x}", hasher.finish())
+        hex::encode(&hasher.finalize()[..8])
     }
 }
 
@@ -135,6 +148,7 @@ pub async fn ingest_file(
         run_id: run_id.to_string(),
         received: run_id.to_string(),
         replaces: spec.replaces(),
+        carried: false,
     };
     let mut out = Ingested {
         record: InputRecord::rejected("", "", "", String::new(), ""),

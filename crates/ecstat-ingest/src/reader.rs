@@ -222,7 +222,7 @@ impl<'a> Sink<'a> {
             spec: self.spec.source.clone(),
             row: self.spec.header_row,
             missing: missing.join(", "),
-            found: normalized.join(", "),
+            found: self.mask_ids(&normalized.join(", ")),
         })
     }
 
@@ -267,16 +267,18 @@ impl<'a> Sink<'a> {
                 spec: self.spec.source.clone(),
                 row: self.spec.header_row,
                 missing: missing.join(", "),
-                found: normalized.join(", "),
+                found: self.mask_ids(&normalized.join(", ")),
             });
         }
         self.accept(cells, columns);
         Ok(())
     }
 
-    /// A rejected row as it may be stored: its cells joined, personal ID numbers masked.
+    /// A rejected row as it may be stored: its cells joined, personal ID numbers masked —
+    /// in their column, and, for a source that has ID numbers at all, anywhere they appear
+    /// (a comma in a name shifts a CSV row's cells).
     fn shown(&self, cells: &[String]) -> String {
-        cells
+        let joined = cells
             .iter()
             .enumerate()
             .map(|(i, c)| {
@@ -287,7 +289,23 @@ impl<'a> Sink<'a> {
                 }
             })
             .collect::<Vec<_>>()
-            .join(",")
+            .join(",");
+        self.mask_ids(&joined)
+    }
+
+    /// `text` with every ID-number-shaped token masked, for sources with ID numbers.
+    fn mask_ids(&self, text: &str) -> String {
+        if self.spec.personal.is_empty() {
+            return text.to_string();
+        }
+        static ID_LIKE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        let re = ID_LIKE.get_or_init(|| {
+            regex::Regex::new(r"[0-9]{17}[0-9Xx]|[0-9]{15}").unwrap_or_else(|_| unreachable!())
+        });
+        re.replace_all(text, |c: &regex::Captures<'_>| {
+            ecstat_core::id_number::mask(&c[0])
+        })
+        .into_owned()
     }
 
     /// Take `cells` as the header, with the spec columns found in it.

@@ -168,22 +168,28 @@ pub fn records_sql(
         };
         let no_detail = || "CAST(NULL AS VARCHAR)".to_string();
         let declared = column.checks();
+        // A value from the file name or title is the same on every row: when it is missing
+        // or unreadable, that is one fact about the file, not a fault of each row.
+        let file_level = column.file_field.is_some();
+        let severity_of = |s: Severity| if file_level { Severity::File } else { s };
         // Empty first: a required cell left blank says so, not "unparseable".
         for (kind, severity) in &declared {
             if *kind == CheckKind::NotNull {
                 checks.push(check(
-                    *severity,
+                    severity_of(*severity),
                     format!("NOT ({present})"),
                     "missing_value",
                     no_detail(),
                 ));
             }
         }
-        let not_null_severity = declared
-            .iter()
-            .find(|(k, _)| *k == CheckKind::NotNull)
-            .map(|(_, s)| *s)
-            .unwrap_or(Severity::Row);
+        let not_null_severity = severity_of(
+            declared
+                .iter()
+                .find(|(k, _)| *k == CheckKind::NotNull)
+                .map(|(_, s)| *s)
+                .unwrap_or(Severity::Row),
+        );
         // A value that is there but cannot be read: as severe as an empty required one.
         if let Some(rule) = column.value_type.parse_rule() {
             let detail = match column.value_type {

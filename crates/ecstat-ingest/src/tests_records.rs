@@ -421,10 +421,11 @@ checks = [{ uscc = true }]
 #[tokio::test]
 async fn id_numbers_are_stored_only_as_salted_hashes() {
     let tmp = tempfile::tempdir().expect("tmp");
-    // Rows 2–4 parse; row 5 has a field too many and row 7 lies below the 合计 footer: both
-    // are rejected before parsing, with the ID number still in them.
+    // Rows 2–4 parse; row 5 has a field too many (a comma in the name shifted the ID number
+    // out of its column) and row 7 lies below the 合计 footer: both are rejected before
+    // parsing, with the ID number still in them.
     let csv = "身份证号,信用代码\n11010519491231002X,91110000600037341L\n110105194912310021,\n\
-               11010519491231002x,91110000600037341A\n11010519491231002X,,extra\n合计,\n\
+               11010519491231002x,91110000600037341A\n李,11010519491231002X,extra\n合计,\n\
                11010519491231002X,\n";
     std::fs::write(tmp.path().join("p.csv"), csv).unwrap();
     let text = PEOPLE_SPEC.replace(

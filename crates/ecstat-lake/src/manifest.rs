@@ -55,6 +55,10 @@ pub struct InputRecord {
     /// (records sources); order exports are reconciled line by line instead.
     #[serde(default)]
     pub replaces: bool,
+    /// Kept from an earlier snapshot because the file now at its path was rejected: read
+    /// under the spec and reference of back then, until an acceptable file arrives.
+    #[serde(default)]
+    pub carried: bool,
 }
 
 impl InputRecord {
@@ -80,6 +84,7 @@ impl InputRecord {
             run_id: run_id.to_string(),
             received: run_id.to_string(),
             replaces: false,
+            carried: false,
         }
     }
 }
