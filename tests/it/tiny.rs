@@ -834,7 +834,10 @@ fn a_rejected_file_beside_a_copy_of_its_accepted_version_is_not_counted_twice() 
     let out = run(tmp.path());
     assert_eq!(out.status.code(), Some(1), "a rejected file: exit 1");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("snapshot 2"), "the night is published: {stdout}");
+    assert!(
+        stdout.contains("snapshot 2"),
+        "the night is published: {stdout}"
+    );
     let data = tmp.path().join("wh");
     let accepted = query(
         &data,
