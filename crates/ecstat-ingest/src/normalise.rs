@@ -90,6 +90,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "请删除重复行或更正编号",
     ),
     (
+        "outside_period",
+        "月份不在本文件的报告期内 / month outside the period the file reports",
+        "请核对月份，或将该行放入对应报告期的文件",
+    ),
+    (
         "inconsistent_value",
         "与文件中另一处不一致 / disagrees with another place in the file",
         "请核对标题与文件名中的填报单位、报告期是否一致",

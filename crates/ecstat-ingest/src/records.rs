@@ -263,6 +263,15 @@ pub fn records_sql(
                     let other = ident(other);
                     format!("{raw} IS NOT NULL AND {other} IS NOT NULL AND {raw} <> {other}")
                 }
+                // `raw` is 'YYYY-MM'; the period is 'YYYY' or 'YYYYQn'.
+                CheckKind::InPeriod(other) => {
+                    let p = format!("CAST({} AS VARCHAR)", ident(other));
+                    format!(
+                        "{raw} IS NOT NULL AND {p} IS NOT NULL AND NOT (substr({raw}, 1, 4) = substr({p}, 1, 4) \
+                         AND (length({p}) = 4 OR CAST(substr({p}, 6, 1) AS INT) = \
+                         (CAST(substr({raw}, 6, 2) AS INT) + 2) / 3))"
+                    )
+                }
             };
             let detail = match &kind {
                 CheckKind::Uscc => format!("ecstat_uscc_problem({raw})"),
@@ -270,6 +279,9 @@ pub fn records_sql(
                     "concat('与 {other} 不一致：', CAST({} AS VARCHAR))",
                     ident(other)
                 ),
+                CheckKind::InPeriod(other) => {
+                    format!("concat('文件报告期为 ', CAST({} AS VARCHAR))", ident(other))
+                }
                 _ => no_detail(),
             };
             checks.push(check(severity, condition, kind.rule(), detail));

@@ -664,3 +664,45 @@ async fn a_report_whose_title_and_file_name_disagree_is_rejected() {
     assert_eq!(out.record.error, None);
     assert_eq!(out.record.rows_staged, 1);
 }
+
+const QUARTER_SPEC: &str = r#"
+kind = "records"
+name = "q"
+description = "quarterly"
+department = "商务局"
+table = "q"
+files = ["*.csv"]
+format = "csv"
+replace_by = ["quarter"]
+
+[[columns]]
+name = "quarter"
+file_field = { from = "file_name", pattern = "_([0-9]{4}Q[1-4])" }
+type = "text"
+required = true
+description = "q"
+
+[[columns]]
+name = "month"
+headers = ["月份"]
+type = "month"
+required = true
+description = "m"
+checks = [{ in_period = "quarter" }]
+"#;
+
+#[tokio::test]
+async fn a_month_outside_the_files_period_is_quarantined_not_added_elsewhere() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let csv = "月份\n2019年4月\n2019-06\n201907\n2018-05\n";
+    std::fs::write(tmp.path().join("r_2019Q2.csv"), csv).unwrap();
+    let (_, out) = run(tmp.path(), spec(QUARTER_SPEC), "r_2019Q2.csv", true).await;
+    let rules: Vec<(i64, &str)> = out
+        .problems
+        .iter()
+        .map(|p| (p.row, p.rule.as_str()))
+        .collect();
+    assert_eq!(rules, [(4, "outside_period"), (5, "outside_period")]);
+    assert_eq!(out.record.rows_staged, 2);
+    assert!(out.record.staged_files["q"][0].contains("key=2019Q2/"));
+}

@@ -124,6 +124,9 @@ pub struct CheckSpec {
     /// Another column this one must equal when both are present (the township in a
     /// report's title and the one in its file name).
     pub equals: Option<String>,
+    /// For a `month` column: the column naming the period the file reports (a year
+    /// `2019` or a quarter `2019Q2`) that the month must lie in.
+    pub in_period: Option<String>,
     #[serde(default)]
     pub severity: Severity,
 }
@@ -144,6 +147,8 @@ pub enum CheckKind {
     Uscc,
     /// Equal to another column where both are present.
     Equals(String),
+    /// A month within the year or quarter another column names.
+    InPeriod(String),
 }
 
 impl CheckKind {
@@ -158,6 +163,7 @@ impl CheckKind {
             CheckKind::Relationship { .. } => "unknown_reference",
             CheckKind::Uscc => "invalid_uscc",
             CheckKind::Equals(_) => "inconsistent_value",
+            CheckKind::InPeriod(_) => "outside_period",
         }
     }
 }
@@ -197,6 +203,9 @@ impl CheckSpec {
         }
         if let Some(other) = &self.equals {
             kinds.push(CheckKind::Equals(other.clone()));
+        }
+        if let Some(other) = &self.in_period {
+            kinds.push(CheckKind::InPeriod(other.clone()));
         }
         match kinds.len() {
             1 => Ok(kinds.remove(0)),
@@ -400,7 +409,14 @@ impl RecordSpec {
                         "column `{name}`: unique with `{other}`, which is not a column"
                     ));
                 }
-                if let CheckKind::Equals(other) = &kind
+                if let CheckKind::InPeriod(_) = &kind
+                    && column.value_type != ValueType::Month
+                {
+                    return Err(format!(
+                        "column `{name}`: in_period applies to month columns"
+                    ));
+                }
+                if let CheckKind::Equals(other) | CheckKind::InPeriod(other) = &kind
                     && self.column(other).is_none()
                 {
                     return Err(format!(
