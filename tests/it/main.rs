@@ -5,6 +5,7 @@ mod databases;
 mod departments;
 mod sample;
 mod slt;
+mod targets;
 mod tiny;
 
 use std::path::{Path, PathBuf};

@@ -226,22 +226,28 @@ pub fn departments(dir: &Path) {
 
     // The provincial platform's county figures for three months (rec_online_retail):
     // 2017-03 120.00 against our 100.00, 2017-05 200.00 as ours, 2018-01 with no order here.
+    // One response per year, as the platform's API is queried.
     let folder = dir.join("inbox/provincial");
     std::fs::create_dir_all(&folder).expect("mkdir");
-    let records = [("2017-03", "120.00"), ("2017-05", "200.00"), ("2018-01", "30.00")]
-        .iter()
-        .map(|(m, v)| {
-            format!(
-                r#"{{"regionCode":"350524000000","regionName":"安溪县","statMonth":"{m}","onlineRetailSales":"{v}"}}"#
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    std::fs::write(
-        folder.join("网络零售统计_2017.json"),
-        format!(r#"{{"code":0,"data":{{"records":[{records}]}}}}"#),
-    )
-    .expect("write");
+    for (year, records) in [
+        ("2017", &[("2017-03", "120.00"), ("2017-05", "200.00")][..]),
+        ("2018", &[("2018-01", "30.00")][..]),
+    ] {
+        let records = records
+            .iter()
+            .map(|(m, v)| {
+                format!(
+                    r#"{{"regionCode":"350524000000","regionName":"安溪县","statMonth":"{m}","onlineRetailSales":"{v}"}}"#
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        std::fs::write(
+            folder.join(format!("网络零售统计_{year}.json")),
+            format!(r#"{{"code":0,"data":{{"records":[{records}]}}}}"#),
+        )
+        .expect("write");
+    }
 }
 
 /// Lay the fixture out under `dir`: inbox/ (taobao in GBK, department lists) and reference/.
@@ -651,7 +657,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     assert!(run_with(tmp.path()).status.success());
     // Unchanged spec and files: both files reused.
     let stdout = String::from_utf8_lossy(&run_with(tmp.path()).stdout).to_string();
-    assert!(stdout.contains("files: 6 (6 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 7 (7 unchanged"), "{stdout}");
 
     // The bureau decides 异常订单 are completed orders: only the pinduoduo file is read again.
     let spec = pipelines.join("sources/pinduoduo.toml");
@@ -663,7 +669,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     let out = run_with(tmp.path());
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("files: 6 (5 unchanged"), "{stdout}");
+    assert!(stdout.contains("files: 7 (6 unchanged"), "{stdout}");
     let data = tmp.path().join("wh");
     let files = query(
         &data,

@@ -27,6 +27,9 @@ pub struct Catalogue {
     pub baseline_year: i32,
     /// Code of the whole county, the member of the `county` dimension.
     pub county_code: String,
+    /// First year of the programme: `programme_total` sums an indicator from its January
+    /// (targets such as 2000 new entities or 5000 person-times are over the programme).
+    pub programme_start_year: Option<i32>,
     #[serde(rename = "indicator")]
     pub indicators: Vec<Indicator>,
 }
@@ -43,9 +46,39 @@ pub struct Indicator {
     /// Columns of the SQL result to break the indicator down by.
     #[serde(default)]
     pub breakdowns: Vec<String>,
-    /// Returns `month` (YYYY-MM), `value` (additive) and the breakdown columns.
+    /// Returns `month` (YYYY-MM), `value` and the breakdown columns (and `denominator`
+    /// for a ratio).
     pub sql: String,
+    /// How months make a year: `sum` (flows — sales, person-times, new entities) or `last`
+    /// (stocks — stations operating at the end of the year).
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    /// A share in %: the SQL returns `value` (numerator) and `denominator`, both additive
+    /// over breakdown members; the indicator is Σvalue × 100 ÷ Σdenominator.
+    #[serde(default)]
+    pub ratio: bool,
+    /// The months the indicator is observed on: `data` (from its first to its last month
+    /// with data — a sales series) or `reporting` (every month of dim_month — events such
+    /// as new entities or training sessions, where a month without any is a zero).
+    #[serde(default)]
+    pub calendar: CalendarSource,
     pub target: Option<Target>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarSource {
+    #[default]
+    Data,
+    Reporting,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    #[default]
+    Sum,
+    Last,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,6 +96,8 @@ pub enum Measure {
     Value,
     YoyPct,
     VsBaselinePct,
+    /// Σ of the yearly values from the programme's first year through the year.
+    ProgrammeTotal,
 }
 
 impl Measure {
@@ -71,6 +106,7 @@ impl Measure {
             Measure::Value => "value",
             Measure::YoyPct => "yoy_pct",
             Measure::VsBaselinePct => "vs_baseline_pct",
+            Measure::ProgrammeTotal => "programme_total",
         }
     }
 }
@@ -117,6 +153,26 @@ impl Catalogue {
                 });
             }
         }
+        for ind in &catalogue.indicators {
+            let problem = if ind.ratio && ind.aggregate != Aggregate::Last {
+                Some("a ratio is a state at a moment: give it aggregate = \"last\"")
+            } else if ind
+                .target
+                .as_ref()
+                .is_some_and(|t| t.measure == Measure::ProgrammeTotal)
+                && (ind.aggregate != Aggregate::Sum || catalogue.programme_start_year.is_none())
+            {
+                Some("a programme_total target needs aggregate = \"sum\" and programme_start_year")
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                return Err(IndicatorError::Config {
+                    path: path.to_path_buf(),
+                    message: format!("indicator `{}`: {message}", ind.code),
+                });
+            }
+        }
         Ok(catalogue)
     }
 
@@ -139,14 +195,55 @@ impl Catalogue {
 
     fn indicator_sql(&self, ind: &Indicator) -> String {
         let county = quote(&self.county_code);
+        // A ratio adds numerators and denominators over members, then divides.
+        let agg = if ind.ratio {
+            "CASE WHEN sum(denominator) = 0 THEN NULL ELSE CAST(sum(value) AS DECIMAL(22,4)) * 100 / CAST(sum(denominator) AS DECIMAL(22,4)) END"
+        } else {
+            "sum(value)"
+        };
         let mut monthly = vec![format!(
-            "SELECT 'county' AS dimension, {county} AS member, month, sum(value) AS value FROM base GROUP BY month"
+            "SELECT 'county' AS dimension, {county} AS member, month, {agg} AS value FROM base GROUP BY month"
         )];
         for b in &ind.breakdowns {
             monthly.push(format!(
-                "SELECT '{b}' AS dimension, coalesce(CAST({b} AS VARCHAR), '(空)') AS member, month, sum(value) AS value FROM base GROUP BY {b}, month"
+                "SELECT '{b}' AS dimension, coalesce(CAST({b} AS VARCHAR), '(空)') AS member, month, {agg} AS value FROM base GROUP BY {b}, month"
             ));
         }
+        let bounds = match ind.calendar {
+            CalendarSource::Data => {
+                "SELECT CAST(min(year * 100 + mon) / 100 AS INT) AS y0,
+         min(year * 100 + mon) AS first_ym, max(year * 100 + mon) AS last_ym
+  FROM m WHERE dimension = 'county'"
+            }
+            CalendarSource::Reporting => {
+                "SELECT CAST(min(year * 100 + month_of_year) / 100 AS INT) AS y0,
+         min(year * 100 + month_of_year) AS first_ym, max(year * 100 + month_of_year) AS last_ym
+  FROM dim_month"
+            }
+        };
+        // Flows add their months; a stock is its value at the last month with data.
+        let (year_value, ytd_value) = match ind.aggregate {
+            Aggregate::Sum => (
+                "y_raw AS (SELECT dimension, member, year, CAST(sum(value) AS DECIMAL(22,4)) AS value FROM m GROUP BY dimension, member, year)",
+                "CAST(sum(x.value) AS DECIMAL(22,4))",
+            ),
+            Aggregate::Last => (
+                "y_raw AS (SELECT dimension, member, year, CAST(last_value(value ORDER BY mon) AS DECIMAL(22,4)) AS value FROM m GROUP BY dimension, member, year)",
+                "CAST(last_value(x.value ORDER BY x.mon) AS DECIMAL(22,4))",
+            ),
+        };
+        let programme = match self.programme_start_year {
+            Some(start) if ind.aggregate == Aggregate::Sum => format!(
+                "UNION ALL
+  SELECT 'programme_total' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member,
+         CAST(sum(p.value) AS DECIMAL(22,4)) AS value, '{start}' AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         min(c.months) AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
+  FROM y c JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year BETWEEN {start} AND c.year
+  WHERE c.year >= {start}
+  GROUP BY c.year, c.dimension, c.member"
+            ),
+            _ => String::new(),
+        };
         let baseline = self.baseline_year;
         let growth = |c: &str, p: &str| {
             format!(
@@ -182,9 +279,7 @@ m AS (
 -- last (数据截至). Year-to-date values (1–M月累计) run on it, so a month without sales
 -- still has its cumulative value, and a year counts as complete only with 12 months on it.
 bounds AS (
-  SELECT CAST(min(year * 100 + mon) / 100 AS INT) AS y0,
-         min(year * 100 + mon) AS first_ym, max(year * 100 + mon) AS last_ym
-  FROM m WHERE dimension = 'county'
+  {bounds}
 ),
 calendar AS (
   SELECT CAST(y.value AS INT) AS year, CAST(mo.value AS INT) AS mon
@@ -194,16 +289,16 @@ calendar AS (
   WHERE y.value * 100 + mo.value BETWEEN b.first_ym AND b.last_ym
 ),
 coverage AS (SELECT year, count(*) AS months FROM calendar GROUP BY year),
+{year_value},
 y AS (
-  SELECT m.dimension, m.member, m.year, CAST(sum(m.value) AS DECIMAL(22,4)) AS value, cov.months
-  FROM m JOIN coverage cov ON cov.year = m.year
-  GROUP BY m.dimension, m.member, m.year, cov.months
+  SELECT r.dimension, r.member, r.year, r.value, cov.months
+  FROM y_raw r JOIN coverage cov ON cov.year = r.year
 ),
 members AS (SELECT DISTINCT dimension, member FROM m),
 ytd AS (
   SELECT k.dimension, k.member, c.year, c.mon,
          concat(CAST(c.year AS VARCHAR), '-', lpad(CAST(c.mon AS VARCHAR), 2, '0')) AS month,
-         CAST(sum(x.value) AS DECIMAL(22,4)) AS value
+         {ytd_value} AS value
   FROM calendar c
   CROSS JOIN members k
   JOIN m x ON x.dimension = k.dimension AND x.member = k.member AND x.year = c.year AND x.mon <= c.mon
@@ -251,6 +346,7 @@ obs AS (
   LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
   LEFT JOIN coverage bc ON bc.year = {baseline}
   WHERE c.year > {baseline}
+  {programme}
 ),
 names AS (
   SELECT 'county' AS dimension, region_code AS member, region_name AS member_name FROM dim_region WHERE level = 'county'
@@ -268,8 +364,8 @@ SELECT
   {name_zh} AS indicator_name_zh,
   {name_en} AS indicator_name_en,
   j.measure,
-  CASE j.measure WHEN 'value' THEN '数值' WHEN 'yoy_pct' THEN '同比增长率' ELSE '较{baseline}年增长率' END AS measure_name_zh,
-  CASE j.measure WHEN 'value' THEN {unit} ELSE '%' END AS unit,
+  CASE j.measure WHEN 'value' THEN '数值' WHEN 'yoy_pct' THEN '同比增长率' WHEN 'programme_total' THEN '示范期累计' ELSE '较{baseline}年增长率' END AS measure_name_zh,
+  CASE WHEN j.measure IN ('value', 'programme_total') THEN {unit} ELSE '%' END AS unit,
   j.period_type,
   j.period,
   j.dimension,
@@ -309,6 +405,10 @@ LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
             n_ytd = base_note("p.value"),
             g_base = growth("c.value", "b.value"),
             n_base = base_note("b.value"),
+            year_value = year_value,
+            bounds = bounds,
+            ytd_value = ytd_value,
+            programme = programme,
             code = quote(&ind.code),
             name_zh = quote(&ind.name_zh),
             name_en = quote(&ind.name_en),

@@ -1,0 +1,121 @@
+//! The programme's other targets on the sample (plan §三): new e-commerce entities and
+//! training person-times over the programme, township stations, village service points and
+//! administrative-village coverage at the end of 2019 — each published value against a
+//! second computation here, from the staged department tables (or, for new entities, from
+//! the enterprise database's first-seen dates).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{decimal, query, sample_warehouse};
+
+/// The published county value (ten-thousandths) and status of an indicator measure.
+fn published(data: &std::path::Path, code: &str, measure: &str, year: &str) -> (i128, String) {
+    let rows = query(
+        data,
+        &format!(
+            "SELECT value, status FROM ind_results WHERE indicator_code = '{code}' AND measure = '{measure}' \
+             AND period_type = 'year' AND period = '{year}' AND dimension = 'county'"
+        ),
+    );
+    assert_eq!(rows.len(), 1, "{code} {measure} {year}");
+    (
+        decimal(&rows[0], "value", 4).expect("value"),
+        rows[0]["status"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+const Y: i128 = 10_000;
+
+#[test]
+fn programme_targets_match_a_second_computation() {
+    let data = sample_warehouse();
+
+    // Service network at the end of 2019, from the register itself.
+    let points = query(
+        data,
+        "SELECT level, status, village_code, CAST(opened_on AS VARCHAR) AS opened FROM service_points",
+    );
+    let operating = |level: &str| {
+        points
+            .iter()
+            .filter(|p| {
+                p["level"].as_str() == Some(level)
+                    && p["status"].as_str() == Some("运营")
+                    && p["opened"].as_str().is_some_and(|d| d <= "2019-12-31")
+            })
+            .collect::<Vec<_>>()
+    };
+    let stations = operating("乡镇服务站").len() as i128;
+    let village_points = operating("村级服务点");
+    assert_eq!(
+        published(data, "township_stations", "value", "2019").0,
+        stations * Y
+    );
+    assert_eq!(
+        published(data, "village_service_points", "value", "2019").0,
+        village_points.len() as i128 * Y
+    );
+    let admin: BTreeSet<String> = query(
+        data,
+        "SELECT code FROM ref_divisions WHERE level = 'village' AND name LIKE '%村委会'",
+    )
+    .iter()
+    .filter_map(|r| r["code"].as_str().map(str::to_string))
+    .collect();
+    let covered: BTreeSet<&str> = village_points
+        .iter()
+        .filter_map(|p| p["village_code"].as_str())
+        .filter(|v| admin.contains(*v))
+        .collect();
+    // share in % to 4 places, half-up: covered × 100 ÷ admin
+    let (num, den) = (covered.len() as i128 * 100 * Y, admin.len() as i128);
+    let share = (2 * num + den) / (2 * den);
+    let (value, status) = published(data, "admin_village_coverage", "value", "2019");
+    assert_eq!(value, share);
+    assert_eq!(
+        status,
+        if share >= 50 * Y {
+            "达标"
+        } else {
+            "未达标"
+        }
+    );
+
+    // Training person-times over the programme (2018–2019), from the ledgers.
+    let mut by_year: BTreeMap<String, i128> = BTreeMap::new();
+    for r in query(
+        data,
+        "SELECT CAST(session_date AS VARCHAR) AS d, person_times FROM training_sessions",
+    ) {
+        let year = r["d"].as_str().unwrap_or("")[..4].to_string();
+        *by_year.entry(year).or_default() += i128::from(r["person_times"].as_i64().unwrap_or(0));
+    }
+    let programme: i128 = by_year
+        .iter()
+        .filter(|(y, _)| y.as_str() >= "2018" && y.as_str() <= "2019")
+        .map(|(_, v)| v)
+        .sum();
+    let (value, status) = published(data, "training_person_times", "programme_total", "2019");
+    assert_eq!(value, programme * Y);
+    assert_eq!(
+        status,
+        if programme >= 5000 {
+            "达标"
+        } else {
+            "未达标"
+        }
+    );
+
+    // New entities over the programme: entities first seen in 2018 or 2019.
+    let new: i128 = query(
+        data,
+        "SELECT count(*) AS n FROM dim_enterprise WHERE is_current \
+         AND first_seen_on >= DATE '2018-01-01' AND first_seen_on <= DATE '2019-12-31'",
+    )[0]["n"]
+        .as_i64()
+        .map(i128::from)
+        .expect("n");
+    let (value, status) = published(data, "new_ecommerce_entities", "programme_total", "2019");
+    assert_eq!(value, new * Y);
+    assert_eq!(status, if new >= 2000 { "达标" } else { "未达标" });
+}
