@@ -118,4 +118,23 @@ fn programme_targets_match_a_second_computation() {
     let (value, status) = published(data, "new_ecommerce_entities", "programme_total", "2019");
     assert_eq!(value, new * Y);
     assert_eq!(status, if new >= 2000 { "达标" } else { "未达标" });
+
+    // Parcels sent in 2019 and the enterprise database's size at the end of 2019.
+    let sent: i128 = query(data, "SELECT month, parcels_out FROM parcels")
+        .iter()
+        .filter(|r| r["month"].as_str().is_some_and(|m| m.starts_with("2019")))
+        .map(|r| i128::from(r["parcels_out"].as_i64().unwrap_or(0)))
+        .sum();
+    assert_eq!(published(data, "parcels_sent", "value", "2019").0, sent * Y);
+    let size: i128 = query(
+        data,
+        "SELECT count(*) AS n FROM dim_enterprise WHERE is_current AND first_seen_on <= DATE '2019-12-31'",
+    )[0]["n"]
+        .as_i64()
+        .map(i128::from)
+        .expect("n");
+    assert_eq!(
+        published(data, "enterprise_database_size", "value", "2019").0,
+        size * Y
+    );
 }
