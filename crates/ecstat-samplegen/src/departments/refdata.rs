@@ -109,6 +109,9 @@ const PROFILES: &[(&str, f64, Speciality)] = &[
     ("福田乡", 0.3, Speciality::Tea),
 ];
 
+// The suffix lists are written again here on purpose, not imported from ecstat-core: the
+// generator checks that each short name it writes resolves to exactly its own village, and
+// a check that used the resolver's own lists would only confirm the resolver with itself.
 const TOWNSHIP_SUFFIXES: &[&str] = &["街道", "镇", "乡"];
 /// As the resolver lists them, longest first.
 const VILLAGE_SUFFIXES: &[&str] = &[
