@@ -132,19 +132,18 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     bar.set_prefix("ingest");
     let mut inputs: Vec<InputRecord> = Vec::new();
     let mut reused = 0usize;
+    let mut opened: std::collections::HashMap<PathBuf, Result<InputFile, String>> =
+        std::collections::HashMap::new();
     for (spec, path, relative) in work {
         bar.set_message(relative.clone());
-        // An unreadable file is recorded as rejected; the night's run goes on.
-        let read = std::fs::metadata(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))
-            .and_then(|m| {
-                Ok((
-                    m.len(),
-                    ecstat_lake::sha256_file(&path).map_err(|e| e.to_string())?,
-                ))
-            });
-        let (bytes, sha256) = match read {
-            Ok(read) => read,
+        // An unreadable file is recorded as rejected; the night's run goes on. A file that
+        // feeds several sources is read and hashed once.
+        let read = opened
+            .entry(path.clone())
+            .or_insert_with(|| InputFile::open(&path, relative.clone()))
+            .clone();
+        let input = match read {
+            Ok(input) => input,
             Err(error) => {
                 inputs.push(InputRecord::rejected(
                     spec.name(),
@@ -162,6 +161,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
                 continue;
             }
         };
+        let sha256 = input.sha256.clone();
         if let Some(first) = inputs
             .iter()
             .find(|i| i.sha256 == sha256 && i.source == spec.name())
@@ -177,12 +177,13 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
             bar.inc(1);
             continue;
         }
+        let (spec_fingerprint, env_fingerprint) = (spec.fingerprint(), env.fingerprint_for(&spec));
         let earlier = previous.as_ref().and_then(|m| {
             m.inputs.iter().find(|i| {
                 i.sha256 == sha256
                     && i.source == spec.name()
-                    && i.spec_fingerprint == spec.fingerprint()
-                    && i.env_fingerprint == env.fingerprint_for(&spec)
+                    && i.spec_fingerprint == spec_fingerprint
+                    && i.env_fingerprint == env_fingerprint
                     && i.error.is_none()
             })
         });
@@ -207,12 +208,6 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
             bar.inc(1);
             continue;
         }
-        let input = InputFile {
-            path: path.clone(),
-            relative: relative.clone(),
-            sha256,
-            bytes,
-        };
         let rows_bar = bar.clone();
         let name = relative.clone();
         let mut record = ecstat_ingest::ingest_file(

@@ -95,27 +95,13 @@ pub async fn validate(args: ValidateArgs) -> Result<u8, Failure> {
             );
             continue;
         }
-        let (bytes, sha256) =
-            match std::fs::metadata(file)
-                .map_err(|e| e.to_string())
-                .and_then(|m| {
-                    Ok((
-                        m.len(),
-                        ecstat_lake::sha256_file(file).map_err(|e| e.to_string())?,
-                    ))
-                }) {
-                Ok(v) => v,
-                Err(e) => {
-                    all_clean = false;
-                    println!("{}: {e}", file.display());
-                    continue;
-                }
-            };
-        let input = InputFile {
-            path: file.clone(),
-            relative: file.to_string_lossy().into_owned(),
-            sha256,
-            bytes,
+        let input = match InputFile::open(file, file.to_string_lossy().into_owned()) {
+            Ok(input) => input,
+            Err(e) => {
+                all_clean = false;
+                println!("{e}");
+                continue;
+            }
         };
         for spec in matched {
             let checked = ecstat_ingest::ingest_file(

@@ -13,8 +13,6 @@ pub mod udf;
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
-
-use sha2::Digest;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -30,6 +28,7 @@ use ecstat_core::spec::{RecordSpec, SourceSpec};
 use ecstat_lake::{DataDir, InputRecord};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
+use sha2::Digest;
 use tokio::sync::mpsc;
 
 pub use cells::RecordEnv;
@@ -117,6 +116,22 @@ pub struct InputFile {
     pub bytes: u64,
 }
 
+impl InputFile {
+    /// Size and content hash of `path`; the message says why when the file cannot be read.
+    pub fn open(path: &Path, relative: String) -> std::result::Result<Self, String> {
+        let bytes = std::fs::metadata(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        let sha256 = ecstat_lake::sha256_file(path).map_err(|e| e.to_string())?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            relative,
+            sha256,
+            bytes,
+        })
+    }
+}
+
 /// Ingest one file. A file-level problem (missing columns, undecodable, empty, unreadable
 /// xlsx, a failed file-level check) comes back as an [`InputRecord`] with `error` set and
 /// no rows, so the caller records it and goes on with the other files.
@@ -150,14 +165,14 @@ pub async fn ingest_file(
         replaces: spec.replaces(),
         carried: false,
     };
-    let mut out = Ingested {
-        record: InputRecord::rejected("", "", "", String::new(), ""),
-        problems: Vec::new(),
-        headers: Vec::new(),
-    };
-    match ingest_rows(target, spec, env, input, &mut record, &mut out, on_rows).await {
-        Ok(()) => {}
-        Err(e @ (IngestError::Lake { .. } | IngestError::Parquet { .. })) => return Err(e),
+    match ingest_rows(target, spec, env, input, &mut record, on_rows).await {
+        Ok((problems, headers)) => Ok(Ingested {
+            record,
+            problems,
+            headers,
+        }),
+        Err(e @ (IngestError::Lake { .. } | IngestError::Parquet { .. })) => Err(e),
+        // The file is rejected whole: nothing of it counts.
         Err(e) => {
             record.error = Some(e.to_string());
             record.staged_files.clear();
@@ -167,10 +182,13 @@ pub async fn ingest_file(
             record.rows_quarantined = 0;
             record.rows_skipped = 0;
             record.rows_warned = 0;
+            Ok(Ingested {
+                record,
+                problems: Vec::new(),
+                headers: Vec::new(),
+            })
         }
     }
-    out.record = record;
-    Ok(out)
 }
 
 /// What the per-kind row loops share: the quarantine and the partitioned writers.
@@ -222,9 +240,8 @@ async fn ingest_rows(
     env: &IngestEnv,
     input: &InputFile,
     record: &mut InputRecord,
-    out: &mut Ingested,
     on_rows: &(dyn Fn(u64) + Sync),
-) -> Result<()> {
+) -> Result<(Vec<Problem>, Vec<(String, String)>)> {
     let path = &input.path;
     let engine_err = |source| IngestError::engine(path, source);
     let layout = Arc::new(spec.layout());
@@ -243,7 +260,7 @@ async fn ingest_rows(
         }
     };
     record.encoding = header.encoding.to_string();
-    out.headers = header.headers.clone();
+    let headers = header.headers.clone();
     let mut present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
     present.extend(layout.file_fields.iter().map(|(c, _)| c.clone()));
     let sql = match spec.as_ref() {
@@ -286,7 +303,7 @@ async fn ingest_rows(
     let rows = match spec.as_ref() {
         SourceSpec::Orders(_) => order_rows(stream, &mut output, on_rows, path).await,
         SourceSpec::Records(s) => {
-            record_rows(s, stream, &mut output, on_rows, path, &out.headers).await
+            record_rows(s, stream, &mut output, on_rows, path, &headers).await
         }
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
@@ -322,9 +339,9 @@ async fn ingest_rows(
         });
     }
 
+    let problems = output.quarantine.into_problems();
     let Target::Lake(data_dir) = target else {
-        out.problems = output.quarantine.into_problems();
-        return Ok(());
+        return Ok((problems, headers));
     };
     let table = spec.table();
     for (pending, writer) in output.partitions.into_values() {
@@ -341,32 +358,30 @@ async fn ingest_rows(
             .or_default()
             .push(name);
     }
-    if !output.quarantine.is_empty() {
+    if !problems.is_empty() {
         let relative = format!("quarantine/{}/{}.parquet", spec.name(), output.file_id);
-        let problems = std::mem::take(&mut output.quarantine);
-        out.problems = problems.sorted();
-        let name = problems
-            .write(
-                data_dir,
-                &relative,
-                spec.name(),
-                &input.relative,
-                &input.sha256,
-            )
-            .map_err(|e| match e {
-                staged::WriteError::Lake(source) => IngestError::lake(path, source),
-                staged::WriteError::Parquet(source) => IngestError::Parquet {
-                    path: path.clone(),
-                    source,
-                },
-                staged::WriteError::Arrow(e) => IngestError::Parquet {
-                    path: path.clone(),
-                    source: e.into(),
-                },
-            })?;
+        let name = staged::write_quarantine(
+            &problems,
+            data_dir,
+            &relative,
+            spec.name(),
+            &input.relative,
+            &input.sha256,
+        )
+        .map_err(|e| match e {
+            staged::WriteError::Lake(source) => IngestError::lake(path, source),
+            staged::WriteError::Parquet(source) => IngestError::Parquet {
+                path: path.clone(),
+                source,
+            },
+            staged::WriteError::Arrow(e) => IngestError::Parquet {
+                path: path.clone(),
+                source: e.into(),
+            },
+        })?;
         record.quarantine_files.push(name);
     }
-    Ok(())
+    Ok((problems, headers))
 }
 
 type NormalisedStream = datafusion::execution::SendableRecordBatchStream;

@@ -170,20 +170,25 @@ impl<'a> Sink<'a> {
         Ok(true)
     }
 
-    /// Try the header rows ending at `pending[end]`; on a match, take it.
-    fn try_header(&mut self, end: usize) -> bool {
-        let rows = self.spec.header_rows;
-        if end + 1 < rows {
-            return false;
-        }
-        let start = end + 1 - rows;
+    /// The header the rows ending at `pending[end]` make (merged cells spread, rows
+    /// combined), or None when there are not enough rows above.
+    fn header_at(&self, end: usize) -> Option<Vec<String>> {
+        let start = (end + 1).checked_sub(self.spec.header_rows)?;
         let mut lines: Vec<(usize, Vec<String>)> = self.pending[start..=end].to_vec();
         spread_merges(&mut lines, &self.merges);
-        let combined = combine_header(&lines);
+        Some(combine_header(&lines))
+    }
+
+    /// Try the header rows ending at `pending[end]`; on a match, take it.
+    fn try_header(&mut self, end: usize) -> bool {
+        let Some(combined) = self.header_at(end) else {
+            return false;
+        };
         let (columns, missing, _) = self.match_columns(&combined);
         if !missing.is_empty() {
             return false;
         }
+        let start = end + 1 - self.spec.header_rows;
         for (_, cells) in &self.pending[..start] {
             for cell in cells.iter().filter(|c| !c.trim().is_empty()) {
                 self.title.push_str(cell.trim());
@@ -196,27 +201,28 @@ impl<'a> Sink<'a> {
         true
     }
 
-    /// The header was not at `header_row`: look at every held-back row; failing that, say
-    /// what the declared header row lacks.
+    /// Find the header among the held-back rows: the spec's row first, then any other;
+    /// failing that, say what the declared header row lacks.
     fn search_header(&mut self) -> Result<()> {
-        for end in 0..self.pending.len() {
-            if self.pending[end].0 != self.spec.header_row && self.try_header(end) {
-                return Ok(());
-            }
-        }
         let declared = self
             .pending
             .iter()
             .position(|(r, _)| *r == self.spec.header_row);
-        let Some(end) = declared.filter(|&e| e + 1 >= self.spec.header_rows) else {
+        if declared.is_some_and(|end| self.try_header(end)) {
+            return Ok(());
+        }
+        for end in 0..self.pending.len() {
+            if Some(end) != declared && self.try_header(end) {
+                return Ok(());
+            }
+        }
+        let Some(combined) = declared.and_then(|end| self.header_at(end)) else {
             return Err(IngestError::NoHeader {
                 path: self.path.to_path_buf(),
                 row: self.spec.header_row,
             });
         };
-        let mut lines = self.pending[end + 1 - self.spec.header_rows..=end].to_vec();
-        spread_merges(&mut lines, &self.merges);
-        let (_, missing, normalized) = self.match_columns(&combine_header(&lines));
+        let (_, missing, normalized) = self.match_columns(&combined);
         Err(IngestError::MissingColumns {
             path: self.path.to_path_buf(),
             spec: self.spec.source.clone(),
@@ -446,21 +452,11 @@ impl<'a> Sink<'a> {
 
     fn finish(mut self) -> Result<ReaderStats> {
         // A short file ends before the header search does.
-        if self.header.is_none() && !self.pending.is_empty() {
-            let found = if self
-                .pending
-                .iter()
-                .position(|(r, _)| *r == self.spec.header_row)
-                .is_some_and(|end| self.try_header(end))
-            {
-                Ok(())
-            } else {
-                self.search_header()
-            };
-            match found.and_then(|()| self.replay()) {
-                Ok(_) => {}
-                Err(e) => return Err(self.fail(e)),
-            }
+        if self.header.is_none()
+            && !self.pending.is_empty()
+            && let Err(e) = self.search_header().and_then(|()| self.replay())
+        {
+            return Err(self.fail(e));
         }
         if self.header.is_none() {
             let err = IngestError::NoHeader {

@@ -159,74 +159,67 @@ impl QuarantineBuilder {
             .sort_by(|a, b| (a.row, &a.rule).cmp(&(b.row, &b.rule)));
         self.rows
     }
+}
 
-    /// A sorted copy of every problem.
-    pub fn sorted(&self) -> Vec<Problem> {
-        let mut rows = self.rows.clone();
-        rows.sort_by(|a, b| (a.row, &a.rule).cmp(&(b.row, &b.rule)));
-        rows
+/// Write a file's problems (as [`QuarantineBuilder::into_problems`] sorts them) to
+/// `relative`.
+pub fn write_quarantine(
+    problems: &[Problem],
+    data_dir: &DataDir,
+    relative: &str,
+    source: &str,
+    file: &str,
+    sha256: &str,
+) -> Result<String, WriteError> {
+    let n = problems.len();
+    let mut row = Int64Builder::with_capacity(n);
+    let (mut col, mut raw, mut rule, mut why, mut detail, mut severity) = (
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+        StringBuilder::new(),
+    );
+    for p in problems {
+        row.append_value(p.row);
+        col.append_option(p.column.as_deref());
+        raw.append_option(p.value.as_deref());
+        rule.append_value(&p.rule);
+        why.append_value(reason(&p.rule));
+        detail.append_option(p.detail.as_deref());
+        severity.append_value(p.severity);
     }
-
-    /// Write the rows, sorted by source row, to `relative`.
-    pub fn write(
-        self,
-        data_dir: &DataDir,
-        relative: &str,
-        source: &str,
-        file: &str,
-        sha256: &str,
-    ) -> Result<String, WriteError> {
-        let problems = self.into_problems();
-        let n = problems.len();
-        let mut row = Int64Builder::with_capacity(n);
-        let (mut col, mut raw, mut rule, mut why, mut detail, mut severity) = (
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-            StringBuilder::new(),
-        );
-        for p in &problems {
-            row.append_value(p.row);
-            col.append_option(p.column.as_deref());
-            raw.append_option(p.value.as_deref());
-            rule.append_value(&p.rule);
-            why.append_value(reason(&p.rule));
-            detail.append_option(p.detail.as_deref());
-            severity.append_value(p.severity);
-        }
-        let repeat = |v: &str| -> ArrayRef {
-            let mut b = StringBuilder::with_capacity(n, n * v.len());
-            (0..n).for_each(|_| b.append_value(v));
-            Arc::new(b.finish())
-        };
-        let batch = RecordBatch::try_new(
-            quarantine_schema(),
-            vec![
-                repeat(source),
-                repeat(file),
-                repeat(sha256),
-                Arc::new(row.finish()),
-                Arc::new(col.finish()),
-                Arc::new(raw.finish()),
-                Arc::new(rule.finish()),
-                Arc::new(why.finish()),
-                Arc::new(detail.finish()),
-                Arc::new(severity.finish()),
-            ],
-        )?;
-        let mut pending = data_dir.create(relative)?;
-        let file_writer = pending.take_writer();
-        let Some(file_writer) = file_writer else {
-            return Err(WriteError::Lake(LakeError::Io {
-                path: relative.into(),
-                source: std::io::Error::other("writer taken"),
-            }));
-        };
-        let mut writer = ArrowWriter::try_new(file_writer, batch.schema(), Some(parquet_props()))?;
-        writer.write(&batch)?;
-        let out = writer.into_inner()?;
-        Ok(pending.commit(Some(out))?)
-    }
+    let repeat = |v: &str| -> ArrayRef {
+        let mut b = StringBuilder::with_capacity(n, n * v.len());
+        (0..n).for_each(|_| b.append_value(v));
+        Arc::new(b.finish())
+    };
+    let batch = RecordBatch::try_new(
+        quarantine_schema(),
+        vec![
+            repeat(source),
+            repeat(file),
+            repeat(sha256),
+            Arc::new(row.finish()),
+            Arc::new(col.finish()),
+            Arc::new(raw.finish()),
+            Arc::new(rule.finish()),
+            Arc::new(why.finish()),
+            Arc::new(detail.finish()),
+            Arc::new(severity.finish()),
+        ],
+    )?;
+    let mut pending = data_dir.create(relative)?;
+    let file_writer = pending.take_writer();
+    let Some(file_writer) = file_writer else {
+        return Err(WriteError::Lake(LakeError::Io {
+            path: relative.into(),
+            source: std::io::Error::other("writer taken"),
+        }));
+    };
+    let mut writer = ArrowWriter::try_new(file_writer, batch.schema(), Some(parquet_props()))?;
+    writer.write(&batch)?;
+    let out = writer.into_inner()?;
+    Ok(pending.commit(Some(out))?)
 }

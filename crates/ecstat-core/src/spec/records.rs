@@ -391,8 +391,11 @@ impl RecordSpec {
                     return Err(format!("column `{name}` needs headers (or a file_field)"));
                 }
                 (Some(field), true) => {
-                    let n = field.pattern.matches('(').count();
-                    if n == 0 {
+                    // Compiled here, so a broken pattern fails when the spec loads, not as a
+                    // "missing value" in every file.
+                    let re = regex::Regex::new(&field.pattern)
+                        .map_err(|e| format!("column `{name}`: file_field pattern: {e}"))?;
+                    if re.captures_len() < 2 {
                         return Err(format!(
                             "column `{name}`: file_field pattern needs a capture group ( … )"
                         ));
@@ -408,6 +411,10 @@ impl RecordSpec {
                     return Err(format!(
                         "column `{name}`: unique with `{other}`, which is not a column"
                     ));
+                }
+                if let CheckKind::Regex(pattern) = &kind {
+                    regex::Regex::new(pattern)
+                        .map_err(|e| format!("column `{name}`: regex check: {e}"))?;
                 }
                 if let CheckKind::InPeriod(_) = &kind
                     && column.value_type != ValueType::Month
@@ -571,5 +578,9 @@ mod tests {
         let err =
             check(&MINIMAL.replace("severity = \"file\"", "severity = \"fatal\"")).unwrap_err();
         assert!(err.contains("fatal"), "{err}");
+        let err =
+            check(&MINIMAL.replace("{ uscc = true }", "{ uscc = true }, { regex = \"[0-9\" }"))
+                .unwrap_err();
+        assert!(err.contains("regex check"), "{err}");
     }
 }
