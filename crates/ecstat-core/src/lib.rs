@@ -13,5 +13,6 @@ pub mod spec;
 pub mod sql;
 pub mod text;
 pub mod uscc;
+pub mod values;
 
 pub use error::{CoreError, Result};
