@@ -2,7 +2,6 @@
 //! statuses, derive the goods amount, and name the first check each row fails. The query is
 //! plain text, so `ecstat sources --sql NAME` can show a statistician exactly what runs.
 
-use ecstat_core::amount::AmountUnit;
 use ecstat_core::spec::{ColumnKind, GoodsAmountRule, OrderSpec};
 use ecstat_core::sql::{ident, literal as quote};
 
@@ -167,11 +166,7 @@ struct Check {
 /// `_reject_column`, `_reject_value` (NULL when the row passes).
 pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> String {
     let has = |c: &str| present.iter().any(|p| p == c);
-    let unit = match spec.amount_unit {
-        AmountUnit::Yuan => "yuan",
-        AmountUnit::WanYuan => "wan_yuan",
-        AmountUnit::YiYuan => "yi_yuan",
-    };
+    let unit = spec.amount_unit.as_str();
     let formats = quote(&spec.datetime_formats().join("|"));
     let required_columns = spec.required_columns();
     let mut parsed = vec!["_row".to_string()];

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use ecstat_core::amount::AmountUnit;
 use ecstat_core::spec::{CheckKind, ColumnSpec, RecordSpec, Severity, ValueType};
 use ecstat_core::sql::{ident, literal as quote};
 
@@ -61,14 +60,6 @@ fn sql_type(column: &ColumnSpec) -> &'static str {
     }
 }
 
-fn unit_name(unit: AmountUnit) -> &'static str {
-    match unit {
-        AmountUnit::Yuan => "yuan",
-        AmountUnit::WanYuan => "wan_yuan",
-        AmountUnit::YiYuan => "yi_yuan",
-    }
-}
-
 /// The parse expression of a column over its raw text `raw`.
 fn parse_expr(spec: &RecordSpec, column: &ColumnSpec, raw: &str) -> String {
     match column.value_type {
@@ -93,7 +84,7 @@ fn parse_expr(spec: &RecordSpec, column: &ColumnSpec, raw: &str) -> String {
         ValueType::Decimal => format!("ecstat_decimal({raw})"),
         ValueType::Amount => format!(
             "ecstat_amount({raw}, '{}')",
-            unit_name(column.unit.unwrap_or(spec.amount_unit))
+            column.unit.unwrap_or(spec.amount_unit).as_str()
         ),
         ValueType::Date => format!("ecstat_date({raw})"),
         ValueType::Month => format!("ecstat_month({raw})"),

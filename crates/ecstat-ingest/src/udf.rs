@@ -118,11 +118,12 @@ impl ScalarUDFImpl for RawParse {
                 Arc::new(b.finish())
             }
             Kind::Amount => {
-                let unit = match literal(&args.args[1], "amount unit")?.as_str() {
-                    "yuan" => AmountUnit::Yuan,
-                    "wan_yuan" => AmountUnit::WanYuan,
-                    "yi_yuan" => AmountUnit::YiYuan,
-                    other => return exec_err!("unknown amount unit {other}"),
+                let name = literal(&args.args[1], "amount unit")?;
+                let Some(unit) = [AmountUnit::Yuan, AmountUnit::WanYuan, AmountUnit::YiYuan]
+                    .into_iter()
+                    .find(|u| u.as_str() == name)
+                else {
+                    return exec_err!("unknown amount unit {name}");
                 };
                 let mut b = Decimal128Builder::with_capacity(rows);
                 cells.for_each(|c| b.append_option(c.and_then(|s| parse_fen(s, unit).ok())));
