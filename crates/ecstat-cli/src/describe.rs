@@ -215,9 +215,8 @@ pub struct DescribeArgs {
 
 pub async fn describe(data_dir: &Path, args: DescribeArgs) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(data_dir).await?;
-    let counts = wh.table_counts().await?;
-    let Some((_, rows)) = counts.iter().find(|(n, _)| *n == args.table) else {
-        let names: Vec<&str> = counts.iter().map(|(n, _)| n.as_str()).collect();
+    let names = wh.table_names();
+    if !names.contains(&args.table) {
         return Err(Failure::new(
             exit::USAGE,
             anyhow::anyhow!(
@@ -226,7 +225,8 @@ pub async fn describe(data_dir: &Path, args: DescribeArgs) -> Result<u8, Failure
                 names.join(", ")
             ),
         ));
-    };
+    }
+    let rows = wh.row_count(&args.table).await?;
     let doc = table_docs(&args.pipelines, &wh)
         .remove(&args.table)
         .unwrap_or_default();

@@ -303,29 +303,40 @@ impl Warehouse {
     }
 
     /// Every queryable table with its row count, sorted by name.
-    pub async fn table_counts(&self) -> Result<Vec<(String, u64)>> {
+    /// Every table of the session: built or registered, system and staged, sorted.
+    pub fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.tables.keys().cloned().collect();
         names.extend(SYSTEM_TABLES.iter().map(|s| s.to_string()));
         names.extend(self.staged.iter().cloned());
         names.sort();
+        names
+    }
+
+    /// Rows of one table.
+    pub async fn row_count(&self, name: &str) -> Result<u64> {
+        let batches = self
+            .ctx
+            .sql(&format!("SELECT count(*) FROM \"{name}\""))
+            .await?
+            .collect()
+            .await?;
+        let n = batches
+            .first()
+            .and_then(|b| {
+                b.column(0)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .map(|a| a.value(0))
+            })
+            .unwrap_or(0);
+        Ok(n.max(0) as u64)
+    }
+
+    pub async fn table_counts(&self) -> Result<Vec<(String, u64)>> {
         let mut out = Vec::new();
-        for name in names {
-            let batches = self
-                .ctx
-                .sql(&format!("SELECT count(*) FROM \"{name}\""))
-                .await?
-                .collect()
-                .await?;
-            let n = batches
-                .first()
-                .and_then(|b| {
-                    b.column(0)
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .map(|a| a.value(0))
-                })
-                .unwrap_or(0);
-            out.push((name, n.max(0) as u64));
+        for name in self.table_names() {
+            let n = self.row_count(&name).await?;
+            out.push((name, n));
         }
         Ok(out)
     }
