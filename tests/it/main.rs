@@ -3,6 +3,7 @@
 
 mod databases;
 mod departments;
+mod disclosure;
 mod sample;
 mod slt;
 mod targets;

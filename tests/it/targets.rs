@@ -137,4 +137,119 @@ fn programme_targets_match_a_second_computation() {
         published(data, "enterprise_database_size", "value", "2019").0,
         size * Y
     );
+
+    // County centres (plan §二(一)): 1 centre, 3 branch centres, 1–2 warehouse centres.
+    for (code, level, judged) in [
+        ("county_service_centre", "县级公共服务中心", (1, None)),
+        ("branch_service_centres", "县级分中心", (3, None)),
+        ("warehouse_centres", "县级仓储配送中心", (1, Some(2))),
+    ] {
+        let n = operating(level).len() as i128;
+        let (value, status) = published(data, code, "value", "2019");
+        assert_eq!(value, n * Y, "{code}");
+        let met = n >= judged.0 && judged.1.is_none_or(|upper| n <= upper);
+        assert_eq!(status, if met { "达标" } else { "未达标" }, "{code}");
+    }
+}
+
+/// Funds and logistics at the end of 2019, each from the staged rows here.
+#[test]
+fn funds_and_logistics_match_a_second_computation() {
+    let data = sample_warehouse();
+    let cents =
+        |r: &serde_json::Map<String, serde_json::Value>, c: &str| decimal(r, c, 2).unwrap_or(0);
+    // Disbursement rate = paid by 2019-12-31 ÷ budget, in % to 4 places, half-up.
+    let budget: i128 = query(data, "SELECT budget_yuan FROM fund_budget")
+        .iter()
+        .map(|r| cents(r, "budget_yuan"))
+        .sum();
+    let payments = query(
+        data,
+        "SELECT f.line_code, CAST(f.paid_on AS VARCHAR) AS paid, f.amount_yuan, f.for_products_online, \
+         b.line_code IS NOT NULL AS budgeted FROM fund_disbursements f LEFT JOIN fund_budget b ON b.line_code = f.line_code",
+    );
+    let in_2019 = |r: &&serde_json::Map<String, serde_json::Value>| {
+        r["paid"].as_str().is_some_and(|d| d <= "2019-12-31")
+    };
+    let paid_to_budget_lines: i128 = payments
+        .iter()
+        .filter(in_2019)
+        .filter(|r| r["budgeted"].as_bool() == Some(true))
+        .map(|r| cents(r, "amount_yuan"))
+        .sum();
+    let half_up = |num: i128, den: i128| (2 * num + den) / (2 * den);
+    assert_eq!(
+        published(data, "fund_disbursement_rate", "value", "2019").0,
+        half_up(paid_to_budget_lines * 100 * Y, budget)
+    );
+    // Products-online share = flagged ÷ all payments (budgeted or not).
+    let all: i128 = payments
+        .iter()
+        .filter(in_2019)
+        .map(|r| cents(r, "amount_yuan"))
+        .sum();
+    let flagged: i128 = payments
+        .iter()
+        .filter(in_2019)
+        .filter(|r| r["for_products_online"].as_bool() == Some(true))
+        .map(|r| cents(r, "amount_yuan"))
+        .sum();
+    assert_eq!(
+        published(data, "products_online_fund_share", "value", "2019").0,
+        half_up(flagged * 100 * Y, all)
+    );
+    // Disbursed over the programme = every payment of 2018–2019.
+    let programme: i128 = payments
+        .iter()
+        .filter(|r| {
+            r["paid"]
+                .as_str()
+                .is_some_and(|d| ("2018-01-01"..="2019-12-31").contains(&d))
+        })
+        .map(|r| cents(r, "amount_yuan"))
+        .sum();
+    assert_eq!(
+        published(data, "fund_disbursed", "programme_total", "2019").0,
+        programme * 100
+    );
+
+    // Cost per parcel: Σ(cost × sent) ÷ Σ sent per year, to 4 places; judged on falling.
+    let mut per_year: BTreeMap<String, (i128, i128)> = BTreeMap::new();
+    for r in query(
+        data,
+        "SELECT month, parcels_out, cost_per_parcel_yuan FROM parcels WHERE cost_per_parcel_yuan IS NOT NULL",
+    ) {
+        let year = r["month"].as_str().unwrap_or("")[..4].to_string();
+        let e = per_year.entry(year).or_default();
+        let out = i128::from(r["parcels_out"].as_i64().unwrap_or(0));
+        e.0 += cents(&r, "cost_per_parcel_yuan") * out;
+        e.1 += out;
+    }
+    let cost = |y: &str| {
+        let (c, n) = per_year[y];
+        half_up(c * 100, n) // cents × 100 ÷ parcels = ten-thousandths of a yuan
+    };
+    assert_eq!(
+        published(data, "cost_per_parcel", "value", "2019").0,
+        cost("2019")
+    );
+    let (growth, status) = published(data, "cost_per_parcel", "yoy_pct", "2019");
+    let (c19, c18) = (cost("2019"), cost("2018"));
+    // The growth works on the 4-place yearly values; rounded half away from zero.
+    let q = (c19 - c18) * 100 * Y * 2 / c18;
+    assert_eq!(growth, (q + q.signum()) / 2);
+    assert_eq!(status, if c19 < c18 { "达标" } else { "未达标" });
+
+    // Townships with express delivery: a township whose latest survey finds any village served.
+    let served: BTreeSet<String> = query(
+        data,
+        "SELECT township_code FROM courier_coverage WHERE has_delivery",
+    )
+    .iter()
+    .filter_map(|r| r["township_code"].as_str().map(str::to_string))
+    .collect();
+    assert_eq!(
+        published(data, "townships_with_delivery", "value", "2019").0,
+        served.len() as i128 * Y
+    );
 }

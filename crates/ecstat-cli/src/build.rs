@@ -85,12 +85,17 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     let rows = crate::run::compute_indicators(
         &mut wh,
         &catalogue,
+        &specs,
         version,
         data_as_of.as_deref(),
         &run_id,
     )
     .await?;
     println!("built {:<32} {rows:>9} rows", "ind_results");
+    let sources = crate::lineage::sources_of(&wh, &catalogue, &models)?;
+    let links = crate::lineage::links(&sources, &current.inputs, &specs);
+    let rows = crate::lineage::write(&mut wh, &links, &run_id).await?;
+    println!("built {:<32} {rows:>9} rows", "ind_lineage");
     print_tests(&mut std::io::stdout().lock(), tests, &failures)?;
     if failures.iter().any(|f| !f.warning) {
         println!("NOT PUBLISHED: snapshot {} stays current", current.version);

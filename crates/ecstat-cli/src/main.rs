@@ -2,6 +2,7 @@
 
 mod build;
 mod describe;
+mod lineage;
 mod output;
 mod pipeline;
 mod quarantine;

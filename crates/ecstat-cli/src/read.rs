@@ -74,11 +74,21 @@ pub struct IndicatorArgs {
     /// Every row, ignoring --dimension and --period-type.
     #[arg(long)]
     all: bool,
+    /// Print what indicator CODE is — definition, caliber, target, SQL, the tables and
+    /// source submissions behind it — and its county figures, instead of the table.
+    #[arg(long, value_name = "CODE")]
+    explain: Option<String>,
+    /// The indicator catalogue (for --explain).
+    #[arg(long, default_value = "pipelines/indicators.toml")]
+    catalogue: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
 }
 
 pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Failure> {
+    if let Some(code) = &args.explain {
+        return explain(data_dir, &args.catalogue, code).await;
+    }
     let (wh, _) = open(data_dir).await?;
     let mut conditions = Vec::new();
     if let Some(year) = args.year {
@@ -111,6 +121,114 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
     Ok(exit::OK)
 }
 
+/// `ecstat indicators --explain CODE`.
+async fn explain(data_dir: &Path, catalogue: &Path, code: &str) -> Result<u8, Failure> {
+    let catalogue = Catalogue::load(catalogue)?;
+    let Some(ind) = catalogue.get(code) else {
+        let codes: Vec<&str> = catalogue
+            .indicators
+            .iter()
+            .map(|i| i.code.as_str())
+            .collect();
+        return Err(Failure::new(
+            exit::USAGE,
+            anyhow::anyhow!(
+                "no indicator `{code}` in the catalogue; codes: {}",
+                codes.join(", ")
+            ),
+        ));
+    };
+    println!("{} — {} / {}", ind.code, ind.name_zh, ind.name_en);
+    println!("unit:         {}", ind.unit);
+    println!("definition:   {}", ind.definition);
+    println!("departments:  {}", ind.departments.join("、"));
+    let aggregate = match ind.aggregate {
+        ecstat_indicators::Aggregate::Sum => "sum (a flow: months add up to the year)",
+        ecstat_indicators::Aggregate::Last => "last (a stock: the year is its December)",
+    };
+    println!("aggregate:    {aggregate}");
+    if let Some(r) = ind.ratio {
+        println!("ratio:        Σvalue ÷ Σdenominator × {}", r.scale());
+    }
+    let breakdowns = if ind.breakdowns.is_empty() {
+        "—".to_string()
+    } else {
+        ind.breakdowns.join(", ")
+    };
+    println!("breakdowns:   county, {breakdowns}");
+    if let Some(t) = &ind.target {
+        let bound = match t.upper {
+            Some(u) => format!("{}–{u}", t.value),
+            None => format!("{} {}", t.comparison.symbol(), t.value),
+        };
+        let years = match (t.from_year, t.to_year) {
+            (None, None) => String::new(),
+            (f, l) => format!(
+                ", years {}–{}",
+                f.map_or("…".into(), |y| y.to_string()),
+                l.map_or("…".into(), |y| y.to_string())
+            ),
+        };
+        println!(
+            "target:       {} {bound}{years} (county, by year)",
+            t.measure.code()
+        );
+    } else {
+        println!("target:       none (无目标)");
+    }
+    if !ind.requires.is_empty() {
+        println!(
+            "requires:     {} (数据不足 without them)",
+            ind.requires.join(", ")
+        );
+    }
+    if let Some(c) = &ind.contributor {
+        println!(
+            "disclosure:   contributor `{c}`: published cells with < {} contributors or failing the p% rule (p = {}) are suppressed, with secondary suppression",
+            catalogue.disclosure.min_contributors, catalogue.disclosure.p_percent
+        );
+    }
+    println!(
+        "\nSQL (one row per month and breakdown member):\n{}\n",
+        ind.sql.trim()
+    );
+    let Ok((wh, manifest)) = open(data_dir).await else {
+        println!(
+            "(no snapshot in {}: run `ecstat run` for the figures and sources)",
+            data_dir.display()
+        );
+        return Ok(exit::OK);
+    };
+    println!(
+        "snapshot {} (run {}, data as of {}):",
+        manifest.version,
+        manifest.run_id,
+        manifest.data_as_of.as_deref().unwrap_or("—")
+    );
+    let code_lit = quote(code);
+    if wh.table_names().iter().any(|t| t == "ind_lineage") {
+        let df = wh
+            .query(&format!(
+                "SELECT source_table, department, file, substr(sha256, 1, 12) AS sha256, rows_staged, received \
+                 FROM ind_lineage WHERE indicator_code = {code_lit} ORDER BY source_table, file"
+            ))
+            .await?;
+        println!("source submissions:");
+        print(&df.collect().await?, OutputFormat::Table)?;
+    }
+    let batches = indicator_batches(
+        &wh,
+        "measure_name_zh, period, value, unit, target, attainment_pct, status, note",
+        &format!(
+            "WHERE indicator_code = {code_lit} AND dimension = 'county' AND period_type = 'year'"
+        ),
+    )
+    .await?;
+    println!("county, by year:");
+    print(&batches, OutputFormat::Table)?;
+    Ok(exit::OK)
+}
+
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// xlsx, csv (UTF-8 with BOM), parquet, json, or all.
@@ -136,7 +254,7 @@ pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
     };
     let catalogue = Catalogue::load(&args.catalogue)?;
     let (wh, manifest) = open(data_dir).await?;
-    let batches = indicator_batches(&wh, "*", "").await?;
+    let batches = indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
     let meta = crate::run::export_meta(&manifest, &catalogue);
     for format in formats {
         let path = ecstat_export::export(&batches, &meta, format, &args.out)?;

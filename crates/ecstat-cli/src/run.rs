@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
@@ -294,12 +295,17 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     let rows = compute_indicators(
         &mut wh,
         &pipeline.catalogue,
+        &pipeline.specs,
         version,
         data_as_of.as_deref(),
         &run_id,
     )
     .await?;
     built.push(("ind_results".into(), rows));
+    let sources = crate::lineage::sources_of(&wh, &pipeline.catalogue, &models)?;
+    let links = crate::lineage::links(&sources, &inputs, &pipeline.specs);
+    let rows = crate::lineage::write(&mut wh, &links, &run_id).await?;
+    built.push(("ind_lineage".into(), rows));
 
     timings.push(("indicators", started.elapsed().as_secs_f64()));
 
@@ -322,7 +328,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     // 5. Exports.
     let mut exported = Vec::new();
     if publish && !args.no_export {
-        let batches = crate::read::indicator_batches(&wh, "*", "").await?;
+        let batches =
+            crate::read::indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
         let meta = export_meta(&manifest, &pipeline.catalogue);
         let dir = lake.path("exports");
         for format in Format::ALL {
@@ -384,18 +391,26 @@ fn accepted_before(
     Some(kept)
 }
 
-/// Compute `ind_results` for snapshot `version` from the models of `wh`.
+/// Compute `ind_results` for snapshot `version` from the models of `wh`; `specs` name the
+/// department behind each source table, for an indicator whose source is missing.
 pub async fn compute_indicators(
     wh: &mut Warehouse,
     catalogue: &Catalogue,
+    specs: &[Arc<SourceSpec>],
     version: u64,
     data_as_of: Option<&str>,
     run_id: &str,
 ) -> anyhow::Result<u64> {
-    let sql = catalogue.results_sql(version, data_as_of);
-    let df = wh
-        .context()
-        .sql(&sql)
+    let departments = specs
+        .iter()
+        .map(|s| (s.table().to_string(), s.submitter().to_string()))
+        .collect();
+    let inputs = ecstat_indicators::Inputs {
+        version,
+        data_as_of,
+        departments: &departments,
+    };
+    let df = ecstat_indicators::compute(wh.context(), catalogue, &inputs)
         .await
         .context("computing indicators (pipelines/indicators.toml)")?;
     Ok(wh.write_table("ind_results", df, run_id).await?)
@@ -592,18 +607,30 @@ impl Summary<'_> {
         for b in &batches {
             for r in 0..b.num_rows() {
                 let c = |name: &str| crate::output::cell(b, name, r);
+                let unit = c("unit");
+                let target = match c("comparison").as_str() {
+                    "between" => format!(
+                        "{}–{}{unit}",
+                        trim_zeros(&c("target")),
+                        trim_zeros(&c("target_upper"))
+                    ),
+                    cmp => format!("{cmp} {}{unit}", trim_zeros(&c("target"))),
+                };
+                let value = match c("value") {
+                    v if v.is_empty() => "—".to_string(),
+                    v => format!("{}{unit}", trim_zeros(&v)),
+                };
                 writeln!(
                     out,
-                    "  {} {} {}: {}{} (target {} {}{}) {}",
+                    "  {} {} {}: {value} (target {target}) {}{}",
                     c("period"),
                     c("indicator_name_zh"),
                     c("measure_name_zh"),
-                    trim_zeros(&c("value")),
-                    c("unit"),
-                    c("comparison"),
-                    trim_zeros(&c("target")),
-                    c("unit"),
                     c("status"),
+                    match c("note") {
+                        n if n.is_empty() => String::new(),
+                        n => format!(" — {n}"),
+                    },
                 )?;
             }
         }

@@ -497,6 +497,7 @@ mod tests {
             sql: String::new(),
             path: "t.sql".into(),
             depends_on: Default::default(),
+            reads: Default::default(),
             doc: ModelDoc {
                 description: "test".into(),
                 grain: "one row per test".into(),
@@ -506,6 +507,7 @@ mod tests {
                     TableTest::UniqueCombination(vec!["column1".into(), "column2".into()]),
                 ],
                 warnings: vec![TableTest::Expression("column2 < 3".into())],
+                calendar: false,
             },
         };
         let outcomes = wh.test_model(&model).await?;

@@ -28,6 +28,10 @@ pub struct ModelDoc {
     /// snapshot is published (a finding about the data, not a broken build).
     #[serde(default)]
     pub warnings: Vec<TableTest>,
+    /// A calendar or code list that figures join to but do not come from (dim_month spans
+    /// every source's months): lineage does not follow it to the sources it reads.
+    #[serde(default)]
+    pub calendar: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +70,44 @@ pub struct Model {
     pub doc: ModelDoc,
     /// Models this one reads (found from its SQL's table references).
     pub depends_on: BTreeSet<String>,
+    /// Every table its SQL reads: models, staged source tables and reference tables.
+    pub reads: BTreeSet<String>,
+}
+
+/// The tables a query reads (not its CTEs).
+pub fn table_references(
+    ctx: &SessionContext,
+    sql: &str,
+) -> datafusion::error::Result<BTreeSet<String>> {
+    let state = ctx.state();
+    let statement = state.sql_to_statement(sql, &Dialect::Generic)?;
+    Ok(state
+        .resolve_table_references(&statement)?
+        .iter()
+        .map(|r| r.table().to_string())
+        .collect())
+}
+
+/// The tables that are not models which `tables` read, directly or through models (not
+/// through calendars): the staged sources and reference tables behind them.
+pub fn upstream_sources(models: &[Model], tables: &BTreeSet<String>) -> BTreeSet<String> {
+    let by_name: BTreeMap<&str, &Model> = models.iter().map(|m| (m.name.as_str(), m)).collect();
+    let mut todo: Vec<&str> = tables.iter().map(String::as_str).collect();
+    let mut seen = BTreeSet::new();
+    let mut sources = BTreeSet::new();
+    while let Some(t) = todo.pop() {
+        if !seen.insert(t) {
+            continue;
+        }
+        match by_name.get(t) {
+            Some(m) if m.doc.calendar => {}
+            Some(m) => todo.extend(m.reads.iter().map(String::as_str)),
+            None => {
+                sources.insert(t.to_string());
+            }
+        }
+    }
+    sources
 }
 
 /// The models a selector names, in build order: `NAME` is the model alone, `NAME+` the model
@@ -132,10 +174,12 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
                 path,
                 doc,
                 depends_on: BTreeSet::new(),
+                reads: BTreeSet::new(),
             },
         );
     }
     let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut reads: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let state = ctx.state();
     for model in models.values() {
         let statement = state
@@ -152,12 +196,19 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
                 path: model.path.clone(),
                 source,
             })?;
-        let names = refs
+        let names: BTreeSet<String> = refs
             .iter()
             .map(|r| r.table().to_string())
-            .filter(|t| models.contains_key(t) && *t != model.name)
+            .filter(|t| *t != model.name)
             .collect();
-        deps.insert(model.name.clone(), names);
+        reads.insert(model.name.clone(), names.clone());
+        deps.insert(
+            model.name.clone(),
+            names
+                .into_iter()
+                .filter(|t| models.contains_key(t))
+                .collect(),
+        );
     }
     // Kahn's algorithm; ties broken by name so the order is stable.
     let mut ordered = Vec::with_capacity(models.len());
@@ -181,6 +232,7 @@ pub fn load(dir: &Path, ctx: &SessionContext) -> Result<Vec<Model>> {
             done.insert(name.clone());
             if let Some(mut model) = models.remove(&name) {
                 model.depends_on = deps.get(&name).cloned().unwrap_or_default();
+                model.reads = reads.remove(&name).unwrap_or_default();
                 ordered.push(model);
             }
         }
@@ -303,8 +355,10 @@ mod select_tests {
                 columns: BTreeMap::new(),
                 tests: Vec::new(),
                 warnings: Vec::new(),
+                calendar: false,
             },
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
+            reads: deps.iter().map(|d| d.to_string()).collect(),
         }
     }
 
