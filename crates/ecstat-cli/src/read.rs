@@ -65,9 +65,17 @@ pub struct IndicatorArgs {
     /// Only this indicator code (see `ecstat indicators --all --format csv`).
     #[arg(long)]
     code: Option<String>,
-    /// Breakdown: county, township, platform or category.
-    #[arg(long, default_value = "county")]
-    dimension: String,
+    /// Only this period: 2019, or a month 2019-03 (with --period-type month or ytd).
+    #[arg(long)]
+    period: Option<String>,
+    /// Only this breakdown member, by code or name: a township (350524102000 or 湖头镇),
+    /// a platform (taobao or 淘宝/天猫), a category … Sets --dimension unless it is given.
+    #[arg(long)]
+    region: Option<String>,
+    /// Breakdown: county, township, platform, category, trainee_group, fund_source, line,
+    /// entity_type (the indicator's `breakdowns`).
+    #[arg(long)]
+    dimension: Option<String>,
     /// Period type: year, month or ytd (year-to-date, 1–M月累计).
     #[arg(long, default_value = "year")]
     period_type: String,
@@ -97,8 +105,22 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
     if let Some(code) = &args.code {
         conditions.push(format!("indicator_code = {}", quote(code)));
     }
+    if let Some(period) = &args.period {
+        conditions.push(format!("period = {}", quote(period)));
+    }
+    if let Some(region) = &args.region {
+        conditions.push(format!(
+            "(member = {0} OR member_name = {0})",
+            quote(region)
+        ));
+    }
     if !args.all {
-        conditions.push(format!("dimension = {}", quote(&args.dimension)));
+        // A member names its own dimension; without one, the county.
+        match (&args.dimension, &args.region) {
+            (Some(d), _) => conditions.push(format!("dimension = {}", quote(d))),
+            (None, None) => conditions.push("dimension = 'county'".into()),
+            (None, Some(_)) => {}
+        }
         conditions.push(format!("period_type = {}", quote(&args.period_type)));
     }
     let filter = if conditions.is_empty() {
@@ -107,7 +129,7 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
         format!("WHERE {}", conditions.join(" AND "))
     };
     let columns = if args.format == OutputFormat::Table {
-        "indicator_code, indicator_name_zh, measure_name_zh, period, member_name, value, unit, base_value, target, attainment_pct, status, note"
+        "indicator_code, indicator_name_zh, measure_name_zh, period, member_name, value, unit, base_value, target, attainment_pct, status, note, disclosure"
     } else {
         "*"
     };
@@ -231,7 +253,8 @@ async fn explain(data_dir: &Path, catalogue: &Path, code: &str) -> Result<u8, Fa
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// xlsx, csv (UTF-8 with BOM), parquet, json, or all.
+    /// xlsx, csv (UTF-8 with BOM), parquet, json, sdmx (SDMX-CSV 2.0), html (report with
+    /// charts), or all.
     #[arg(long, default_value = "xlsx")]
     format: String,
     /// Folder to write indicators.<ext> into.

@@ -2,11 +2,14 @@
 
 use std::path::Path;
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{DataType, Decimal128Type, Int32Type, Int64Type, UInt64Type};
+use arrow::array::RecordBatch;
 use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
-use crate::{ExportError, ExportMeta, Result, header_zh};
+use crate::csv_safe::neutralize;
+use crate::decimal::Decimal;
+use crate::rows::{Row, rows};
+use crate::topics::{OTHER_TOPIC, TOPICS, topic_of};
+use crate::{CALIBER_ZH, ExportError, ExportMeta, Result, SUPPRESSED_ZH, header_zh};
 
 const SUMMARY_COLUMNS: &[&str] = &[
     "indicator_code",
@@ -24,7 +27,7 @@ const SUMMARY_COLUMNS: &[&str] = &[
     "data_as_of",
 ];
 
-const DETAIL_COLUMNS: &[&str] = &[
+pub(crate) const DETAIL_COLUMNS: &[&str] = &[
     "indicator_code",
     "indicator_name_zh",
     "measure_name_zh",
@@ -39,33 +42,23 @@ const DETAIL_COLUMNS: &[&str] = &[
     "base_value",
     "status",
     "note",
+    "disclosure",
 ];
 
-fn text<'a>(batch: &'a RecordBatch, column: &str, row: usize) -> Option<&'a str> {
-    let array = batch.column_by_name(column)?;
-    if array.is_null(row) {
-        return None;
-    }
-    match array.data_type() {
-        DataType::Utf8 => Some(array.as_string::<i32>().value(row)),
-        _ => None,
-    }
+/// A number cell as the spreadsheet stores it: xlsx numbers are doubles anyway.
+fn number(row: &Row, column: &str) -> Option<f64> {
+    row.decimal(column).map(Decimal::to_f64)
 }
 
-fn number(array: &dyn Array, row: usize) -> Option<f64> {
-    if array.is_null(row) {
-        return None;
-    }
-    match array.data_type() {
-        DataType::Decimal128(_, scale) => {
-            let v = array.as_primitive::<Decimal128Type>().value(row);
-            Some(v as f64 / 10f64.powi(i32::from(*scale)))
+/// Whether `column` of `row` is a withheld figure (保密): the value of a withheld row
+/// (whatever the table holds), and its base value when it has a base period but no figure.
+fn withheld(row: &Row, column: &str) -> bool {
+    row.is_suppressed()
+        && match column {
+            "value" => true,
+            "base_value" => row.text("base_period").is_some() && row.decimal(column).is_none(),
+            _ => false,
         }
-        DataType::Int64 => Some(array.as_primitive::<Int64Type>().value(row) as f64),
-        DataType::Int32 => Some(f64::from(array.as_primitive::<Int32Type>().value(row))),
-        DataType::UInt64 => Some(array.as_primitive::<UInt64Type>().value(row) as f64),
-        _ => None,
-    }
 }
 
 struct Styles {
@@ -76,6 +69,7 @@ struct Styles {
     count: Format,
     met: Format,
     missed: Format,
+    suppressed: Format,
     plain: Format,
 }
 
@@ -103,6 +97,10 @@ impl Styles {
             missed: Format::new()
                 .set_background_color(Color::RGB(0xFFC7CE))
                 .set_font_color(Color::RGB(0x9C0006)),
+            suppressed: Format::new()
+                .set_background_color(Color::RGB(0xD9D9D9))
+                .set_font_color(Color::RGB(0x595959))
+                .set_align(FormatAlign::Center),
             plain: Format::new(),
         }
     }
@@ -115,12 +113,12 @@ fn xl(path: &Path) -> impl Fn(XlsxError) -> ExportError + '_ {
     }
 }
 
-/// Write one sheet of the rows `keep` selects, with `columns`.
+/// Write one sheet of the rows `keep` selects, with `columns`; returns the number of rows.
 fn sheet(
     ws: &mut Worksheet,
     batches: &[RecordBatch],
     columns: &[&str],
-    keep: &dyn Fn(&RecordBatch, usize) -> bool,
+    keep: &dyn Fn(&Row) -> bool,
     styles: &Styles,
     path: &Path,
 ) -> Result<u32> {
@@ -136,44 +134,39 @@ fn sheet(
         ws.write_string_with_format(1, j, *column, &styles.code)
             .map_err(&e)?;
     }
-    let mut row = 2u32;
-    for batch in batches {
-        for i in 0..batch.num_rows() {
-            if !keep(batch, i) {
-                continue;
-            }
-            let percent = text(batch, "unit", i) == Some("%");
-            for (j, column) in columns.iter().enumerate() {
-                let Some(array) = batch.column_by_name(column) else {
-                    continue;
+    let mut r = 2u32;
+    for row in rows(batches).filter(|row| keep(row)) {
+        let percent = row.text("unit") == Some("%");
+        for (j, column) in columns.iter().enumerate() {
+            let col = j as u16;
+            if withheld(&row, column) {
+                ws.write_string_with_format(r, col, SUPPRESSED_ZH, &styles.suppressed)
+                    .map_err(&e)?;
+            } else if let Some(v) = number(&row, column) {
+                // `unit` is the unit of `value` (% on growth rows); the base value is
+                // always an amount of the base period.
+                let style = match *column {
+                    "months_covered" | "snapshot_version" | "contributors" => &styles.count,
+                    "attainment_pct" => &styles.pct,
+                    "base_value" => &styles.money,
+                    _ if percent => &styles.pct,
+                    _ => &styles.money,
                 };
-                let col = j as u16;
-                if let Some(v) = number(array.as_ref(), i) {
-                    // `unit` is the unit of `value` (% on growth rows); the base value is
-                    // always an amount of the base period.
-                    let style = match *column {
-                        "months_covered" | "snapshot_version" => &styles.count,
-                        "attainment_pct" => &styles.pct,
-                        "base_value" => &styles.money,
-                        _ if percent => &styles.pct,
-                        _ => &styles.money,
-                    };
-                    ws.write_number_with_format(row, col, v, style)
-                        .map_err(&e)?;
-                    widths[j] = widths[j].max(16);
-                } else if let Some(s) = text(batch, column, i) {
-                    let style = match (*column, s) {
-                        ("status", "达标") => &styles.met,
-                        ("status", "未达标") => &styles.missed,
-                        _ => &styles.plain,
-                    };
-                    ws.write_string_with_format(row, col, s, style)
-                        .map_err(&e)?;
-                    widths[j] = widths[j].max(display_width(s) + 2);
-                }
+                ws.write_number_with_format(r, col, v, style).map_err(&e)?;
+                widths[j] = widths[j].max(16);
+            } else if let Some(s) = row.text(column) {
+                let style = match (*column, s) {
+                    ("status", "达标") => &styles.met,
+                    ("status", "未达标") => &styles.missed,
+                    _ => &styles.plain,
+                };
+                let s = neutralize(s);
+                ws.write_string_with_format(r, col, &*s, style)
+                    .map_err(&e)?;
+                widths[j] = widths[j].max(display_width(&s) + 2);
             }
-            row += 1;
         }
+        r += 1;
     }
     for (j, w) in widths.iter().enumerate() {
         ws.set_column_width(j as u16, (*w).min(60) as f64)
@@ -184,11 +177,11 @@ fn sheet(
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
     ws.set_repeat_rows(0, 1).map_err(&e)?;
-    if row > 2 {
-        ws.autofilter(1, 0, row - 1, (columns.len() - 1) as u16)
+    if r > 2 {
+        ws.autofilter(1, 0, r - 1, (columns.len() - 1) as u16)
             .map_err(&e)?;
     }
-    Ok(row - 2)
+    Ok(r - 2)
 }
 
 /// Columns of Chinese text are about twice as wide as ASCII.
@@ -206,7 +199,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         ws,
         batches,
         SUMMARY_COLUMNS,
-        &|b, i| text(b, "comparison", i).is_some(),
+        &|row| row.text("comparison").is_some(),
         &styles,
         path,
     )?;
@@ -215,7 +208,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         ws,
         batches,
         DETAIL_COLUMNS,
-        &|b, i| text(b, "period_type", i) == Some("year"),
+        &|row| row.text("period_type") == Some("year"),
         &styles,
         path,
     )?;
@@ -224,17 +217,31 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         ws,
         batches,
         DETAIL_COLUMNS,
-        &|b, i| text(b, "period_type", i) != Some("year"),
+        &|row| row.text("period_type") != Some("year"),
         &styles,
         path,
     )?;
+
+    // One sheet per topic with its yearly rows of every breakdown; a topic without rows
+    // gets no sheet, and 其他 only appears for codes no topic lists.
+    let topics = TOPICS.iter().map(|(name, _)| *name).chain([OTHER_TOPIC]);
+    for topic in topics {
+        let keep = |row: &Row| {
+            row.text("period_type") == Some("year") && topic_of(row.key("indicator_code")) == topic
+        };
+        if !rows(batches).any(|row| keep(&row)) {
+            continue;
+        }
+        let ws = wb.add_worksheet().set_name(topic).map_err(&e)?;
+        sheet(ws, batches, DETAIL_COLUMNS, &keep, &styles, path)?;
+    }
 
     let ws = wb.add_worksheet().set_name("说明").map_err(&e)?;
     let bold = Format::new().set_bold();
     let mut r = 0u32;
     let line = |ws: &mut Worksheet, r: &mut u32, k: &str, v: &str| -> Result<()> {
         ws.write_string_with_format(*r, 0, k, &bold).map_err(&e)?;
-        ws.write_string(*r, 1, v).map_err(&e)?;
+        ws.write_string(*r, 1, &*neutralize(v)).map_err(&e)?;
         *r += 1;
         Ok(())
     };
@@ -252,12 +259,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         "数据截至 data as of",
         meta.data_as_of.as_deref().unwrap_or("—"),
     )?;
-    line(
-        ws,
-        &mut r,
-        "口径 caliber",
-        "网络零售额 = 已完成订单买家实付商品金额 − 退款，不含运费；取消、关闭、未付款订单计零。金额单位：元。",
-    )?;
+    line(ws, &mut r, "口径 caliber", CALIBER_ZH)?;
     r += 1;
     for (j, h) in [
         "指标代码",
@@ -277,7 +279,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     for def in &meta.definitions {
         for (j, v) in def.iter().enumerate() {
-            ws.write_string_with_format(r, j as u16, v, &wrap)
+            ws.write_string_with_format(r, j as u16, &*neutralize(v), &wrap)
                 .map_err(&e)?;
         }
         r += 1;
@@ -298,7 +300,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
     r += 1;
     for input in &meta.inputs {
         for (j, v) in input.iter().enumerate() {
-            ws.write_string(r, j as u16, v).map_err(&e)?;
+            ws.write_string(r, j as u16, &*neutralize(v)).map_err(&e)?;
         }
         r += 1;
     }

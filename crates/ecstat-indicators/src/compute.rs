@@ -33,8 +33,9 @@ pub async fn compute(
     inputs: &Inputs<'_>,
 ) -> Result<DataFrame> {
     let empty = empty_tables(ctx, catalogue).await?;
-    let mut parts = Vec::new();
-    let mut cells = Vec::new();
+    // Every indicator's rows and contributions are independent queries: run them side by
+    // side (planning each is single-threaded work), then put them together in order.
+    let mut jobs = tokio::task::JoinSet::new();
     for (i, ind) in catalogue.indicators.iter().enumerate() {
         let missing: Vec<String> = ind
             .requires
@@ -45,18 +46,47 @@ pub async fn compute(
                 None => t.clone(),
             })
             .collect();
-        let rows = ctx
-            .sql(&indicator_sql(catalogue, ind, &missing))
-            .await
-            .map_err(|e| e.context(format!("indicator `{}`", ind.code)))?;
+        let rows_sql = indicator_sql(catalogue, ind, &missing);
+        let contributions_sql = if missing.is_empty() {
+            contributions_sql(catalogue, ind)
+        } else {
+            None
+        };
+        let ctx = ctx.clone();
+        let code = ind.code.clone();
+        jobs.spawn(async move {
+            let context = |e: DataFusionError| e.context(format!("indicator `{code}`"));
+            let rows = ctx.sql(&rows_sql).await.map_err(context)?;
+            let schema = Arc::new(rows.schema().as_arrow().clone());
+            let batches = rows.collect().await.map_err(context)?;
+            let cells = match contributions_sql {
+                Some(sql) => {
+                    let batches = ctx
+                        .sql(&sql)
+                        .await
+                        .map_err(context)?
+                        .collect()
+                        .await
+                        .map_err(context)?;
+                    cells_of(&code, &batches)?
+                }
+                None => Vec::new(),
+            };
+            Ok::<_, DataFusionError>((i, schema, batches, cells))
+        });
+    }
+    let mut done = Vec::with_capacity(catalogue.indicators.len());
+    while let Some(job) = jobs.join_next().await {
+        done.push(job.map_err(|e| DataFusionError::External(Box::new(e)))??);
+    }
+    done.sort_by_key(|(i, ..)| *i);
+    let mut parts = Vec::new();
+    let mut cells = Vec::new();
+    for (i, schema, batches, indicator_cells) in done {
         let name = format!("ecstat_ind_part_{i}");
-        let schema = Arc::new(rows.schema().as_arrow().clone());
-        let batches = rows.collect().await?;
         ctx.register_table(&name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
         parts.push(name);
-        if ind.contributor.is_some() && missing.is_empty() {
-            cells.extend(contributions(ctx, catalogue, ind).await?);
-        }
+        cells.extend(indicator_cells);
     }
     let suppressed = disclosure::suppress(&cells, &catalogue.disclosure);
     ctx.register_batch("ecstat_ind_cells", cells_batch(&cells, &suppressed)?)?;
@@ -196,22 +226,10 @@ GROUP BY period_type, period, dimension, member",
     ))
 }
 
-async fn contributions(
-    ctx: &SessionContext,
-    catalogue: &Catalogue,
-    ind: &Indicator,
-) -> Result<Vec<Cell>> {
-    let Some(sql) = contributions_sql(catalogue, ind) else {
-        return Ok(Vec::new());
-    };
-    let batches = ctx
-        .sql(&sql)
-        .await
-        .map_err(|e| e.context(format!("contributions to indicator `{}`", ind.code)))?
-        .collect()
-        .await?;
+/// The cells of indicator `code` from its contributions query's rows.
+fn cells_of(code: &str, batches: &[RecordBatch]) -> Result<Vec<Cell>> {
     let mut cells = Vec::new();
-    for b in &batches {
+    for b in batches {
         let text = |name: &str| -> Result<Vec<String>> {
             let col = datafusion::arrow::compute::cast(
                 b.column_by_name(name)
@@ -239,7 +257,7 @@ async fn contributions(
         for i in 0..b.num_rows() {
             cells.push(Cell {
                 key: CellKey {
-                    indicator: ind.code.clone(),
+                    indicator: code.to_string(),
                     period_type: pt[i].clone(),
                     period: period[i].clone(),
                     dimension: dim[i].clone(),
