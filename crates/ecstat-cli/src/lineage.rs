@@ -111,3 +111,34 @@ pub async fn write(wh: &mut Warehouse, links: &[Link], run_id: &str) -> anyhow::
     let df = wh.context().read_batch(batch)?;
     Ok(wh.write_table("ind_lineage", df, run_id).await?)
 }
+
+/// The snapshot's `ind_lineage` as the exports' evidence rows: (indicator code,
+/// department, file, sha256, rows staged). Empty for a snapshot from before lineage.
+pub async fn export_rows(wh: &Warehouse) -> anyhow::Result<Vec<[String; 5]>> {
+    if !wh.table_names().iter().any(|t| t == "ind_lineage") {
+        return Ok(Vec::new());
+    }
+    let batches = wh
+        .context()
+        .sql(
+            "SELECT indicator_code, department, file, sha256, CAST(rows_staged AS VARCHAR) AS rows_staged \
+             FROM ind_lineage ORDER BY indicator_code, source_table, file",
+        )
+        .await?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in &batches {
+        for r in 0..b.num_rows() {
+            let c = |name: &str| crate::output::cell(b, name, r);
+            out.push([
+                c("indicator_code"),
+                c("department"),
+                c("file"),
+                c("sha256"),
+                c("rows_staged"),
+            ]);
+        }
+    }
+    Ok(out)
+}

@@ -278,7 +278,8 @@ pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
     let catalogue = Catalogue::load(&args.catalogue)?;
     let (wh, manifest) = open(data_dir).await?;
     let batches = indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
-    let meta = crate::run::export_meta(&manifest, &catalogue);
+    let mut meta = crate::run::export_meta(&manifest, &catalogue);
+    meta.lineage = crate::lineage::export_rows(&wh).await?;
     for format in formats {
         let path = ecstat_export::export(&batches, &meta, format, &args.out)?;
         println!("{}", path.display());

@@ -330,7 +330,8 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     if publish && !args.no_export {
         let batches =
             crate::read::indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
-        let meta = export_meta(&manifest, &pipeline.catalogue);
+        let mut meta = export_meta(&manifest, &pipeline.catalogue);
+        meta.lineage = crate::lineage::export_rows(&wh).await?;
         let dir = lake.path("exports");
         for format in Format::ALL {
             exported.push(ecstat_export::export(&batches, &meta, format, &dir)?);
@@ -461,6 +462,7 @@ pub fn export_meta(manifest: &Manifest, catalogue: &Catalogue) -> ExportMeta {
                 ]
             })
             .collect(),
+        lineage: Vec::new(),
     }
 }
 

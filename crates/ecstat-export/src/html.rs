@@ -568,6 +568,7 @@ mod tests {
                 "ab12".into(),
                 "1200".into(),
             ]],
+            lineage: Vec::new(),
         }
     }
 

@@ -136,6 +136,9 @@ pub struct ExportMeta {
     pub definitions: Vec<[String; 6]>,
     /// (source, file, sha256, rows staged)
     pub inputs: Vec<[String; 4]>,
+    /// The evidence behind each indicator: (indicator code, department, file, sha256,
+    /// rows staged), from the snapshot's `ind_lineage`.
+    pub lineage: Vec<[String; 5]>,
 }
 
 /// Chinese header of each indicator-table column.
@@ -352,14 +355,34 @@ mod tests {
         let meta = ExportMeta {
             snapshot_version: 7,
             data_as_of: Some("2019-12".into()),
+            lineage: vec![[
+                "rural_online_retail".into(),
+                "taobao".into(),
+                "platforms/淘宝订单导出_2019.csv".into(),
+                "ab".repeat(32),
+                "4160".into(),
+            ]],
             ..Default::default()
         };
         let path = export(&[batch()], &meta, Format::Xlsx, tmp.path()).expect("export");
         let mut wb: Xlsx<_> = open_workbook(&path).expect("open");
         assert_eq!(
             wb.sheet_names(),
-            vec!["目标达成", "年度", "月度及累计", "网络零售", "说明"]
+            vec![
+                "目标达成",
+                "年度",
+                "月度及累计",
+                "网络零售",
+                "数据来源",
+                "说明"
+            ]
         );
+        let sources = wb.worksheet_range("数据来源").expect("sheet");
+        assert_eq!(
+            sources.get_value((2, 2)),
+            Some(&Data::String("platforms/淘宝订单导出_2019.csv".into()))
+        );
+        assert_eq!(sources.get_value((2, 4)), Some(&Data::Float(4160.0)));
         let summary = wb.worksheet_range("目标达成").expect("sheet");
         assert_eq!(
             summary.get_value((0, 1)),

@@ -236,6 +236,40 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         sheet(ws, batches, DETAIL_COLUMNS, &keep, &styles, path)?;
     }
 
+    // The evidence behind every figure: which submissions each indicator is computed from.
+    if !meta.lineage.is_empty() {
+        let ws = wb.add_worksheet().set_name("数据来源").map_err(&e)?;
+        let headers = [
+            ("指标代码", "indicator_code"),
+            ("数据来源部门", "department"),
+            ("文件", "file"),
+            ("SHA-256", "sha256"),
+            ("入库行数", "rows_staged"),
+        ];
+        for (j, (zh, code)) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, j as u16, *zh, &styles.header)
+                .map_err(&e)?;
+            ws.write_string_with_format(1, j as u16, *code, &styles.code)
+                .map_err(&e)?;
+        }
+        for (i, link) in meta.lineage.iter().enumerate() {
+            let r = i as u32 + 2;
+            for (j, v) in link.iter().enumerate() {
+                match (j, v.parse::<f64>()) {
+                    (4, Ok(n)) => ws.write_number_with_format(r, j as u16, n, &styles.count),
+                    _ => ws.write_string(r, j as u16, &*neutralize(v)),
+                }
+                .map_err(&e)?;
+            }
+        }
+        for (j, w) in [30.0, 26.0, 60.0, 66.0, 12.0].iter().enumerate() {
+            ws.set_column_width(j as u16, *w).map_err(&e)?;
+        }
+        ws.set_freeze_panes(2, 0).map_err(&e)?;
+        ws.autofilter(1, 0, meta.lineage.len() as u32 + 1, 4)
+            .map_err(&e)?;
+    }
+
     let ws = wb.add_worksheet().set_name("说明").map_err(&e)?;
     let bold = Format::new().set_bold();
     let mut r = 0u32;
