@@ -27,9 +27,28 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     let catalogue = ecstat_indicators::Catalogue::load(&args.pipelines.join("indicators.toml"))
         .map_err(|e| usage(e.into()))?;
     let lake = DataDir::open_existing(data_dir)?;
-    let run_id = ecstat_lake::new_run_id();
+    let mut summary = ecstat_lake::RunSummary {
+        run_id: ecstat_lake::new_run_id(),
+        command: "build".into(),
+        started_at: crate::run::now(),
+        ..Default::default()
+    };
+    let result = build_locked(&lake, &args, &catalogue, &mut summary).await;
+    crate::run::record(&lake, &mut summary, &result);
+    result
+}
+
+async fn build_locked(
+    lake: &DataDir,
+    args: &BuildArgs,
+    catalogue: &ecstat_indicators::Catalogue,
+    summary: &mut ecstat_lake::RunSummary,
+) -> Result<u8, Failure> {
+    let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
+    let run_id = summary.run_id.clone();
     let _lock = lake.lock(&run_id)?;
     let current = lake.current()?;
+    summary.previous_version = Some(current.version);
     // The staged data must be what the current specs would read: after a spec changed,
     // its files must be read again, which only `ecstat run` does.
     let specs = crate::pipeline::load_specs(&args.pipelines)?;
@@ -73,6 +92,7 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     for model in &selected {
         let rows = wh.build_model(model, &run_id).await?;
         println!("built {:<32} {rows:>9} rows", model.name);
+        summary.models_built.push((model.name.clone(), rows));
         for outcome in wh.test_model(model).await? {
             tests += 1;
             if outcome.failing_rows > 0 {
@@ -97,7 +117,17 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
     let rows = crate::lineage::write(&mut wh, &links, &run_id).await?;
     println!("built {:<32} {rows:>9} rows", "ind_lineage");
     print_tests(&mut std::io::stdout().lock(), tests, &failures)?;
+    summary.tests_run = tests as u64;
+    for f in &failures {
+        let line = format!("{}: {} ({} rows)", f.model, f.name, f.failing_rows);
+        if f.warning {
+            summary.warnings.push(line);
+        } else {
+            summary.tests_failed.push(line);
+        }
+    }
     if failures.iter().any(|f| !f.warning) {
+        summary.outcome = "withheld".into();
         println!("NOT PUBLISHED: snapshot {} stays current", current.version);
         return Ok(exit::CHECKS_FAILED);
     }
@@ -108,8 +138,12 @@ pub async fn build(data_dir: &Path, args: BuildArgs) -> Result<u8, Failure> {
         data_as_of,
         inputs: current.inputs.clone(),
         tables: wh.tables().clone(),
+        // Not the fingerprint of a whole run: the next `run` builds everything again.
+        fingerprint: String::new(),
     };
     lake.publish(&manifest)?;
+    summary.outcome = "published".into();
+    summary.published_version = Some(version);
     println!(
         "snapshot {version} (build {run_id}): {} rebuilt from snapshot {}'s data",
         selected

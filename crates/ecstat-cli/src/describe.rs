@@ -170,8 +170,8 @@ pub struct TablesArgs {
     format: OutputFormat,
 }
 
-pub async fn tables(data_dir: &Path, args: TablesArgs) -> Result<u8, Failure> {
-    let (wh, _) = crate::read::open(data_dir).await?;
+pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Failure> {
+    let (wh, _) = crate::read::open(at).await?;
     let docs = table_docs(&args.pipelines, &wh);
     let counts = wh.table_counts().await?;
     let text = |f: &dyn Fn(&str) -> String| -> ArrayRef {
@@ -213,8 +213,8 @@ pub struct DescribeArgs {
     format: OutputFormat,
 }
 
-pub async fn describe(data_dir: &Path, args: DescribeArgs) -> Result<u8, Failure> {
-    let (wh, _) = crate::read::open(data_dir).await?;
+pub async fn describe(at: crate::read::At<'_>, args: DescribeArgs) -> Result<u8, Failure> {
+    let (wh, _) = crate::read::open(at).await?;
     let names = wh.table_names();
     if !names.contains(&args.table) {
         return Err(Failure::new(

@@ -2,6 +2,8 @@
 
 mod build;
 mod describe;
+mod failpoint;
+mod history;
 mod lineage;
 mod output;
 mod pipeline;
@@ -36,6 +38,12 @@ struct Cli {
         default_value = "warehouse"
     )]
     data_dir: PathBuf,
+
+    /// Read an earlier snapshot: its version (3) or a UTC time (2019-12-31,
+    /// 2019-12-31T08:00:00Z) — the snapshot that was current then. `ecstat snapshots`
+    /// lists them. For indicators, export, query, tables, describe and quarantine.
+    #[arg(long, global = true, value_name = "VERSION|TIME")]
+    as_of: Option<String>,
 
     /// Log detail on stderr: error, warn, info, debug.
     #[arg(long, global = true, env = "ECSTAT_LOG", default_value = "warn")]
@@ -85,6 +93,14 @@ enum Command {
     /// List what the current snapshot holds back in quarantine: counts per file and rule,
     /// or the rows themselves (--rows). Warnings (severity warn) were loaded.
     Quarantine(quarantine::QuarantineArgs),
+    /// List the published snapshots: version, time, run, data as of, and what changed.
+    Snapshots(history::SnapshotsArgs),
+    /// List the recorded runs (DATA_DIR/_runs/*.json): outcome, exit code, files read,
+    /// reused and rejected, rows, model tests; `--show RUN_ID` prints one in full.
+    Runs(history::RunsArgs),
+    /// Remove old snapshots and every file no kept snapshot references (takes the run
+    /// lock): `--keep N` or `--older-than DAYS`; the current snapshot always stays.
+    Vacuum(history::VacuumArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
@@ -172,7 +188,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 /// The error and its causes, each once: DataFusion's messages already repeat their source.
-fn chain(error: &anyhow::Error) -> String {
+pub(crate) fn chain(error: &anyhow::Error) -> String {
     let mut message = error.to_string();
     for cause in error.chain().skip(1) {
         let cause = cause.to_string();
@@ -204,18 +220,40 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INTERNAL);
         }
     };
+    let at = read::At {
+        data_dir: &cli.data_dir,
+        as_of: cli.as_of.as_deref(),
+    };
+    let reads_snapshots = matches!(
+        cli.command,
+        Command::Indicators(_)
+            | Command::Export(_)
+            | Command::Query(_)
+            | Command::Tables(_)
+            | Command::Describe(_)
+            | Command::Quarantine(_)
+    );
+    if cli.as_of.is_some() && !reads_snapshots {
+        eprintln!(
+            "ecstat: --as-of reads an earlier snapshot; it goes with indicators, export, query, tables, describe or quarantine"
+        );
+        return ExitCode::from(exit::USAGE);
+    }
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run::run(&cli.data_dir, args).await,
-            Command::Indicators(args) => read::indicators(&cli.data_dir, args).await,
-            Command::Export(args) => read::export(&cli.data_dir, args).await,
-            Command::Query(args) => read::query(&cli.data_dir, args).await,
-            Command::Tables(args) => describe::tables(&cli.data_dir, args).await,
-            Command::Describe(args) => describe::describe(&cli.data_dir, args).await,
+            Command::Indicators(args) => read::indicators(at, args).await,
+            Command::Export(args) => read::export(at, args).await,
+            Command::Query(args) => read::query(at, args).await,
+            Command::Tables(args) => describe::tables(at, args).await,
+            Command::Describe(args) => describe::describe(at, args).await,
             Command::Build(args) => build::build(&cli.data_dir, args).await,
             Command::Sources(args) => sources::sources(args),
             Command::Validate(args) => validate::validate(args).await,
-            Command::Quarantine(args) => quarantine::quarantine(&cli.data_dir, args).await,
+            Command::Quarantine(args) => quarantine::quarantine(at, args).await,
+            Command::Snapshots(args) => history::snapshots(&cli.data_dir, args),
+            Command::Runs(args) => history::runs(&cli.data_dir, args),
+            Command::Vacuum(args) => history::vacuum(&cli.data_dir, args),
         }
     });
     match result {

@@ -1,7 +1,5 @@
 //! `ecstat quarantine`: what the current snapshot holds back, and why.
 
-use std::path::Path;
-
 use clap::Args;
 use ecstat_core::sql::literal;
 
@@ -29,8 +27,8 @@ pub struct QuarantineArgs {
     format: OutputFormat,
 }
 
-pub async fn quarantine(data_dir: &Path, args: QuarantineArgs) -> Result<u8, Failure> {
-    let (wh, _) = crate::read::open(data_dir).await?;
+pub async fn quarantine(at: crate::read::At<'_>, args: QuarantineArgs) -> Result<u8, Failure> {
+    let (wh, _) = crate::read::open(at).await?;
     let mut filters = vec!["TRUE".to_string()];
     if let Some(s) = &args.source {
         filters.push(format!("source = {}", literal(s)));

@@ -13,9 +13,22 @@ use ecstat_warehouse::Warehouse;
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
 
-pub async fn open(data_dir: &Path) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
-    let lake = DataDir::open_existing(data_dir)?;
-    let manifest = lake.current()?;
+/// Which snapshot a reading command reads: the current one of `data_dir`, or the one
+/// `--as-of` names (a version, or the snapshot current at a UTC time).
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub data_dir: &'a Path,
+    pub as_of: Option<&'a str>,
+}
+
+/// The warehouse of the snapshot `at` names: exactly the files its manifest lists, so a
+/// run publishing meanwhile changes nothing this reader sees.
+pub async fn open(at: At<'_>) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
+    let lake = DataDir::open_existing(at.data_dir)?;
+    let manifest = match at.as_of {
+        Some(wanted) => lake.as_of(wanted)?,
+        None => lake.current()?,
+    };
     // Staged tables no file has fed exist only in the specs; a query should find them
     // empty, not missing. (Without the pipeline folder, they are simply absent.)
     // Only for tables that have no files: a table with files is read as its files are.
@@ -93,11 +106,11 @@ pub struct IndicatorArgs {
     format: OutputFormat,
 }
 
-pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Failure> {
+pub async fn indicators(at: crate::read::At<'_>, args: IndicatorArgs) -> Result<u8, Failure> {
     if let Some(code) = &args.explain {
-        return explain(data_dir, &args.catalogue, code).await;
+        return explain(at, &args.catalogue, code).await;
     }
-    let (wh, _) = open(data_dir).await?;
+    let (wh, _) = open(at).await?;
     let mut conditions = Vec::new();
     if let Some(year) = args.year {
         conditions.push(format!("substr(period, 1, 4) = '{year}'"));
@@ -144,7 +157,7 @@ pub async fn indicators(data_dir: &Path, args: IndicatorArgs) -> Result<u8, Fail
 }
 
 /// `ecstat indicators --explain CODE`.
-async fn explain(data_dir: &Path, catalogue: &Path, code: &str) -> Result<u8, Failure> {
+async fn explain(at: At<'_>, catalogue: &Path, code: &str) -> Result<u8, Failure> {
     let catalogue = Catalogue::load(catalogue)?;
     let Some(ind) = catalogue.get(code) else {
         let codes: Vec<&str> = catalogue
@@ -214,10 +227,10 @@ async fn explain(data_dir: &Path, catalogue: &Path, code: &str) -> Result<u8, Fa
         "\nSQL (one row per month and breakdown member):\n{}\n",
         ind.sql.trim()
     );
-    let Ok((wh, manifest)) = open(data_dir).await else {
+    let Ok((wh, manifest)) = open(at).await else {
         println!(
             "(no snapshot in {}: run `ecstat run` for the figures and sources)",
-            data_dir.display()
+            at.data_dir.display()
         );
         return Ok(exit::OK);
     };
@@ -265,7 +278,7 @@ pub struct ExportArgs {
     catalogue: PathBuf,
 }
 
-pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
+pub async fn export(at: crate::read::At<'_>, args: ExportArgs) -> Result<u8, Failure> {
     let formats: Vec<Format> = if args.format == "all" {
         Format::ALL.to_vec()
     } else {
@@ -276,7 +289,7 @@ pub async fn export(data_dir: &Path, args: ExportArgs) -> Result<u8, Failure> {
         ]
     };
     let catalogue = Catalogue::load(&args.catalogue)?;
-    let (wh, manifest) = open(data_dir).await?;
+    let (wh, manifest) = open(at).await?;
     let batches = indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
     let mut meta = crate::run::export_meta(&manifest, &catalogue);
     meta.lineage = crate::lineage::export_rows(&wh).await?;
@@ -295,8 +308,8 @@ pub struct QueryArgs {
     format: OutputFormat,
 }
 
-pub async fn query(data_dir: &Path, args: QueryArgs) -> Result<u8, Failure> {
-    let (wh, _) = open(data_dir).await?;
+pub async fn query(at: crate::read::At<'_>, args: QueryArgs) -> Result<u8, Failure> {
+    let (wh, _) = open(at).await?;
     let df = wh
         .query(&args.sql)
         .await

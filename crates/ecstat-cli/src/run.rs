@@ -13,7 +13,7 @@ use ecstat_core::spec::SourceSpec;
 use ecstat_export::{ExportMeta, Format};
 use ecstat_indicators::Catalogue;
 use ecstat_ingest::{InputFile, Target};
-use ecstat_lake::{DataDir, InputRecord, Manifest};
+use ecstat_lake::{DataDir, InputRecord, Manifest, RunInput, RunSummary};
 use ecstat_warehouse::Warehouse;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -97,9 +97,54 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         ));
     }
     let lake = DataDir::open(data_dir)?;
-    let run_id = ecstat_lake::new_run_id();
+    let mut summary = RunSummary {
+        run_id: ecstat_lake::new_run_id(),
+        command: "run".into(),
+        started_at: now(),
+        ..Default::default()
+    };
+    let result = run_locked(&lake, &pipeline, &args, &mut summary).await;
+    record(&lake, &mut summary, &result);
+    result
+}
+
+/// UTC now, RFC 3339 to the second.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Finish `summary` with how the run ended and write it under `_runs/`; a summary that
+/// cannot be written is reported, and does not change the run's exit code.
+pub fn record(lake: &DataDir, summary: &mut RunSummary, result: &Result<u8, Failure>) {
+    summary.finished_at = now();
+    match result {
+        Ok(code) => summary.exit_code = *code,
+        Err(failure) => {
+            summary.exit_code = failure.code;
+            summary.outcome = if failure.code == exit::LOCKED {
+                "refused".into()
+            } else {
+                "failed".into()
+            };
+            summary.error = Some(crate::chain(&failure.error));
+        }
+    }
+    if let Err(e) = lake.write_run(summary) {
+        eprintln!("ecstat: could not record the run under _runs/: {e}");
+    }
+}
+
+async fn run_locked(
+    lake: &DataDir,
+    pipeline: &crate::pipeline::Pipeline,
+    args: &RunArgs,
+    summary: &mut RunSummary,
+) -> Result<u8, Failure> {
+    let run_id = summary.run_id.clone();
     let _lock = lake.lock(&run_id)?;
+    crate::failpoint::hit("after_lock");
     let previous = lake.latest()?;
+    summary.previous_version = previous.as_ref().map(|m| m.version);
     let env = crate::pipeline::ingest_env(
         &pipeline.specs,
         &pipeline.references,
@@ -212,7 +257,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         let rows_bar = bar.clone();
         let name = relative.clone();
         let mut record = ecstat_ingest::ingest_file(
-            Target::Lake(&lake),
+            Target::Lake(lake),
             spec.clone(),
             &env,
             &input,
@@ -228,6 +273,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         }
         let rejected = record.error.is_some();
         inputs.push(record);
+        crate::failpoint::hit("ingest:after_file");
         if rejected
             && let Some(kept) = accepted_before(previous.as_ref(), &inputs, spec.name(), &relative)
         {
@@ -238,6 +284,44 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     bar.finish_and_clear();
 
     timings.push(("ingest", started.elapsed().as_secs_f64()));
+    crate::failpoint::hit("ingest:done");
+    summary.inputs = inputs.iter().map(|i| run_input(i, &run_id)).collect();
+
+    // Nothing new since the current snapshot — same inputs read the same way, same
+    // pipeline — and nothing to build: the snapshot stays, and so do its exports.
+    let fingerprint = snapshot_fingerprint(&inputs, pipeline, &args.pipelines, &args.reference)?;
+    if let Some(current) = previous.as_ref().filter(|m| m.fingerprint == fingerprint) {
+        summary.outcome = "unchanged".into();
+        summary.timings = timings.iter().map(|(s, t)| (s.to_string(), *t)).collect();
+        println!(
+            "nothing changed since snapshot {} (run {}): same {} input files, same pipeline; no new snapshot ({:.2}s)",
+            current.version,
+            current.run_id,
+            inputs.len(),
+            started.elapsed().as_secs_f64()
+        );
+        // A run stopped while exporting left the exports of an earlier snapshot: redo them.
+        if !args.no_export && exported_version(lake) != Some(current.version) {
+            let wh = Warehouse::for_snapshot(lake, current, &[]).await?;
+            for path in export_snapshot(lake, &wh, current, &pipeline.catalogue).await? {
+                println!("  exported {}", path.display());
+            }
+        }
+        let rejected: Vec<&InputRecord> = inputs.iter().filter(|i| i.error.is_some()).collect();
+        for input in &rejected {
+            println!(
+                "  still rejected: {} ({}): {}",
+                input.path,
+                input.source,
+                input.error.as_deref().unwrap_or("")
+            );
+        }
+        return Ok(if rejected.is_empty() {
+            exit::OK
+        } else {
+            exit::CHECKS_FAILED
+        });
+    }
 
     // 2. Build the warehouse.
     let staged: Vec<_> = pipeline
@@ -245,7 +329,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         .iter()
         .filter_map(|s| staged_layout(s))
         .collect();
-    let mut wh = Warehouse::for_inputs(&lake, &inputs, &staged).await?;
+    let mut wh = Warehouse::for_inputs(lake, &inputs, &staged).await?;
     let mut built: Vec<(String, u64)> = Vec::new();
     for table in &pipeline.references {
         tracing::info!(table = %table.name, "loading reference table");
@@ -269,9 +353,11 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         tracing::info!(model = %model.name, "building model");
         let rows = wh.build_model(model, &run_id).await?;
         built.push((model.name.clone(), rows));
+        crate::failpoint::hit("build:after_model");
         bar.inc(1);
     }
     bar.finish_and_clear();
+    crate::failpoint::hit("build:done");
     let mut test_failures = Vec::new();
     let mut tests_run = 0usize;
     for model in &models {
@@ -308,40 +394,59 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     built.push(("ind_lineage".into(), rows));
 
     timings.push(("indicators", started.elapsed().as_secs_f64()));
+    crate::failpoint::hit("indicators:done");
+    summary.indicators_changed = match &previous {
+        Some(p) => indicators_changed(&wh, lake, p).await,
+        None => pipeline
+            .catalogue
+            .indicators
+            .iter()
+            .map(|i| i.code.clone())
+            .collect(),
+    };
 
     // 4. Publish.
     let manifest = Manifest {
         version,
         run_id: run_id.clone(),
-        created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: now(),
         data_as_of: data_as_of.clone(),
         inputs: inputs.clone(),
         tables: wh.tables().clone(),
+        fingerprint,
     };
     // A build whose model tests fail is not published: its figures could be wrong (a
     // duplicated shop doubles sales), and the previous snapshot stays the current one.
     let publish = !test_failures.iter().any(|t| !t.warning);
     if publish {
+        crate::failpoint::hit("publish:before");
         lake.publish(&manifest)?;
+        crate::failpoint::hit("publish:after");
+        summary.published_version = Some(version);
+    }
+    summary.outcome = if publish { "published" } else { "withheld" }.into();
+    summary.models_built = built.clone();
+    summary.tests_run = tests_run as u64;
+    for t in &test_failures {
+        let line = format!("{}: {} ({} rows)", t.model, t.name, t.failing_rows);
+        if t.warning {
+            summary.warnings.push(line);
+        } else {
+            summary.tests_failed.push(line);
+        }
     }
 
     // 5. Exports.
     let mut exported = Vec::new();
     if publish && !args.no_export {
-        let batches =
-            crate::read::indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
-        let mut meta = export_meta(&manifest, &pipeline.catalogue);
-        meta.lineage = crate::lineage::export_rows(&wh).await?;
-        let dir = lake.path("exports");
-        for format in Format::ALL {
-            exported.push(ecstat_export::export(&batches, &meta, format, &dir)?);
-        }
+        exported = export_snapshot(lake, &wh, &manifest, &pipeline.catalogue).await?;
     }
 
     timings.push(("publish+export", started.elapsed().as_secs_f64()));
+    summary.timings = stage_times(&timings);
 
     // 6. Summary.
-    let summary = Summary {
+    let report = Summary {
         inputs: &inputs,
         unmatched: &unmatched,
         reused,
@@ -354,7 +459,7 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
         published: publish,
     };
     // A reader that closed the pipe (`ecstat run | head`) does not change what the run did.
-    if let Err(e) = summary.print(&wh).await
+    if let Err(e) = report.print(&wh).await
         && !crate::output::is_broken_pipe(&e)
     {
         return Err(e.into());
@@ -365,6 +470,182 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     } else {
         exit::CHECKS_FAILED
     })
+}
+
+/// (stage, seconds of that stage) from (stage, seconds since the start at its end).
+fn stage_times(timings: &[(&str, f64)]) -> Vec<(String, f64)> {
+    let mut previous = 0.0;
+    timings
+        .iter()
+        .map(|(stage, at)| {
+            let spent = at - previous;
+            previous = *at;
+            (stage.to_string(), (spent * 1000.0).round() / 1000.0)
+        })
+        .collect()
+}
+
+/// How the run saw `input`.
+fn run_input(input: &InputRecord, run_id: &str) -> RunInput {
+    let status = if input.error.is_some() {
+        "rejected"
+    } else if input.carried {
+        "carried"
+    } else if input.run_id != run_id {
+        "reused"
+    } else {
+        "read"
+    };
+    RunInput {
+        source: input.source.clone(),
+        path: input.path.clone(),
+        sha256: input.sha256.clone(),
+        status: status.into(),
+        rows_staged: input.rows_staged,
+        rows_quarantined: input.rows_quarantined,
+        error: input.error.clone(),
+    }
+}
+
+/// SHA-256 over what a snapshot is computed from: every input as read (content, spec,
+/// reference values, the staged files it gave), the models, the catalogue, the reference
+/// files, and this version of ecstat.
+fn snapshot_fingerprint(
+    inputs: &[InputRecord],
+    pipeline: &crate::pipeline::Pipeline,
+    pipelines_dir: &Path,
+    reference_dir: &Path,
+) -> anyhow::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(concat!("ecstat ", env!("CARGO_PKG_VERSION"), "\n"));
+    let mut sorted: Vec<&InputRecord> = inputs.iter().collect();
+    sorted.sort_by(|a, b| (&a.source, &a.path).cmp(&(&b.source, &b.path)));
+    for i in sorted {
+        let line = serde_json::json!([
+            i.source,
+            i.path,
+            i.sha256,
+            i.spec_fingerprint,
+            i.env_fingerprint,
+            i.error,
+            i.carried,
+            i.staged_files,
+            i.quarantine_files,
+            i.received,
+        ]);
+        h.update(line.to_string());
+        h.update("\n");
+    }
+    let mut files: Vec<PathBuf> = vec![
+        pipelines_dir.join("indicators.toml"),
+        pipelines_dir.join("reference.toml"),
+    ];
+    let models = pipelines_dir.join("models");
+    let mut model_files: Vec<PathBuf> = std::fs::read_dir(&models)
+        .with_context(|| format!("reading {}", models.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    model_files.sort();
+    files.extend(model_files);
+    files.extend(pipeline.references.iter().map(|r| r.path(reference_dir)));
+    for file in files {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        h.update(file.to_string_lossy().as_bytes());
+        h.update(Sha256::digest(&bytes));
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Codes of the indicators whose published rows (value and status) differ from those of
+/// snapshot `previous`. A comparison that cannot be made (an older snapshot's layout)
+/// counts every indicator as changed.
+async fn indicators_changed(wh: &Warehouse, lake: &DataDir, previous: &Manifest) -> Vec<String> {
+    let compare = async {
+        let files: Vec<String> = previous
+            .tables
+            .get("ind_results")
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| lake.path(f).to_string_lossy().into_owned())
+            .collect();
+        anyhow::ensure!(!files.is_empty(), "no indicator table");
+        let ctx = wh.context();
+        ctx.register_parquet(
+            "ecstat_previous_ind_results",
+            &files[0],
+            datafusion::prelude::ParquetReadOptions::default(),
+        )
+        .await?;
+        let sql = "SELECT DISTINCT coalesce(n.indicator_code, p.indicator_code) AS code
+             FROM ind_results n
+             FULL OUTER JOIN ecstat_previous_ind_results p
+               ON n.indicator_code = p.indicator_code AND n.measure = p.measure
+              AND n.period_type = p.period_type AND n.period = p.period
+              AND n.dimension = p.dimension AND n.member = p.member
+             WHERE n.indicator_code IS NULL OR p.indicator_code IS NULL
+                OR n.value IS DISTINCT FROM p.value OR n.status IS DISTINCT FROM p.status
+             ORDER BY code";
+        let batches = ctx.sql(sql).await?.collect().await;
+        ctx.deregister_table("ecstat_previous_ind_results")?;
+        let mut out = Vec::new();
+        for b in &batches? {
+            for r in 0..b.num_rows() {
+                out.push(crate::output::cell(b, "code", r));
+            }
+        }
+        anyhow::Ok(out)
+    };
+    match compare.await {
+        Ok(codes) => codes,
+        Err(e) => {
+            tracing::warn!("comparing with snapshot {}: {e}", previous.version);
+            wh.table_names()
+                .into_iter()
+                .filter(|t| t == "ind_results")
+                .map(|_| "*".to_string())
+                .collect()
+        }
+    }
+}
+
+/// Export the indicator table of `manifest` (read through `wh`) in every format to
+/// `DATA_DIR/exports`, then mark the folder as holding that snapshot
+/// (`exports/snapshot.json`, written last): a run stopped half-way leaves the mark of
+/// the previous export, and the next run exports again.
+pub async fn export_snapshot(
+    lake: &DataDir,
+    wh: &Warehouse,
+    manifest: &Manifest,
+    catalogue: &Catalogue,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let batches =
+        crate::read::indicator_batches(wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
+    let mut meta = export_meta(manifest, catalogue);
+    meta.lineage = crate::lineage::export_rows(wh).await?;
+    let dir = lake.path("exports");
+    let mut exported = Vec::new();
+    for format in Format::ALL {
+        exported.push(ecstat_export::export(&batches, &meta, format, &dir)?);
+        crate::failpoint::hit("export:during");
+    }
+    let mark =
+        serde_json::json!({ "snapshot_version": manifest.version, "run_id": manifest.run_id });
+    std::fs::write(dir.join(".snapshot.json.tmp"), mark.to_string())
+        .and_then(|()| std::fs::rename(dir.join(".snapshot.json.tmp"), dir.join("snapshot.json")))
+        .with_context(|| format!("marking {}", dir.display()))?;
+    crate::failpoint::hit("export:done");
+    Ok(exported)
+}
+
+/// The snapshot version `DATA_DIR/exports` holds, when complete.
+pub fn exported_version(lake: &DataDir) -> Option<u64> {
+    let text = std::fs::read_to_string(lake.path("exports/snapshot.json")).ok()?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()?
+        .get("snapshot_version")?
+        .as_u64()
 }
 
 /// When a file comes back rejected, the version of it (same source, same path) that the

@@ -8,6 +8,8 @@
 mod durable;
 mod lock;
 mod manifest;
+mod runs;
+mod vacuum;
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +18,8 @@ pub use lock::{LockHolder, RunLock};
 pub use manifest::{
     InputRecord, Manifest, partition_of, quarantine_files, staged_files, superseded,
 };
+pub use runs::{RunInput, RunSummary};
+pub use vacuum::{Retain, VacuumReport};
 
 /// Errors of the data directory.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +40,10 @@ pub enum LakeError {
     Conflict { version: u64 },
     #[error("no snapshot in {root}: run `ecstat run` first")]
     NoSnapshot { root: PathBuf },
+    #[error(
+        "no snapshot {wanted} in {root}: `ecstat snapshots` lists them (give a version or a UTC time such as 2019-12-31T23:00:00Z)"
+    )]
+    NoSuchSnapshot { root: PathBuf, wanted: String },
 }
 
 pub type Result<T, E = LakeError> = std::result::Result<T, E>;
@@ -117,7 +125,42 @@ impl DataDir {
         })
     }
 
-    /// Publish `manifest` as the next snapshot (create-if-absent).
+    /// Every published snapshot, oldest first.
+    pub fn snapshots(&self) -> Result<Vec<Manifest>> {
+        manifest::versions(&self.root)?
+            .iter()
+            .map(|(_, path)| manifest::read(path))
+            .collect()
+    }
+
+    /// The snapshot `wanted` names: a version number (`3`, `v3`), or a UTC time — the
+    /// newest snapshot published at or before it (RFC 3339, or `YYYY-MM-DD[ HH:MM[:SS]]`,
+    /// a date meaning its end).
+    pub fn as_of(&self, wanted: &str) -> Result<Manifest> {
+        let missing = || LakeError::NoSuchSnapshot {
+            root: self.root.clone(),
+            wanted: wanted.to_string(),
+        };
+        let trimmed = wanted.trim();
+        if let Ok(version) = trimmed.trim_start_matches(['v', 'V']).parse::<u64>() {
+            let path = self.path(&format!("_manifests/v{version:08}.json"));
+            return if path.is_file() {
+                manifest::read(&path)
+            } else {
+                Err(missing())
+            };
+        }
+        let at = parse_time(trimmed).ok_or_else(missing)?;
+        let mut found = None;
+        for (_, path) in manifest::versions(&self.root)? {
+            let m = manifest::read(&path)?;
+            if chrono::DateTime::parse_from_rfc3339(&m.created_at).is_ok_and(|c| c <= at) {
+                found = Some(m);
+            }
+        }
+        found.ok_or_else(missing)
+    }
+
     /// The salt personal ID numbers are hashed with: `ECSTAT_ID_SALT` when set, else
     /// `_secrets/id_salt`, created once with 32 random bytes. The same salt on every run
     /// keeps a person's hash stable, so attendances can be counted per person; a hash
@@ -159,9 +202,32 @@ impl DataDir {
         }
     }
 
+    /// Publish `manifest` as the next snapshot (create-if-absent).
     pub fn publish(&self, manifest: &Manifest) -> Result<()> {
         manifest::publish(&self.root, manifest)
     }
+}
+
+/// A UTC time as users write it: RFC 3339, `YYYY-MM-DD HH:MM[:SS]`, or a date (its end).
+pub fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
+            return Some(Utc.from_utc_datetime(&t));
+        }
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 /// A run id: UTC time and process id, sortable and unique per data directory.
@@ -190,6 +256,7 @@ mod tests {
                 "t".to_string(),
                 vec![format!("warehouse/t/run-{version}.parquet")],
             )]),
+            fingerprint: String::new(),
         }
     }
 
@@ -217,6 +284,111 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn as_of_finds_a_version_or_the_snapshot_current_at_a_time() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let lake = DataDir::open(tmp.path())?;
+        for (version, at) in [(1, "2019-01-01T00:00:00Z"), (2, "2019-02-01T00:00:00Z")] {
+            let mut m = manifest(version);
+            m.created_at = at.into();
+            lake.publish(&m)?;
+        }
+        assert_eq!(lake.as_of("1")?.version, 1);
+        assert_eq!(lake.as_of("v2")?.version, 2);
+        assert_eq!(lake.as_of("2019-01-15")?.version, 1);
+        assert_eq!(lake.as_of("2019-02-01 00:00:00")?.version, 2);
+        assert_eq!(lake.as_of("2019-03-01T08:00:00+08:00")?.version, 2);
+        assert!(matches!(
+            lake.as_of("2018-12-31"),
+            Err(LakeError::NoSuchSnapshot { .. })
+        ));
+        assert!(matches!(
+            lake.as_of("7"),
+            Err(LakeError::NoSuchSnapshot { .. })
+        ));
+        assert!(matches!(
+            lake.as_of("yesterday"),
+            Err(LakeError::NoSuchSnapshot { .. })
+        ));
+        assert_eq!(lake.snapshots()?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
+    fn vacuum_removes_only_what_no_kept_snapshot_references() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(io_err(Path::new("tmp")))?;
+        let lake = DataDir::open(tmp.path())?;
+        // v1 and v2 share a staged file; each has its own table file.
+        let shared = lake
+            .create("staged/orders/month=2019-01/a.parquet")?
+            .write_all(b"s")?;
+        for version in 1..=3 {
+            let file = lake
+                .create(&format!("warehouse/t/run-{version}.parquet"))?
+                .write_all(b"t")?;
+            let mut m = manifest(version);
+            m.tables.insert("t".into(), vec![file]);
+            let mut input = InputRecord::rejected("s", "a.csv", "sha", String::new(), "r");
+            input.error = None;
+            if version < 3 {
+                input
+                    .staged_files
+                    .insert("orders".into(), vec![shared.clone()]);
+            }
+            m.inputs.push(input);
+            lake.publish(&m)?;
+        }
+        // A crashed run's leftovers: an unreferenced file and a temp file.
+        let orphan = lake
+            .create("warehouse/t/crashed.parquet")?
+            .write_all(b"x")?;
+        std::fs::write(lake.path("warehouse/t/.run-9.parquet.1.tmp"), b"x")
+            .map_err(io_err(tmp.path()))?;
+        let lock = lake.lock("vacuum")?;
+
+        let dry = lake.vacuum(&lock, Retain::Newest(2), true)?;
+        assert_eq!(dry.removed_versions, vec![1]);
+        assert!(
+            lake.path("_manifests/v00000001.json").exists(),
+            "a dry run removes nothing"
+        );
+
+        let report = lake.vacuum(&lock, Retain::Newest(2), false)?;
+        assert_eq!(report.kept_versions, vec![2, 3]);
+        assert_eq!(report.removed_versions, vec![1]);
+        let mut removed = report.removed_files.clone();
+        removed.sort();
+        assert_eq!(
+            removed,
+            vec![
+                "warehouse/t/.run-9.parquet.1.tmp".to_string(),
+                orphan.clone(),
+                "warehouse/t/run-1.parquet".to_string(),
+            ]
+        );
+        // v2 still reads whole: its staged file (shared with v1) and its table file stay.
+        for file in lake.as_of("2")?.files() {
+            assert!(
+                lake.path(file).is_file(),
+                "{file} of a kept snapshot is gone"
+            );
+        }
+        assert!(matches!(
+            lake.as_of("1"),
+            Err(LakeError::NoSuchSnapshot { .. })
+        ));
+        // Keep only the newest: the shared staged file goes with v2.
+        let report = lake.vacuum(&lock, Retain::Newest(0), false)?;
+        assert_eq!(
+            report.kept_versions,
+            vec![3],
+            "the current snapshot is always kept"
+        );
+        assert!(!lake.path(&shared).exists());
+        assert!(lake.path("warehouse/t/run-3.parquet").exists());
         Ok(())
     }
 

@@ -102,6 +102,24 @@ pub struct Manifest {
     pub inputs: Vec<InputRecord>,
     /// Warehouse table → data-directory-relative files.
     pub tables: BTreeMap<String, Vec<String>>,
+    /// SHA-256 of everything the snapshot was computed from: the inputs (content, spec,
+    /// reference values) and the pipeline (models, catalogue, reference files, ecstat's
+    /// version). A run that finds the same fingerprint has nothing to do.
+    #[serde(default)]
+    pub fingerprint: String,
+}
+
+impl Manifest {
+    /// Every data file the snapshot references: tables, staged and quarantine files.
+    pub fn files(&self) -> std::collections::BTreeSet<&str> {
+        let mut out: std::collections::BTreeSet<&str> =
+            self.tables.values().flatten().map(String::as_str).collect();
+        for input in &self.inputs {
+            out.extend(input.staged_files.values().flatten().map(String::as_str));
+            out.extend(input.quarantine_files.iter().map(String::as_str));
+        }
+        out
+    }
 }
 
 /// The staged files of `table` that the snapshot reads, in input order.
@@ -216,43 +234,44 @@ fn file_name(version: u64) -> String {
     format!("v{version:08}.json")
 }
 
-pub(crate) fn latest(root: &Path) -> Result<Option<Manifest>> {
+/// The published versions, oldest first, with their manifest paths.
+pub(crate) fn versions(root: &Path) -> Result<Vec<(u64, std::path::PathBuf)>> {
     let dir = root.join("_manifests");
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => {
-            return Err(LakeError::Io {
-                path: dir,
-                source: e,
-            });
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&dir)(e)),
     };
-    let mut best: Option<(u64, std::path::PathBuf)> = None;
+    let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(io_err(&dir))?;
         let name = entry.file_name();
-        let Some(version) = name
+        if let Some(version) = name
             .to_str()
             .and_then(|n| n.strip_prefix('v'))
             .and_then(|n| n.strip_suffix(".json"))
             .and_then(|n| n.parse::<u64>().ok())
-        else {
-            continue;
-        };
-        if best.as_ref().is_none_or(|(v, _)| version > *v) {
-            best = Some((version, entry.path()));
+        {
+            out.push((version, entry.path()));
         }
     }
-    let Some((_, path)) = best else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
-    let manifest = serde_json::from_str(&text).map_err(|e| LakeError::CorruptManifest {
-        path: path.clone(),
+    out.sort();
+    Ok(out)
+}
+
+pub(crate) fn read(path: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(path).map_err(io_err(path))?;
+    serde_json::from_str(&text).map_err(|e| LakeError::CorruptManifest {
+        path: path.to_path_buf(),
         message: e.to_string(),
-    })?;
-    Ok(Some(manifest))
+    })
+}
+
+pub(crate) fn latest(root: &Path) -> Result<Option<Manifest>> {
+    match versions(root)?.pop() {
+        Some((_, path)) => read(&path).map(Some),
+        None => Ok(None),
+    }
 }
 
 pub(crate) fn publish(root: &Path, manifest: &Manifest) -> Result<()> {
