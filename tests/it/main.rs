@@ -1,6 +1,7 @@
 //! End-to-end tests: run the real `ecstat` binary in a temp dir and check the figures it
 //! publishes against values derived independently (by hand, or by a second computation).
 
+mod batch;
 mod databases;
 mod departments;
 mod disclosure;

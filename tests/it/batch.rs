@@ -1,0 +1,409 @@
+//! The nightly batch as the bureau runs it (issue: never corrupts, never double-counts,
+//! tells the truth): reruns with nothing new, the same inputs in another order, a crash at
+//! every step (failpoints), SIGKILL at random moments, two runs at once, vacuum, and
+//! read-only queries. Figures are compared with those of one uninterrupted run on the
+//! same inputs.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{ecstat, query, tiny};
+
+/// `ecstat run` on the fixture in `dir` into `data`, with `env` set.
+fn run_into(dir: &Path, data: &Path, env: &[(&str, &str)]) -> Output {
+    command(dir, data, env).output().expect("ecstat runs")
+}
+
+fn command(dir: &Path, data: &Path, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecstat"));
+    cmd.arg("--data-dir")
+        .arg(data)
+        .arg("run")
+        .arg("--inbox")
+        .arg(dir.join("inbox"))
+        .arg("--reference")
+        .arg(dir.join("reference"))
+        .current_dir(crate::repo())
+        .env_remove("ECSTAT_FAILPOINT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// Every indicator figure of the current snapshot, without the snapshot's version: what
+/// must be the same whichever way the same inputs arrived.
+fn figures(data: &Path) -> String {
+    let rows = query(
+        data,
+        "SELECT * EXCLUDE (snapshot_version) FROM ind_results \
+         ORDER BY indicator_code, measure, period_type, period, dimension, member",
+    );
+    assert!(!rows.is_empty(), "no indicator rows");
+    serde_json::to_string(&rows).expect("json")
+}
+
+fn versions(data: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data.join("_manifests"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".json") && !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The current snapshot reads whole: every file it lists exists, is no temp file, and
+/// every table can be read (`ecstat tables` counts the rows of each).
+fn reads_whole(data: &Path) {
+    let latest = versions(data).pop().expect("a snapshot");
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("_manifests").join(&latest)).expect("manifest"),
+    )
+    .expect("manifest json");
+    let mut files = Vec::new();
+    for list in manifest["tables"].as_object().expect("tables").values() {
+        files.extend(list.as_array().expect("files").iter().cloned());
+    }
+    for input in manifest["inputs"].as_array().expect("inputs") {
+        for list in input["staged_files"].as_object().expect("staged").values() {
+            files.extend(list.as_array().expect("files").iter().cloned());
+        }
+    }
+    for f in files {
+        let f = f.as_str().expect("path");
+        assert!(!f.ends_with(".tmp"), "{latest} lists a temp file {f}");
+        assert!(
+            data.join(f).is_file(),
+            "{latest} lists {f}, which is missing"
+        );
+    }
+    let out = ecstat(data, &["tables"]);
+    assert!(out.status.success(), "every table of {latest} reads");
+}
+
+fn run_summaries(data: &Path) -> Vec<serde_json::Value> {
+    let mut paths: Vec<_> = std::fs::read_dir(data.join("_runs"))
+        .expect("_runs")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json"))
+        .collect()
+}
+
+/// The fixture with the 拼多多 export held back, and the folder to put it in later.
+fn fixture_without_pinduoduo(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    tiny::fixture(dir);
+    let file = dir.join("inbox/platforms/拼多多订单_tiny.csv");
+    let held = dir.join("拼多多订单_tiny.csv");
+    std::fs::rename(&file, &held).expect("hold back");
+    (held, file)
+}
+
+/// Figures of one uninterrupted run on the whole fixture.
+fn reference_figures() -> String {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    tiny::fixture(tmp.path());
+    let data = tmp.path().join("wh");
+    assert!(run_into(tmp.path(), &data, &[]).status.success());
+    figures(&data)
+}
+
+#[test]
+fn a_rerun_with_nothing_new_changes_nothing_and_a_new_file_is_all_it_reads() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (held, back) = fixture_without_pinduoduo(tmp.path());
+    let data = tmp.path().join("wh");
+    assert!(run_into(tmp.path(), &data, &[]).status.success());
+    let before = figures(&data);
+
+    let again = run_into(tmp.path(), &data, &[]);
+    assert!(again.status.success());
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(
+        stdout.contains("nothing changed since snapshot 1"),
+        "{stdout}"
+    );
+    assert_eq!(versions(&data), vec!["v00000001.json"]);
+    assert_eq!(figures(&data), before);
+
+    std::fs::rename(&held, &back).expect("the new file arrives");
+    assert!(run_into(tmp.path(), &data, &[]).status.success());
+    assert_eq!(versions(&data).len(), 2);
+
+    let runs = run_summaries(&data);
+    let outcomes: Vec<&str> = runs
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, vec!["published", "unchanged", "published"]);
+    // The third run read only the new file; the others were reused by content hash.
+    let statuses: Vec<(String, String)> = runs[2]["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| {
+            (
+                i["path"].as_str().unwrap_or("").to_string(),
+                i["status"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        statuses.iter().all(|(path, status)| {
+            (path.ends_with("拼多多订单_tiny.csv") && status == "read")
+                || (!path.ends_with("拼多多订单_tiny.csv") && status == "reused")
+        }),
+        "{statuses:?}"
+    );
+    assert_eq!(runs[2]["exit_code"], 0);
+    assert!(
+        runs[2]["indicators_changed"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty())
+    );
+    assert_eq!(
+        runs[1]["indicators_changed"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    // `ecstat runs` and `snapshots` list them; --as-of reads the first snapshot again.
+    let listed = String::from_utf8_lossy(&ecstat(&data, &["runs"]).stdout).into_owned();
+    assert_eq!(listed.matches("| run ").count(), 3, "{listed}");
+    let old = query_as_of(&data, "1");
+    assert_eq!(old, before);
+
+    // Vacuum: keep the newest; the first snapshot is gone, the current one reads whole.
+    let out = ecstat(&data, &["vacuum", "--keep", "1"]);
+    assert!(out.status.success());
+    assert_eq!(versions(&data), vec!["v00000002.json"]);
+    reads_whole(&data);
+    let gone = ecstat(&data, &["--as-of", "1", "tables"]);
+    assert_eq!(gone.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("no snapshot 1"));
+}
+
+fn query_as_of(data: &Path, version: &str) -> String {
+    let out = ecstat(
+        data,
+        &[
+            "--as-of",
+            version,
+            "query",
+            "--format",
+            "json",
+            "SELECT * EXCLUDE (snapshot_version) FROM ind_results \
+             ORDER BY indicator_code, measure, period_type, period, dimension, member",
+        ],
+    );
+    assert!(out.status.success());
+    let rows: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out.stdout).trim()).expect("json");
+    serde_json::to_string(&rows).expect("json")
+}
+
+#[test]
+fn the_same_inputs_in_another_order_give_the_same_figures() {
+    let expected = reference_figures();
+    for first in ["拼多多订单_tiny.csv", "淘宝订单导出_tiny.csv"] {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        tiny::fixture(tmp.path());
+        let file = tmp.path().join("inbox/platforms").join(first);
+        let held = tmp.path().join(first);
+        std::fs::rename(&file, &held).expect("hold back");
+        let data = tmp.path().join("wh");
+        assert!(run_into(tmp.path(), &data, &[]).status.success());
+        std::fs::rename(&held, &file).expect("arrives later");
+        assert!(run_into(tmp.path(), &data, &[]).status.success());
+        assert_eq!(figures(&data), expected, "{first} arriving last");
+    }
+}
+
+#[test]
+fn a_crash_at_any_step_leaves_the_previous_snapshot_whole_and_the_next_run_completes() {
+    let expected = reference_figures();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (held, back) = fixture_without_pinduoduo(tmp.path());
+    let data = tmp.path().join("wh");
+    assert!(run_into(tmp.path(), &data, &[]).status.success());
+    let first = figures(&data);
+    std::fs::rename(&held, &back).expect("the new file arrives");
+
+    // In the order a run meets them; from publish:after on, snapshot 2 exists.
+    for point in [
+        "after_lock",
+        "ingest:after_file",
+        "ingest:done",
+        "build:after_model",
+        "build:done",
+        "indicators:done",
+        "publish:before",
+        "publish:after",
+        "export:during",
+    ] {
+        let out = run_into(tmp.path(), &data, &[("ECSTAT_FAILPOINT", point)]);
+        assert_eq!(out.status.code(), None, "{point}: the process was stopped");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(point));
+        reads_whole(&data);
+        let published = matches!(point, "publish:after" | "export:during");
+        assert_eq!(
+            versions(&data).len(),
+            if published { 2 } else { 1 },
+            "{point}"
+        );
+        if !published {
+            assert_eq!(
+                figures(&data),
+                first,
+                "{point}: the previous snapshot is unchanged"
+            );
+        }
+    }
+    // The exports are those of snapshot 1 (the interrupted export did not mark them).
+    let mark = std::fs::read_to_string(data.join("exports/snapshot.json")).expect("mark");
+    assert!(mark.contains("\"snapshot_version\":1"), "{mark}");
+
+    let out = run_into(tmp.path(), &data, &[]);
+    assert!(out.status.success(), "the next run completes");
+    reads_whole(&data);
+    assert_eq!(
+        figures(&data),
+        expected,
+        "the same figures as an uninterrupted run"
+    );
+    let mark = std::fs::read_to_string(data.join("exports/snapshot.json")).expect("mark");
+    assert!(
+        mark.contains("\"snapshot_version\":2"),
+        "exports redone: {mark}"
+    );
+    // Every run left its account, the stopped ones excepted.
+    let runs = run_summaries(&data);
+    assert_eq!(
+        runs.first().map(|r| r["outcome"].clone()),
+        Some("published".into())
+    );
+    assert_eq!(
+        runs.last().map(|r| r["outcome"].clone()),
+        Some("unchanged".into())
+    );
+}
+
+#[test]
+fn sigkill_at_random_moments_never_leaves_a_broken_snapshot() {
+    let expected = reference_figures();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    tiny::fixture(tmp.path());
+    let data = tmp.path().join("wh");
+    // How long a whole run takes here, to spread the kills over it.
+    let started = Instant::now();
+    {
+        let scratch = tmp.path().join("scratch");
+        assert!(run_into(tmp.path(), &scratch, &[]).status.success());
+    }
+    let span = started.elapsed().as_millis().max(200) as u64;
+    // A fixed seed: the same moments on every run of the test.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for round in 0..8 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let delay = (state >> 33) % span;
+        let mut child = command(tmp.path(), &data, &[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL; the run may have finished already
+        let _ = child.wait();
+        if !versions(&data).is_empty() {
+            reads_whole(&data);
+        }
+        eprintln!("round {round}: killed after {delay} ms of ~{span}");
+    }
+    let out = run_into(tmp.path(), &data, &[]);
+    assert!(out.status.success());
+    reads_whole(&data);
+    assert_eq!(figures(&data), expected);
+}
+
+#[test]
+fn two_runs_at_once_one_does_the_work_and_the_other_is_refused() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    tiny::fixture(tmp.path());
+    let data = tmp.path().join("wh");
+    // The first holds the lock for a while once it has it.
+    let mut first = command(
+        tmp.path(),
+        &data,
+        &[("ECSTAT_FAILPOINT", "after_lock=sleep:4000")],
+    )
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    let pid = first.id().to_string();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(data.join("_lock")).is_ok_and(|t| t.contains(&pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = run_into(tmp.path(), &data, &[]);
+    assert_eq!(
+        second.status.code(),
+        Some(5),
+        "lock held: its own exit code"
+    );
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains(&format!("pid {pid}")),
+        "names the holder: {message}"
+    );
+    assert!(first.wait().expect("wait").success());
+    assert_eq!(
+        versions(&data),
+        vec!["v00000001.json"],
+        "exactly one did the work"
+    );
+    let outcomes: Vec<String> = run_summaries(&data)
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap_or("").to_string())
+        .collect();
+    let mut sorted = outcomes.clone();
+    sorted.sort();
+    assert_eq!(sorted, vec!["published", "refused"], "{outcomes:?}");
+}
+
+#[test]
+fn analysts_queries_cannot_change_or_read_outside_the_warehouse() {
+    let data = crate::sample_warehouse();
+    for sql in [
+        "DROP TABLE ind_results",
+        "CREATE TABLE x AS SELECT 1",
+        "INSERT INTO ind_results SELECT * FROM ind_results",
+        "COPY ind_results TO '/tmp/ecstat-copy.csv'",
+        "SET datafusion.execution.batch_size = 1",
+        "CREATE EXTERNAL TABLE p (a VARCHAR) STORED AS CSV LOCATION '/etc/passwd'",
+        "SELECT * FROM '/etc/passwd'",
+    ] {
+        let out = ecstat(data, &["query", sql]);
+        assert_eq!(out.status.code(), Some(2), "{sql} must be refused");
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            message.starts_with("ecstat:") && message.lines().count() <= 3,
+            "{sql}: {message}"
+        );
+    }
+    assert!(!Path::new("/tmp/ecstat-copy.csv").exists());
+}
