@@ -407,3 +407,50 @@ fn analysts_queries_cannot_change_or_read_outside_the_warehouse() {
     }
     assert!(!Path::new("/tmp/ecstat-copy.csv").exists());
 }
+
+#[test]
+fn a_query_over_its_memory_or_time_fails_cleanly() {
+    let data = crate::sample_warehouse();
+    // 15 million distinct groups under a 64 MB limit: the aggregation spills and finishes.
+    let grouped = ecstat(
+        data,
+        &[
+            "--memory-limit",
+            "64M",
+            "query",
+            "SELECT count(*) AS groups FROM (SELECT concat(a.period, b.period, b.member, a.member, a.note, a.indicator_code) AS k \
+             FROM ind_results a CROSS JOIN (SELECT * FROM ind_results LIMIT 400) b GROUP BY 1)",
+        ],
+    );
+    assert!(
+        grouped.status.success(),
+        "a large aggregation spills within the limit"
+    );
+    // An aggregate that cannot spill fails with its own message and exit code, not a kill.
+    let out = ecstat(
+        data,
+        &[
+            "--memory-limit",
+            "64M",
+            "query",
+            "SELECT array_agg(concat(a.period, b.member, a.indicator_code)) \
+             FROM ind_results a CROSS JOIN (SELECT * FROM ind_results LIMIT 400) b",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Resources exhausted"));
+    // 1.5 billion row pairs: stopped by --timeout.
+    let out = ecstat(
+        data,
+        &[
+            "query",
+            "--timeout",
+            "1",
+            "SELECT count(DISTINCT concat(a.period, b.member)) FROM ind_results a CROSS JOIN ind_results b",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timeout"));
+    let bad = ecstat(data, &["--memory-limit", "lots", "tables"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -45,6 +45,11 @@ struct Cli {
     #[arg(long, global = true, value_name = "VERSION|TIME")]
     as_of: Option<String>,
 
+    /// Memory DataFusion may use before it spills to disk, or fails a query cleanly:
+    /// 4G, 512M, or a share of the machine's memory such as 50%.
+    #[arg(long, global = true, env = "ECSTAT_MEMORY_LIMIT", default_value = "50%", value_parser = parse_memory)]
+    memory_limit: usize,
+
     /// Log detail on stderr: error, warn, info, debug.
     #[arg(long, global = true, env = "ECSTAT_LOG", default_value = "warn")]
     log: String,
@@ -200,8 +205,43 @@ pub(crate) fn chain(error: &anyhow::Error) -> String {
     message
 }
 
+/// Bytes from `4G`, `512M`, `800K`, `1073741824` or `50%` (of the machine's memory).
+fn parse_memory(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let bad = || format!("`{text}` is not a memory size: give 4G, 512M or 50%");
+    if let Some(pct) = t.strip_suffix('%') {
+        let pct: f64 = pct.trim().parse().map_err(|_| bad())?;
+        if !(1.0..=100.0).contains(&pct) {
+            return Err(format!("`{text}`: a share between 1% and 100%"));
+        }
+        // default_memory_limit is half the machine.
+        let machine = ecstat_ingest::engine::default_memory_limit() as f64 * 2.0;
+        return Ok((machine * pct / 100.0) as usize);
+    }
+    let upper = t.to_ascii_uppercase();
+    let (number, unit) = match upper.trim_end_matches('B').char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&upper[..i], c),
+        _ => (upper.trim_end_matches('B'), ' '),
+    };
+    let factor: f64 = match unit {
+        ' ' => 1.0,
+        'K' => 1024.0,
+        'M' => 1024.0 * 1024.0,
+        'G' => 1024.0 * 1024.0 * 1024.0,
+        'T' => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(bad()),
+    };
+    let n: f64 = number.trim().parse().map_err(|_| bad())?;
+    let bytes = n * factor;
+    if bytes < 64.0 * 1024.0 * 1024.0 {
+        return Err(format!("`{text}`: at least 64M"));
+    }
+    Ok(bytes as usize)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    ecstat_ingest::engine::set_memory_limit(cli.memory_limit);
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -256,6 +296,8 @@ fn main() -> ExitCode {
             Command::Vacuum(args) => history::vacuum(&cli.data_dir, args),
         }
     });
+    // Do not wait for work a timed-out or failed query left running: it is abandoned.
+    runtime.shutdown_background();
     match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {

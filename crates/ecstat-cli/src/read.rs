@@ -106,7 +106,7 @@ pub struct IndicatorArgs {
     format: OutputFormat,
 }
 
-pub async fn indicators(at: crate::read::At<'_>, args: IndicatorArgs) -> Result<u8, Failure> {
+pub async fn indicators(at: At<'_>, args: IndicatorArgs) -> Result<u8, Failure> {
     if let Some(code) = &args.explain {
         return explain(at, &args.catalogue, code).await;
     }
@@ -278,7 +278,7 @@ pub struct ExportArgs {
     catalogue: PathBuf,
 }
 
-pub async fn export(at: crate::read::At<'_>, args: ExportArgs) -> Result<u8, Failure> {
+pub async fn export(at: At<'_>, args: ExportArgs) -> Result<u8, Failure> {
     let formats: Vec<Format> = if args.format == "all" {
         Format::ALL.to_vec()
     } else {
@@ -306,18 +306,34 @@ pub struct QueryArgs {
     sql: String,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
+    /// Stop the query after this many seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECS")]
+    timeout: u64,
 }
 
-pub async fn query(at: crate::read::At<'_>, args: QueryArgs) -> Result<u8, Failure> {
+pub async fn query(at: At<'_>, args: QueryArgs) -> Result<u8, Failure> {
     let (wh, _) = open(at).await?;
     let df = wh
         .query(&args.sql)
         .await
         .map_err(|e| Failure::new(exit::USAGE, e))?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|e| Failure::new(exit::USAGE, e))?;
+    // A watchdog thread, not a timer on the runtime: a query keeps every worker thread
+    // busy, and a read-only query has nothing to clean up when it is stopped.
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let timeout = args.timeout;
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+            finished.recv_timeout(std::time::Duration::from_secs(timeout))
+        {
+            eprintln!(
+                "ecstat: query stopped after {timeout} s (--timeout); narrow it down, or give it longer"
+            );
+            std::process::exit(i32::from(exit::INPUT));
+        }
+    });
+    let batches = df.collect().await.map_err(|e| crate::classify(e.into()));
+    let _ = done.send(());
+    let batches = batches?;
     print(&batches, args.format)?;
     Ok(exit::OK)
 }
