@@ -406,6 +406,24 @@ fn analysts_queries_cannot_change_or_read_outside_the_warehouse() {
         );
     }
     assert!(!Path::new("/tmp/ecstat-copy.csv").exists());
+
+    // Enterprise-level tables: queried freely, written out only with --confidential.
+    let sql = "SELECT enterprise_key FROM dim_enterprise LIMIT 1";
+    assert!(ecstat(data, &["query", sql]).status.success());
+    let refused = ecstat(data, &["query", "--format", "csv", sql]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--confidential"));
+    assert!(
+        ecstat(data, &["query", "--format", "csv", "--confidential", sql])
+            .status
+            .success()
+    );
+    let published = "SELECT count(*) FROM ind_results";
+    assert!(
+        ecstat(data, &["query", "--format", "csv", published])
+            .status
+            .success()
+    );
 }
 
 #[test]

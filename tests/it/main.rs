@@ -48,9 +48,10 @@ pub fn ecstat(data: &Path, args: &[&str]) -> Output {
     out
 }
 
-/// Rows of `ecstat query --format json SQL` as JSON objects.
+/// Rows of `ecstat query --format json SQL` as JSON objects (confidential tables
+/// included: the tests check enterprise-level rows).
 pub fn query(data: &Path, sql: &str) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    let out = ecstat(data, &["query", "--format", "json", sql]);
+    let out = ecstat(data, &["query", "--format", "json", "--confidential", sql]);
     assert!(out.status.success(), "query failed: {sql}");
     let text = String::from_utf8(out.stdout).expect("utf-8 output");
     let value: serde_json::Value = serde_json::from_str(text.trim()).expect("json output");

@@ -78,7 +78,7 @@ async fn build_locked(
         .iter()
         .filter_map(|s| crate::run::staged_layout(s))
         .collect();
-    let mut wh = Warehouse::for_snapshot(&lake, &current, &layouts).await?;
+    let mut wh = Warehouse::for_snapshot(lake, &current, &layouts).await?;
     let models = ecstat_warehouse::models::load(&args.pipelines.join("models"), wh.context())
         .map_err(|e| usage(e.into()))?;
     // Everything downstream is always rebuilt and tested with the model: a snapshot whose
@@ -104,7 +104,7 @@ async fn build_locked(
     let data_as_of = crate::run::max_month(&wh).await?;
     let rows = crate::run::compute_indicators(
         &mut wh,
-        &catalogue,
+        catalogue,
         &specs,
         version,
         data_as_of.as_deref(),
@@ -112,7 +112,7 @@ async fn build_locked(
     )
     .await?;
     println!("built {:<32} {rows:>9} rows", "ind_results");
-    let sources = crate::lineage::sources_of(&wh, &catalogue, &models)?;
+    let sources = crate::lineage::sources_of(&wh, catalogue, &models)?;
     let links = crate::lineage::links(&sources, &current.inputs, &specs);
     let rows = crate::lineage::write(&mut wh, &links, &run_id).await?;
     println!("built {:<32} {rows:>9} rows", "ind_lineage");
@@ -140,6 +140,7 @@ async fn build_locked(
         tables: wh.tables().clone(),
         // Not the fingerprint of a whole run: the next `run` builds everything again.
         fingerprint: String::new(),
+        confidential: crate::run::confidential_tables(&models, &specs),
     };
     lake.publish(&manifest)?;
     summary.outcome = "published".into();

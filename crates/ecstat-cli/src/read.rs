@@ -306,13 +306,42 @@ pub struct QueryArgs {
     sql: String,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
+    /// Allow csv/json output of tables with single enterprises' or people's rows (the
+    /// models marked confidential, the staged submissions, the quarantine).
+    #[arg(long)]
+    confidential: bool,
     /// Stop the query after this many seconds.
     #[arg(long, default_value_t = 600, value_name = "SECS")]
     timeout: u64,
 }
 
 pub async fn query(at: At<'_>, args: QueryArgs) -> Result<u8, Failure> {
-    let (wh, _) = open(at).await?;
+    let (wh, manifest) = open(at).await?;
+    if args.format != OutputFormat::Table && !args.confidential {
+        let read = ecstat_warehouse::models::table_references(wh.context(), &args.sql)
+            .map_err(|e| Failure::new(exit::USAGE, e))?;
+        let secret: Vec<&str> = manifest
+            .confidential
+            .iter()
+            .filter(|t| read.contains(*t))
+            .map(String::as_str)
+            .collect();
+        if !secret.is_empty() {
+            return Err(Failure::new(
+                exit::USAGE,
+                anyhow::anyhow!(
+                    "{} hold single enterprises' or people's data (统计法): writing them out as {} needs --confidential; \
+                     published figures go through `ecstat export`, with disclosure control",
+                    secret.join(", "),
+                    if args.format == OutputFormat::Csv {
+                        "csv"
+                    } else {
+                        "json"
+                    }
+                ),
+            ));
+        }
+    }
     let df = wh
         .query(&args.sql)
         .await

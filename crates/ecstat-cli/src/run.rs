@@ -414,6 +414,7 @@ async fn run_locked(
         inputs: inputs.clone(),
         tables: wh.tables().clone(),
         fingerprint,
+        confidential: confidential_tables(&models, &pipeline.specs),
     };
     // A build whose model tests fail is not published: its figures could be wrong (a
     // duplicated shop doubles sales), and the previous snapshot stays the current one.
@@ -470,6 +471,23 @@ async fn run_locked(
     } else {
         exit::CHECKS_FAILED
     })
+}
+
+/// Tables whose rows are single enterprises, shops or people: the models marked
+/// `confidential`, every staged source table (raw submissions) and the quarantine (raw
+/// rejected values).
+pub fn confidential_tables(
+    models: &[ecstat_warehouse::models::Model],
+    specs: &[Arc<SourceSpec>],
+) -> Vec<String> {
+    let mut out: std::collections::BTreeSet<String> = models
+        .iter()
+        .filter(|m| m.doc.confidential)
+        .map(|m| m.name.clone())
+        .collect();
+    out.extend(specs.iter().map(|s| s.table().to_string()));
+    out.insert("quarantine".into());
+    out.into_iter().collect()
 }
 
 /// (stage, seconds of that stage) from (stage, seconds since the start at its end).

@@ -257,6 +257,7 @@ mod tests {
                 vec![format!("warehouse/t/run-{version}.parquet")],
             )]),
             fingerprint: String::new(),
+            confidential: Vec::new(),
         }
     }
 

@@ -107,6 +107,10 @@ pub struct Manifest {
     /// version). A run that finds the same fingerprint has nothing to do.
     #[serde(default)]
     pub fingerprint: String,
+    /// Tables with enterprise- or person-level rows (统计法): writing them out needs an
+    /// explicit flag.
+    #[serde(default)]
+    pub confidential: Vec<String>,
 }
 
 impl Manifest {

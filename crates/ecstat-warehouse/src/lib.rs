@@ -508,6 +508,7 @@ mod tests {
                 ],
                 warnings: vec![TableTest::Expression("column2 < 3".into())],
                 calendar: false,
+                confidential: false,
             },
         };
         let outcomes = wh.test_model(&model).await?;

@@ -32,6 +32,10 @@ pub struct ModelDoc {
     /// every source's months): lineage does not follow it to the sources it reads.
     #[serde(default)]
     pub calendar: bool,
+    /// Enterprise- or person-level rows (统计法): analysts may query them, but writing
+    /// them out (`query --format csv|json`) needs `--confidential`.
+    #[serde(default)]
+    pub confidential: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -356,6 +360,7 @@ mod select_tests {
                 tests: Vec::new(),
                 warnings: Vec::new(),
                 calendar: false,
+                confidential: false,
             },
             depends_on: deps.iter().map(|d| d.to_string()).collect(),
             reads: deps.iter().map(|d| d.to_string()).collect(),

@@ -231,6 +231,19 @@ pub fn load_dir(dir: &Path) -> Result<Vec<SourceSpec>> {
     let mut specs: Vec<SourceSpec> = Vec::with_capacity(paths.len());
     for path in paths {
         let spec = SourceSpec::load(&path)?;
+        // Patterns name files inside the inbox; nothing lets a spec reach outside it.
+        if let Some(bad) = spec
+            .files()
+            .iter()
+            .find(|p| p.starts_with('/') || p.contains('\\') || p.split('/').any(|s| s == ".."))
+        {
+            return Err(CoreError::Config {
+                path,
+                message: format!(
+                    "file pattern `{bad}` must be a relative path inside the inbox (no `..`, no leading `/`)"
+                ),
+            });
+        }
         if specs.iter().any(|s| s.name() == spec.name()) {
             return Err(CoreError::Config {
                 path,
@@ -286,5 +299,28 @@ mod tests {
             "platforms/*_201?.csv",
             "platforms/x_2018.csv"
         ));
+    }
+
+    #[test]
+    fn a_spec_cannot_point_outside_the_inbox() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let spec = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/sources/taobao.toml"),
+        )
+        .expect("taobao spec");
+        let files = spec
+            .lines()
+            .find(|l| l.trim_start().starts_with("files"))
+            .expect("a files line")
+            .to_string();
+        for bad in ["../secrets/*.csv", "/etc/*.csv", "platforms/../../x.csv"] {
+            std::fs::write(
+                dir.path().join("taobao.toml"),
+                spec.replace(&files, &format!("files = [\"{bad}\"]")),
+            )
+            .expect("write");
+            let err = load_dir(dir.path()).expect_err(bad).to_string();
+            assert!(err.contains("inside the inbox"), "{bad}: {err}");
+        }
     }
 }
