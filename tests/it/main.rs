@@ -6,6 +6,10 @@ mod databases;
 mod departments;
 mod disclosure;
 mod sample;
+mod shell;
+/// The SQL shell's text handling, with its unit tests (the binary has no test target).
+#[path = "../../crates/ecstat-cli/src/shell_text.rs"]
+mod shell_text;
 mod slt;
 mod targets;
 mod tiny;

@@ -172,7 +172,13 @@ pub struct TablesArgs {
 
 pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(at).await?;
-    let docs = table_docs(&args.pipelines, &wh);
+    print(&[tables_batch(&wh, &args.pipelines).await?], args.format)?;
+    Ok(exit::OK)
+}
+
+/// Every table of `wh`: kind, rows, grain, description.
+pub async fn tables_batch(wh: &Warehouse, pipelines: &Path) -> anyhow::Result<RecordBatch> {
+    let docs = table_docs(pipelines, wh);
     let counts = wh.table_counts().await?;
     let text = |f: &dyn Fn(&str) -> String| -> ArrayRef {
         Arc::new(
@@ -183,7 +189,7 @@ pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Fai
         )
     };
     let doc = |n: &str| docs.get(n).cloned().unwrap_or_default();
-    let batch = RecordBatch::try_from_iter(vec![
+    Ok(RecordBatch::try_from_iter(vec![
         ("table", text(&|n| n.to_string())),
         ("kind", text(&|n| doc(n).kind)),
         (
@@ -197,9 +203,7 @@ pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Fai
         ),
         ("grain", text(&|n| doc(n).grain)),
         ("description", text(&|n| doc(n).description)),
-    ])?;
-    print(&[batch], args.format)?;
-    Ok(exit::OK)
+    ])?)
 }
 
 #[derive(Debug, Args)]
@@ -215,33 +219,40 @@ pub struct DescribeArgs {
 
 pub async fn describe(at: crate::read::At<'_>, args: DescribeArgs) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(at).await?;
+    let (heading, batch) = describe_table(&wh, &args.table, &args.pipelines).await?;
+    if args.format == OutputFormat::Table {
+        println!("{heading}");
+    }
+    print(&[batch], args.format)?;
+    Ok(exit::OK)
+}
+
+/// What `table` is (heading lines: kind, rows, description, grain, where defined) and its
+/// columns with types, descriptions (units) and tests.
+pub async fn describe_table(
+    wh: &Warehouse,
+    table: &str,
+    pipelines: &Path,
+) -> Result<(String, RecordBatch), Failure> {
     let names = wh.table_names();
-    if !names.contains(&args.table) {
+    if !names.iter().any(|n| n == table) {
         return Err(Failure::new(
             exit::USAGE,
-            anyhow::anyhow!(
-                "no table `{}`; tables are: {}",
-                args.table,
-                names.join(", ")
-            ),
+            anyhow::anyhow!("no table `{table}`; tables are: {}", names.join(", ")),
         ));
     }
-    let rows = wh.row_count(&args.table).await?;
-    let doc = table_docs(&args.pipelines, &wh)
-        .remove(&args.table)
-        .unwrap_or_default();
+    let rows = wh.row_count(table).await?;
+    let doc = table_docs(pipelines, wh).remove(table).unwrap_or_default();
     let schema = wh
         .context()
-        .table_provider(args.table.as_str())
+        .table_provider(table)
         .await
         .map_err(|e| Failure::new(exit::INTERNAL, e))?
         .schema();
-    if args.format == OutputFormat::Table {
-        println!("{} ({}, {} rows)", args.table, doc.kind, rows);
-        println!("  {}", doc.description);
-        println!("  grain: {}", doc.grain);
-        println!("  defined in: {}", doc.defined_in);
-    }
+    let heading = format!(
+        "{table} ({}, {rows} rows)\n  {}\n  grain: {}\n  defined in: {}",
+        doc.kind, doc.description, doc.grain, doc.defined_in
+    );
     let fields = schema.fields();
     let col = |f: &dyn Fn(&str, &str) -> String| -> ArrayRef {
         Arc::new(
@@ -258,6 +269,5 @@ pub async fn describe(at: crate::read::At<'_>, args: DescribeArgs) -> Result<u8,
         ("description", col(&|n, _| get(n).0)),
         ("tests", col(&|n, _| get(n).1)),
     ])?;
-    print(&[batch], args.format)?;
-    Ok(exit::OK)
+    Ok((heading, batch))
 }

@@ -10,6 +10,8 @@ mod pipeline;
 mod quarantine;
 mod read;
 mod run;
+mod shell;
+mod shell_text;
 mod sources;
 mod validate;
 
@@ -80,6 +82,10 @@ enum Command {
     Export(read::ExportArgs),
     /// Run a read-only SQL query over the current snapshot.
     Query(read::QueryArgs),
+    /// An interactive read-only SQL shell on the current snapshot (or --as-of): history,
+    /// completion, multi-line statements, \d, \timing, \o FILE. Piped, it runs the
+    /// statements it is given.
+    Sql(shell::SqlArgs),
     /// List the tables of the current snapshot: kind, rows, grain and what each holds.
     Tables(describe::TablesArgs),
     /// Describe one table: what it holds, its grain, and its columns with types,
@@ -269,13 +275,14 @@ fn main() -> ExitCode {
         Command::Indicators(_)
             | Command::Export(_)
             | Command::Query(_)
+            | Command::Sql(_)
             | Command::Tables(_)
             | Command::Describe(_)
             | Command::Quarantine(_)
     );
     if cli.as_of.is_some() && !reads_snapshots {
         eprintln!(
-            "ecstat: --as-of reads an earlier snapshot; it goes with indicators, export, query, tables, describe or quarantine"
+            "ecstat: --as-of reads an earlier snapshot; it goes with indicators, export, query, sql, tables, describe or quarantine"
         );
         return ExitCode::from(exit::USAGE);
     }
@@ -285,6 +292,7 @@ fn main() -> ExitCode {
             Command::Indicators(args) => read::indicators(at, args).await,
             Command::Export(args) => read::export(at, args).await,
             Command::Query(args) => read::query(at, args).await,
+            Command::Sql(args) => shell::sql(at, args).await,
             Command::Tables(args) => describe::tables(at, args).await,
             Command::Describe(args) => describe::describe(at, args).await,
             Command::Build(args) => build::build(&cli.data_dir, args).await,
