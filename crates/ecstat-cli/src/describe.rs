@@ -141,11 +141,16 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
             "Indicator results (pipelines/indicators.toml): value, target, status per period and breakdown",
             "one row per indicator × measure × period × dimension × member",
         ),
+        (
+            "ind_lineage",
+            "The source submissions each indicator is computed from: department, file, SHA-256, rows staged",
+            "one row per indicator × source table × input file",
+        ),
     ] {
         docs.insert(
             name.to_string(),
             TableDoc {
-                kind: if name == "ind_results" {
+                kind: if name.starts_with("ind_") {
                     "indicators"
                 } else {
                     "system"
