@@ -23,7 +23,21 @@ use std::sync::OnceLock;
 pub fn sample_warehouse() -> &'static Path {
     static DATA: OnceLock<PathBuf> = OnceLock::new();
     DATA.get_or_init(|| {
-        let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sample-warehouse");
+        // One per test process: checkouts that share a target folder (CI's cache and a
+        // developer's tree) must not delete each other's warehouse mid-test. Those of
+        // processes that have ended are removed.
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        if let Ok(entries) = std::fs::read_dir(tmp) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(pid) = name.strip_prefix("sample-warehouse-")
+                    && !Path::new("/proc").join(pid).exists()
+                {
+                    let _ = std::fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let data = tmp.join(format!("sample-warehouse-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&data);
         let out = ecstat(&data, &["run"]);
         assert!(out.status.success(), "ecstat run on the sample succeeds");
