@@ -619,11 +619,8 @@ async fn indicators_changed(wh: &Warehouse, lake: &DataDir, previous: &Manifest)
         Ok(codes) => codes,
         Err(e) => {
             tracing::warn!("comparing with snapshot {}: {e}", previous.version);
-            wh.table_names()
-                .into_iter()
-                .filter(|t| t == "ind_results")
-                .map(|_| "*".to_string())
-                .collect()
+            // "*": could not compare, so every indicator may have changed.
+            vec!["*".to_string()]
         }
     }
 }
