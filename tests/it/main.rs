@@ -5,6 +5,7 @@ mod batch;
 mod databases;
 mod departments;
 mod disclosure;
+mod hostile;
 mod sample;
 mod shell;
 /// The SQL shell's text handling, with its unit tests (the binary has no test target).

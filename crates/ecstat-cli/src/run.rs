@@ -35,9 +35,19 @@ pub struct RunArgs {
     no_export: bool,
 }
 
-/// Every regular file under `inbox`, sorted, with its `/`-separated relative path.
-pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
+/// What the inbox holds: every regular file, sorted, with its `/`-separated relative path,
+/// and the entries not read (symbolic links, sockets, devices) with why.
+pub struct Inbox {
+    pub files: Vec<(PathBuf, String)>,
+    pub skipped: Vec<String>,
+}
+
+/// Walks `inbox`. Symbolic links are not followed — a link could bring in any file the
+/// batch user can read, or loop — but they are listed, so a department's file placed as a
+/// link is not silently missing from the night's figures.
+pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Inbox> {
     let mut out = Vec::new();
+    let mut skipped = Vec::new();
     let mut stack = vec![inbox.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let entries = std::fs::read_dir(&dir)
@@ -51,22 +61,30 @@ pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
             let kind = entry
                 .file_type()
                 .with_context(|| format!("{}", path.display()))?;
+            let relative = path
+                .strip_prefix(inbox)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
-                let relative = path
-                    .strip_prefix(inbox)
-                    .unwrap_or(&path)
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect::<Vec<_>>()
-                    .join("/");
                 out.push((path, relative));
+            } else if kind.is_symlink() {
+                skipped.push(format!("{relative}: symbolic link, not followed"));
+            } else {
+                skipped.push(format!("{relative}: not a regular file"));
             }
         }
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(out)
+    skipped.sort();
+    Ok(Inbox {
+        files: out,
+        skipped,
+    })
 }
 
 fn progress(len: u64) -> ProgressBar {
@@ -157,8 +175,13 @@ async fn run_locked(
     let started = std::time::Instant::now();
 
     // 1. Ingest.
-    let files = scan_inbox(&args.inbox)?;
+    let inbox = scan_inbox(&args.inbox)?;
     let mut unmatched = Vec::new();
+    for line in &inbox.skipped {
+        eprintln!("skipped {line}");
+        summary.warnings.push(format!("inbox: skipped {line}"));
+    }
+    let files = inbox.files;
     let mut work = Vec::new();
     for (path, relative) in files {
         // One file may feed several sources (a fund ledger's 预算 and 拨付明细 sheets).

@@ -41,6 +41,17 @@ fn clean(raw: Option<&str>) -> Option<String> {
     (!trimmed.is_empty()).then(|| trimmed.to_string())
 }
 
+/// Longest text resolved as a division. The longest real name, with province, county and
+/// township written out, is some 25 characters; the search for the closest names costs the
+/// product of the lengths for every village, so a cell of a megabyte would take seconds a
+/// row. Longer text resolves to nothing, with no names offered.
+pub const MAX_DIVISION_CHARS: usize = 64;
+
+/// `raw` as a division name to resolve, or None when it is too long to be one.
+fn division_name(raw: Option<&str>) -> Option<String> {
+    clean(raw).filter(|s| s.chars().count() <= MAX_DIVISION_CHARS)
+}
+
 fn text(value: Option<String>) -> Cell {
     value.map_or(Cell::Null, Cell::Text)
 }
@@ -99,18 +110,21 @@ pub fn register(ctx: &SessionContext, env: &RecordEnv) {
     }));
     let divisions = env.divisions.clone();
     functions.push(TextFn::new("ecstat_township", 1, utf8.clone(), move |a| {
-        text(clean(a[0]).and_then(|s| found(divisions.township(&s))))
+        text(division_name(a[0]).and_then(|s| found(divisions.township(&s))))
     }));
     let divisions = env.divisions.clone();
     functions.push(TextFn::new("ecstat_village", 2, utf8.clone(), move |a| {
-        text(clean(a[0]).and_then(|s| found(divisions.village(&s, a[1]))))
+        text(division_name(a[0]).and_then(|s| found(divisions.village(&s, a[1]))))
     }));
     let divisions = env.divisions.clone();
     functions.push(TextFn::new("ecstat_division_hint", 3, utf8, move |a| {
         text(clean(a[0]).map(|s| {
-            let resolution = match a[1] {
-                Some("village") => divisions.village(&s, a[2]),
-                _ => divisions.township(&s),
+            let resolution = if s.chars().count() > MAX_DIVISION_CHARS {
+                Resolution::NotFound(Vec::new())
+            } else if a[1] == Some("village") {
+                divisions.village(&s, a[2])
+            } else {
+                divisions.township(&s)
             };
             resolution.hint()
         }))
@@ -130,4 +144,17 @@ fn found(resolution: Resolution) -> Option<String> {
 fn days(date: NaiveDate) -> i32 {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     i32::try_from((date - epoch).num_days()).unwrap_or(i32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_too_long_for_a_division_is_not_looked_up() {
+        assert_eq!(division_name(Some(" 湖头镇 ")).as_deref(), Some("湖头镇"));
+        let longest = "湖".repeat(MAX_DIVISION_CHARS);
+        assert_eq!(division_name(Some(&longest)), Some(longest.clone()));
+        assert_eq!(division_name(Some(&format!("{longest}镇"))), None);
+    }
 }

@@ -5,11 +5,15 @@
 pub mod cells;
 pub mod engine;
 pub mod error;
+#[cfg(any(test, feature = "fuzz"))]
+pub mod fuzz;
+pub mod json;
 pub mod normalise;
 pub mod reader;
 pub mod records;
 pub mod staged;
 pub mod udf;
+pub mod xlsx_package;
 
 use std::collections::{BTreeMap, HashSet};
 use std::hash::BuildHasher;
@@ -519,7 +523,7 @@ async fn record_rows(
                         path: path.to_path_buf(),
                         row,
                         column: shown_column(headers, p.column.as_deref()),
-                        value: p.value.unwrap_or_default(),
+                        value: error::clip(&p.value.unwrap_or_default(), reader::MAX_SHOWN_CHARS),
                         reason: format!(
                             "{}{}",
                             normalise::reason(&p.rule),
@@ -560,7 +564,7 @@ async fn record_rows(
                             path: path.to_path_buf(),
                             row,
                             column: shown_column(headers, Some(name)),
-                            value: value.to_string(),
+                            value: error::clip(&value, reader::MAX_SHOWN_CHARS),
                             reason: normalise::reason("duplicate_value").to_string(),
                         });
                     }
@@ -777,5 +781,7 @@ impl PartitionStream for ChannelPartition {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_bounds;
 #[cfg(test)]
 mod tests_records;

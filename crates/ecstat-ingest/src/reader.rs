@@ -5,22 +5,33 @@
 //! header match first, so the caller can plan the SQL, then batches of rows. Rows that
 //! cannot even be split into columns (a CSV line with the wrong number of fields, text that
 //! did not decode) are returned as rejects; everything else goes on to the SQL checks.
+//!
+//! Memory is bounded whatever the file holds: a CSV or JSON record longer than
+//! [`MAX_RECORD_BYTES`] or wider than [`MAX_COLUMNS`] rejects the file, a batch is sent on
+//! at [`BATCH_BYTES`], an xlsx's parts are checked before calamine inflates them
+//! ([`crate::xlsx_package`]), and text kept for messages is clipped.
 
+use std::cell::Cell;
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use calamine::{DataRef, Reader, Xlsx};
 use datafusion::error::DataFusionError;
-use ecstat_core::encoding::detect;
+use ecstat_core::encoding::{EncodingSpec, detect};
 use ecstat_core::spec::{FileFieldFrom, FileFormat, Layout};
 use ecstat_core::text::normalize_header;
+use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::{IngestError, Result};
+use crate::error::{IngestError, Result, clip};
+use crate::json::{WalkError, for_each_record};
 
 /// A merged cell range: ((first row, first column), (last row, last column)), 0-based.
 type CellRange = ((u32, u32), (u32, u32));
@@ -30,11 +41,25 @@ const HEADER_SEARCH_ROWS: usize = 30;
 
 /// Rows per batch sent to DataFusion.
 const BATCH_ROWS: usize = 8192;
-/// Cells right of this column are ignored: a sheet may declare (or hold) cells out to XFD,
-/// and no export has this many columns.
-const MAX_XLSX_COLUMNS: u32 = 512;
+/// Text per batch (cells and their bookkeeping): a batch goes on at this size even with
+/// fewer rows, so long rows do not make a batch of gigabytes.
+pub const BATCH_BYTES: usize = 16 << 20;
+/// Columns of a row read. A sheet may declare (or hold) cells out to XFD, and no export
+/// has this many columns: an xlsx's cells right of it are ignored; a wider CSV or JSON
+/// record rejects the file.
+pub const MAX_COLUMNS: usize = 512;
+/// Longest CSV or JSON record (decoded bytes). An export row is a few hundred bytes; a
+/// longer record is a file that is not a table (or a CSV with a quote left open), and
+/// reading it would take memory in proportion to the file.
+pub const MAX_RECORD_BYTES: u64 = 1 << 20;
+/// What the CSV parser may have read ahead of the record it is on.
+const CSV_BUFFER: usize = 1 << 20;
+/// Characters of a rejected row or a header list kept for messages and the quarantine.
+pub const MAX_SHOWN_CHARS: usize = 2000;
 /// Bytes inspected to decide the encoding.
 const SNIFF_BYTES: usize = 64 * 1024;
+/// Largest JSON source read; the file is held in memory, its records parsed one at a time.
+pub const MAX_JSON_BYTES: u64 = 256 << 20;
 
 /// Which file columns feed which canonical columns.
 #[derive(Debug, Clone)]
@@ -80,16 +105,31 @@ pub fn spawn(path: PathBuf, spec: Arc<Layout>) -> ReaderHandle {
     let (header_tx, header) = oneshot::channel();
     let (batch_tx, batches) = mpsc::channel(4);
     let done = std::thread::spawn(move || {
-        let mut sink = Sink::new(&path, &spec, header_tx, batch_tx);
-        let result = match spec.format {
-            FileFormat::Csv => read_csv(&path, &spec, &mut sink),
-            FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink),
-            FileFormat::Json => read_json(&path, &spec, &mut sink),
-        };
-        match result {
-            Ok(()) => sink.finish(),
-            Err(e) => Err(sink.fail(e)),
-        }
+        // A parser that panics on malformed content (calamine does, on some cell
+        // references) rejects the file like any other error.
+        let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            let mut sink = Sink::new(&path, &spec, header_tx, batch_tx);
+            let result = match spec.format {
+                FileFormat::Csv => read_csv(&path, &spec, &mut sink),
+                FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink),
+                FileFormat::Json => read_json(&path, &spec, &mut sink),
+            };
+            match result {
+                Ok(()) => sink.finish(),
+                Err(e) => Err(sink.fail(e)),
+            }
+        }));
+        read.unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(IngestError::ReaderPanicked {
+                path: path.clone(),
+                message: clip(&message, MAX_SHOWN_CHARS),
+            })
+        })
     });
     ReaderHandle {
         header,
@@ -107,6 +147,8 @@ struct Sink<'a> {
     header: Option<HeaderMatch>,
     width: usize,
     rows: Vec<(u64, Vec<String>)>,
+    /// Memory of `rows`, counted as [`row_bytes`] does.
+    rows_bytes: usize,
     stats: ReaderStats,
     footer_seen: bool,
     encoding: &'static str,
@@ -139,6 +181,7 @@ impl<'a> Sink<'a> {
             header: None,
             width: 0,
             rows: Vec::with_capacity(BATCH_ROWS),
+            rows_bytes: 0,
             stats: ReaderStats::default(),
             footer_seen: false,
             encoding: "utf-8",
@@ -228,7 +271,7 @@ impl<'a> Sink<'a> {
             spec: self.spec.source.clone(),
             row: self.spec.header_row,
             missing: missing.join(", "),
-            found: self.mask_ids(&normalized.join(", ")),
+            found: self.mask_ids(&clip(&normalized.join(", "), MAX_SHOWN_CHARS)),
         })
     }
 
@@ -273,7 +316,7 @@ impl<'a> Sink<'a> {
                 spec: self.spec.source.clone(),
                 row: self.spec.header_row,
                 missing: missing.join(", "),
-                found: self.mask_ids(&normalized.join(", ")),
+                found: self.mask_ids(&clip(&normalized.join(", "), MAX_SHOWN_CHARS)),
             });
         }
         self.accept(cells, columns);
@@ -296,7 +339,7 @@ impl<'a> Sink<'a> {
             })
             .collect::<Vec<_>>()
             .join(",");
-        self.mask_ids(&joined)
+        self.mask_ids(&clip(&joined, MAX_SHOWN_CHARS))
     }
 
     /// `text` with every ID-number-shaped token masked, for sources with ID numbers.
@@ -406,8 +449,9 @@ impl<'a> Sink<'a> {
             });
             return Ok(true);
         }
+        self.rows_bytes += row_bytes(&cells);
         self.rows.push((row, cells));
-        if self.rows.len() >= BATCH_ROWS {
+        if self.rows.len() >= BATCH_ROWS || self.rows_bytes >= BATCH_BYTES {
             return self.flush();
         }
         Ok(true)
@@ -421,6 +465,7 @@ impl<'a> Sink<'a> {
             return Ok(true);
         }
         let rows = self.rows.len();
+        self.rows_bytes = 0;
         let mut row_numbers = Int64Builder::with_capacity(rows);
         let mut builders: Vec<StringBuilder> = header
             .columns
@@ -476,12 +521,22 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// What a row of cells takes in memory: its text and a `String` per cell.
+fn row_bytes(cells: &[String]) -> usize {
+    cells
+        .iter()
+        .map(|c| c.len() + std::mem::size_of::<String>())
+        .sum()
+}
+
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
     move |source| IngestError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
+
+const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
 fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let mut file = File::open(path).map_err(io(path))?;
@@ -495,9 +550,29 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         filled += n;
     }
     head.truncate(filled);
-    if head.iter().all(|b| b.is_ascii_whitespace()) {
+    if is_utf16_text(&head) {
+        return Err(IngestError::Utf16 {
+            path: path.to_path_buf(),
+        });
+    }
+    let text = head.strip_prefix(UTF8_BOM).unwrap_or(&head);
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(IngestError::Empty {
             path: path.to_path_buf(),
+        });
+    }
+    // UTF-8 read as GBK is undecodable or mojibake headers no spec knows: say why instead.
+    if let EncodingSpec::Gbk | EncodingSpec::Gb18030 = spec.encoding
+        && !text.is_ascii()
+        && detect(EncodingSpec::Auto, &head) == encoding_rs::UTF_8
+    {
+        return Err(IngestError::DeclaredEncoding {
+            path: path.to_path_buf(),
+            declared: if spec.encoding == EncodingSpec::Gbk {
+                "gbk"
+            } else {
+                "gb18030"
+            },
         });
     }
     let encoding = detect(spec.encoding, &head);
@@ -508,7 +583,7 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     } else {
         &head[..]
     };
-    let check = check.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(check);
+    let check = check.strip_prefix(UTF8_BOM).unwrap_or(check);
     if encoding
         .decode_without_bom_handling_and_without_replacement(check)
         .is_none()
@@ -517,6 +592,7 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         return Err(IngestError::Undecodable {
             path: path.to_path_buf(),
             offset,
+            expected: tried_encodings(spec.encoding),
         });
     }
     sink.encoding = encoding.name();
@@ -525,17 +601,30 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         .encoding(Some(encoding))
         .bom_override(true)
         .build(BufReader::with_capacity(1 << 20, file));
+    let budget = Rc::new(Cell::new(0));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(decoded);
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(RecordBudget {
+            inner: decoded,
+            left: budget.clone(),
+        });
     let mut record = csv::StringRecord::new();
-    let mut index = 0usize;
+    let mut index = 0u64;
     loop {
+        // What the parser read ahead of this record was counted against the last one.
+        budget.set(MAX_RECORD_BYTES + CSV_BUFFER as u64);
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
+            Err(e) if budget_exceeded(&e) => {
+                return Err(IngestError::RecordTooLong {
+                    path: path.to_path_buf(),
+                    record: index + 1,
+                    limit: MAX_RECORD_BYTES,
+                });
+            }
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 return Err(IngestError::Csv {
@@ -546,15 +635,92 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
             }
         }
         index += 1;
+        // The budget stops a record at most a buffer past the limit; this makes it exact.
+        if record.as_slice().len() as u64 > MAX_RECORD_BYTES {
+            return Err(IngestError::RecordTooLong {
+                path: path.to_path_buf(),
+                record: index,
+                limit: MAX_RECORD_BYTES,
+            });
+        }
+        if record.len() > MAX_COLUMNS {
+            return Err(IngestError::TooManyFields {
+                path: path.to_path_buf(),
+                record: index,
+                limit: MAX_COLUMNS,
+            });
+        }
         // The record number, header = `header_row`: what a spreadsheet shows as the row
         // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
-        let line = index as u64;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if !sink.row(line as usize, cells)? {
+        if !sink.row(index as usize, cells)? {
             break;
         }
     }
     Ok(())
+}
+
+/// Whether `head` is UTF-16 text: a UTF-16 byte-order mark, then lines or fields. The two
+/// bytes of the mark also begin binary files, which are left to be found undecodable.
+fn is_utf16_text(head: &[u8]) -> bool {
+    let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(head) else {
+        return false;
+    };
+    let sample = &head[bom..head.len().min(4096)];
+    encoding != encoding_rs::UTF_8
+        && encoding
+            .decode_without_bom_handling(sample)
+            .0
+            .contains(['\n', ',', '\t'])
+}
+
+/// The encodings a CSV of `spec` is read in, for a message.
+fn tried_encodings(spec: EncodingSpec) -> &'static str {
+    match spec {
+        EncodingSpec::Auto => "UTF-8 or GB18030",
+        EncodingSpec::Utf8 => "UTF-8, the encoding the source spec declares",
+        EncodingSpec::Gbk => "GBK, the encoding the source spec declares",
+        EncodingSpec::Gb18030 => "GB18030, the encoding the source spec declares",
+    }
+}
+
+/// The error [`RecordBudget`] fails with.
+#[derive(Debug)]
+struct RecordTooLong;
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record too long")
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// Fails a read once `left` bytes have been read since the caller last set it. The CSV
+/// parser holds a whole record in memory and has no limit of its own; the caller sets the
+/// budget before each record.
+struct RecordBudget<R> {
+    inner: R,
+    left: Rc<Cell<u64>>,
+}
+
+/// Whether a CSV error is a [`RecordBudget`] running out.
+fn budget_exceeded(error: &csv::Error) -> bool {
+    matches!(error.kind(), csv::ErrorKind::Io(e)
+        if e.get_ref().is_some_and(|inner| inner.is::<RecordTooLong>()))
+}
+
+impl<R: Read> Read for RecordBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.left.get();
+        if left == 0 {
+            return Err(std::io::Error::other(RecordTooLong));
+        }
+        let len = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
+        self.left.set(left - n as u64);
+        Ok(n)
+    }
 }
 
 /// Drop a multi-byte character cut off at the end of a sniffed prefix.
@@ -584,7 +750,7 @@ fn first_invalid(bytes: &[u8], encoding: &'static encoding_rs::Encoding) -> usiz
 fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message: clip(&e.to_string(), MAX_SHOWN_CHARS),
     };
     let meta = std::fs::metadata(path).map_err(io(path))?;
     if meta.len() == 0 {
@@ -592,6 +758,7 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
             path: path.to_path_buf(),
         });
     }
+    crate::xlsx_package::check(path)?;
     let file = File::open(path).map_err(io(path))?;
     let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(xlsx_err)?;
     let sheets = workbook.sheet_names();
@@ -600,7 +767,7 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
             IngestError::SheetNotFound {
                 path: path.to_path_buf(),
                 sheet: name.clone(),
-                found: sheets.join(", "),
+                found: clip(&sheets.join(", "), MAX_SHOWN_CHARS),
             }
         })?,
         None => sheets.first().cloned().ok_or_else(|| IngestError::Empty {
@@ -630,7 +797,7 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         |row: u32, cells: Vec<String>, sink: &mut Sink<'_>| sink.row(row as usize + 1, cells);
     while let Some(cell) = cells_reader.next_cell().map_err(xlsx_err)? {
         let (row, column) = cell.get_position();
-        if column >= MAX_XLSX_COLUMNS {
+        if column as usize >= MAX_COLUMNS {
             continue;
         }
         if current_row != Some(row) {
@@ -719,9 +886,6 @@ fn combine_header(lines: &[(usize, Vec<String>)]) -> Vec<String> {
         .collect()
 }
 
-/// Largest JSON document read: an API response, held in memory whole.
-const MAX_JSON_BYTES: u64 = 512 * 1024 * 1024;
-
 fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let bad = |message: String| IngestError::Json {
         path: path.to_path_buf(),
@@ -734,42 +898,63 @@ fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         });
     }
     if meta.len() > MAX_JSON_BYTES {
-        return Err(bad(format!(
-            "{} bytes is more than the {MAX_JSON_BYTES} a JSON source may have",
-            meta.len()
-        )));
+        return Err(IngestError::FileTooLarge {
+            path: path.to_path_buf(),
+            kind: "JSON",
+            bytes: meta.len(),
+            limit: MAX_JSON_BYTES,
+            hint: "ask for the records a month at a time",
+        });
     }
-    let file = File::open(path).map_err(io(path))?;
-    let document: serde_json::Value = serde_json::from_reader(BufReader::new(file))
-        .map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let text = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
     let pointer = spec.json_records.as_deref().unwrap_or("");
-    let mut node = &document;
-    for key in pointer.split('.').filter(|k| !k.is_empty()) {
-        node = node
-            .get(key)
-            .ok_or_else(|| bad(format!("no `{key}` on the path `{pointer}` to the records")))?;
-    }
-    let records = node
-        .as_array()
-        .ok_or_else(|| bad(format!("`{pointer}` is not an array of records")))?;
-    sink.encoding = "json";
-    // The header is every key, in order of first appearance.
+    let keys_path: Vec<&str> = pointer.split('.').filter(|k| !k.is_empty()).collect();
+    let walk = |each: &mut crate::json::Each<'_, IngestError>| {
+        for_each_record(text, &keys_path, each).map_err(|e| match e {
+            // serde_json quotes a string of the wrong type whole.
+            WalkError::Json(message) => bad(format!(
+                "JSON 格式不符 / not JSON of the expected shape (records at `{pointer}`): {}",
+                clip(&message, MAX_SHOWN_CHARS)
+            )),
+            WalkError::Each(e) => e,
+        })
+    };
+    // The header is every key, in order of first appearance: a first pass over the records.
     let mut keys: Vec<String> = Vec::new();
-    for record in records {
-        if let Some(object) = record.as_object() {
+    let mut seen: HashSet<String> = HashSet::new();
+    let (mut records, mut objects) = (0u64, 0u64);
+    walk(&mut |index, raw| {
+        records += 1;
+        if let serde_json::Value::Object(object) = json_record(path, index, raw)? {
+            objects += 1;
             for key in object.keys() {
-                if !keys.contains(key) {
+                if !seen.contains(key) {
+                    seen.insert(key.clone());
                     keys.push(key.clone());
                 }
             }
+            if keys.len() > MAX_COLUMNS {
+                return Err(IngestError::TooManyFields {
+                    path: path.to_path_buf(),
+                    record: index + 1,
+                    limit: MAX_COLUMNS,
+                });
+            }
         }
+        Ok(true)
+    })?;
+    if records > 0 && objects == 0 {
+        return Err(bad(format!(
+            "记录不是键值对象 / none of the {records} records at `{pointer}` is an object of key/value pairs"
+        )));
     }
+    sink.encoding = "json";
     sink.header_row(&keys)?;
-    for (i, record) in records.iter().enumerate() {
+    walk(&mut |index, raw| {
         // Record numbers count from 1 like spreadsheet rows, the header being record 0.
-        let row = i as u64 + 1;
-        let cells: Vec<String> = match record.as_object() {
-            Some(object) => keys
+        let cells: Vec<String> = match json_record(path, index, raw)? {
+            serde_json::Value::Object(object) => keys
                 .iter()
                 .map(|k| match object.get(k) {
                     None | Some(serde_json::Value::Null) => String::new(),
@@ -777,11 +962,23 @@ fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
                     Some(other) => other.to_string(),
                 })
                 .collect(),
-            None => vec![record.to_string()],
+            other => vec![other.to_string()],
         };
-        if !sink.data_row(row, cells)? {
-            break;
-        }
+        sink.data_row(index + 1, cells)
+    })
+}
+
+/// Record `index` (0-based) of a JSON source, parsed on its own.
+fn json_record(path: &Path, index: u64, raw: &RawValue) -> Result<serde_json::Value> {
+    if raw.get().len() as u64 > MAX_RECORD_BYTES {
+        return Err(IngestError::RecordTooLong {
+            path: path.to_path_buf(),
+            record: index + 1,
+            limit: MAX_RECORD_BYTES,
+        });
     }
-    Ok(())
+    serde_json::from_str(raw.get()).map_err(|e| IngestError::Json {
+        path: path.to_path_buf(),
+        message: format!("第{}条记录 / record {}: {e}", index + 1, index + 1),
+    })
 }

@@ -11,7 +11,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
+use crate::error::clip;
 use crate::normalise::reason;
+use crate::reader::MAX_SHOWN_CHARS;
 use crate::udf::{LOCAL_TIME, MONEY};
 
 /// Parquet settings for every file ecstat writes: zstd, row groups that bound memory.
@@ -136,7 +138,17 @@ impl QuarantineBuilder {
         });
     }
 
-    pub fn push_problem(&mut self, problem: Problem) {
+    /// Values and details are clipped to [`MAX_SHOWN_CHARS`]: the quarantine shows what
+    /// was wrong, and a hostile file can make one value megabytes long.
+    pub fn push_problem(&mut self, mut problem: Problem) {
+        for text in [&mut problem.value, &mut problem.detail]
+            .into_iter()
+            .flatten()
+        {
+            if text.len() > MAX_SHOWN_CHARS {
+                *text = clip(text, MAX_SHOWN_CHARS);
+            }
+        }
         self.rows.push(problem);
     }
 

@@ -11,7 +11,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::{IngestEnv, InputFile, Lookups, RecordEnv, Target, ingest_file};
 
-const SPEC: &str = r#"
+pub(crate) const SPEC: &str = r#"
 name = "t"
 description = "test layout"
 table = "orders"
@@ -32,7 +32,7 @@ completed = ["交易成功"]
 cancelled = ["交易关闭"]
 "#;
 
-fn spec(text: &str) -> Arc<SourceSpec> {
+pub(crate) fn spec(text: &str) -> Arc<SourceSpec> {
     let spec: OrderSpec = toml::from_str(text).expect("spec parses");
     Arc::new(SourceSpec::Orders(spec))
 }
@@ -59,7 +59,7 @@ pub(crate) fn env() -> IngestEnv {
     }
 }
 
-async fn ingest(
+pub(crate) async fn ingest(
     dir: &Path,
     spec: Arc<SourceSpec>,
     name: &str,
@@ -106,7 +106,7 @@ fn read_batches<'a>(
 }
 
 /// (row, rule) of a file's quarantine, sorted.
-fn rules(lake: &DataDir, record: &InputRecord) -> Vec<(i64, String)> {
+pub(crate) fn rules(lake: &DataDir, record: &InputRecord) -> Vec<(i64, String)> {
     let mut out = Vec::new();
     for batch in read_batches(lake, &record.quarantine_files) {
         let rows = batch
