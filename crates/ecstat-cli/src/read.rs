@@ -302,7 +302,9 @@ pub async fn export(at: At<'_>, args: ExportArgs) -> Result<u8, Failure> {
 
 #[derive(Debug, Args)]
 pub struct QueryArgs {
-    /// The SQL (SELECT / WITH …) to run; tables are listed by `ecstat tables`.
+    /// The SQL (SELECT / WITH …) to run; tables are listed by `ecstat tables`. It may
+    /// begin with a `--` comment.
+    #[arg(allow_hyphen_values = true)]
     sql: String,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
