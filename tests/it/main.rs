@@ -6,6 +6,7 @@ mod databases;
 mod departments;
 mod disclosure;
 mod hostile;
+mod partitions;
 mod sample;
 mod shell;
 /// The SQL shell's text handling, with its unit tests (the binary has no test target).

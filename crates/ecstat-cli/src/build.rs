@@ -138,6 +138,7 @@ async fn build_locked(
         data_as_of,
         inputs: current.inputs.clone(),
         tables: wh.tables().clone(),
+        partitions: wh.partitions().clone(),
         // Not the fingerprint of a whole run: the next `run` builds everything again.
         fingerprint: String::new(),
         confidential: crate::run::confidential_tables(&models, &specs),

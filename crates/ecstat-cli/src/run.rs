@@ -353,6 +353,10 @@ async fn run_locked(
         .filter_map(|s| staged_layout(s))
         .collect();
     let mut wh = Warehouse::for_inputs(lake, &inputs, &staged).await?;
+    if let Some(previous) = &previous {
+        // Months of partitioned models whose inputs are unchanged are not built again.
+        wh.reuse_partitions_of(previous);
+    }
     let mut built: Vec<(String, u64)> = Vec::new();
     for table in &pipeline.references {
         tracing::info!(table = %table.name, "loading reference table");
@@ -436,6 +440,7 @@ async fn run_locked(
         data_as_of: data_as_of.clone(),
         inputs: inputs.clone(),
         tables: wh.tables().clone(),
+        partitions: wh.partitions().clone(),
         fingerprint,
         confidential: confidential_tables(&models, &pipeline.specs),
     };

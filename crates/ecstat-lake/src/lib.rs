@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 pub use durable::{PendingFile, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
 pub use manifest::{
-    InputRecord, Manifest, partition_of, quarantine_files, staged_files, superseded,
+    InputRecord, Manifest, PartitionFinding, PartitionRecord, month_of, partition_of,
+    quarantine_files, staged_files, superseded,
 };
 pub use runs::{RunInput, RunSummary};
 pub use vacuum::{Retain, VacuumReport};
@@ -258,6 +259,7 @@ mod tests {
             )]),
             fingerprint: String::new(),
             confidential: Vec::new(),
+            partitions: BTreeMap::new(),
         }
     }
 

@@ -111,6 +111,34 @@ pub struct Manifest {
     /// explicit flag.
     #[serde(default)]
     pub confidential: Vec<String>,
+    /// Models built one month at a time (`partition_by` in the model doc): model → month →
+    /// the partition's file, the key it was built under, and its test findings. A later run
+    /// reuses a partition whose key is unchanged instead of building it again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub partitions: BTreeMap<String, BTreeMap<String, PartitionRecord>>,
+}
+
+/// One month of a partitioned model.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PartitionRecord {
+    /// SHA-256 of everything the partition was computed from: the model's SQL, the files of
+    /// the month of each partitioned table it reads, and the content of every other table.
+    pub key: String,
+    /// Data-directory-relative Parquet file.
+    pub file: String,
+    pub rows: u64,
+    /// Tests of the model that failed on this month (warnings, in a published snapshot):
+    /// reported again when the partition is reused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<PartitionFinding>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PartitionFinding {
+    pub test: String,
+    pub failing_rows: u64,
+    pub warning: bool,
+    pub sample: String,
 }
 
 impl Manifest {
@@ -118,6 +146,12 @@ impl Manifest {
     pub fn files(&self) -> std::collections::BTreeSet<&str> {
         let mut out: std::collections::BTreeSet<&str> =
             self.tables.values().flatten().map(String::as_str).collect();
+        out.extend(
+            self.partitions
+                .values()
+                .flat_map(|months| months.values())
+                .map(|p| p.file.as_str()),
+        );
         for input in &self.inputs {
             out.extend(input.staged_files.values().flatten().map(String::as_str));
             out.extend(input.quarantine_files.iter().map(String::as_str));
@@ -188,6 +222,11 @@ fn is_revision(path: &str) -> bool {
 /// The partition segment (`key=…`, `month=…`) of a staged file path.
 pub fn partition_of(file: &str) -> &str {
     file.split('/').find(|s| s.contains('=')).unwrap_or("")
+}
+
+/// The month of a file in a `month=YYYY-MM` folder (`staged/orders/month=2019-03/….parquet`).
+pub fn month_of(file: &str) -> Option<&str> {
+    file.split('/').find_map(|s| s.strip_prefix("month="))
 }
 
 /// Partitions of `input` that a later submission replaces: (partition, winning file path).

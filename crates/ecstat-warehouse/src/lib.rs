@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod models;
+mod partitions;
 pub mod reference;
 
 use std::sync::Arc;
@@ -37,6 +38,22 @@ pub struct Warehouse {
     tables: std::collections::BTreeMap<String, Vec<String>>,
     /// Staged tables of the records sources (department registers, reports, …).
     staged: Vec<String>,
+    /// The snapshot's inputs (for `ingest_files` restricted to one month's files).
+    inputs: Vec<InputRecord>,
+    /// Tables stored one month per folder — staged orders, partitioned models — by month.
+    monthly: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>>,
+    /// Partitions of the partitioned models of this snapshot (for the manifest).
+    partitions: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, ecstat_lake::PartitionRecord>,
+    >,
+    /// Partitions of the snapshot before, which a build reuses when their key is unchanged.
+    previous_partitions: std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, ecstat_lake::PartitionRecord>,
+    >,
+    /// Test outcomes of the partitioned models built (or reused) in this session.
+    partition_outcomes: std::collections::BTreeMap<String, Vec<TestOutcome>>,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -76,8 +93,14 @@ impl Warehouse {
             data_dir: data_dir.clone(),
             tables: Default::default(),
             staged: Vec::new(),
+            inputs: inputs.to_vec(),
+            monthly: Default::default(),
+            partitions: Default::default(),
+            previous_partitions: Default::default(),
+            partition_outcomes: Default::default(),
         };
         let staged = ecstat_lake::staged_files(inputs, "orders");
+        wh.note_monthly("orders", &staged);
         wh.register_parquet(
             "orders",
             &staged,
@@ -100,6 +123,7 @@ impl Warehouse {
             if files.is_empty() && schema.is_none() {
                 continue;
             }
+            wh.note_monthly(table, &files);
             wh.register_parquet(table, &files, schema).await?;
         }
         wh.ctx
@@ -128,6 +152,17 @@ impl Warehouse {
             wh.register_parquet(table, files, None).await?;
             wh.tables.insert(table.clone(), files.clone());
         }
+        for (model, months) in &manifest.partitions {
+            wh.monthly.insert(
+                model.clone(),
+                months
+                    .iter()
+                    .map(|(m, p)| (m.clone(), vec![p.file.clone()]))
+                    .collect(),
+            );
+        }
+        wh.partitions = manifest.partitions.clone();
+        wh.previous_partitions = manifest.partitions.clone();
         Ok(wh)
     }
 
@@ -140,6 +175,22 @@ impl Warehouse {
         &self.tables
     }
 
+    /// Partitions of the partitioned models (for the manifest).
+    pub fn partitions(
+        &self,
+    ) -> &std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<String, ecstat_lake::PartitionRecord>,
+    > {
+        &self.partitions
+    }
+
+    /// Let builds reuse the partitions of `manifest` (the snapshot before) whose key is
+    /// unchanged.
+    pub fn reuse_partitions_of(&mut self, manifest: &Manifest) {
+        self.previous_partitions = manifest.partitions.clone();
+    }
+
     async fn register_parquet(
         &self,
         name: &str,
@@ -149,6 +200,7 @@ impl Warehouse {
         if files.is_empty() {
             let schema = schema.unwrap_or_else(|| Arc::new(Schema::empty()));
             let table = MemTable::try_new(schema, vec![vec![]])?;
+            self.ctx.deregister_table(name)?;
             self.ctx.register_table(name, Arc::new(table))?;
             return Ok(());
         }
@@ -202,6 +254,9 @@ impl Warehouse {
 
     /// Run one model and register its output. Returns the rows written.
     pub async fn build_model(&mut self, model: &Model, run_id: &str) -> Result<u64> {
+        if let Some(column) = &model.doc.partition_by {
+            return self.build_partitioned(model, column, run_id).await;
+        }
         let wrap = |source| WarehouseError::Model {
             model: model.name.clone(),
             path: model.path.clone(),
@@ -248,8 +303,20 @@ impl Warehouse {
         Ok(rows)
     }
 
-    /// Run every test of `model`; each returns how many rows fail it.
+    /// Run every test of `model`; each returns how many rows fail it. A partitioned model
+    /// was tested month by month as it was built: its outcomes are those.
     pub async fn test_model(&self, model: &Model) -> Result<Vec<TestOutcome>> {
+        if model.doc.partition_by.is_some() {
+            return Ok(self
+                .partition_outcomes
+                .get(&model.name)
+                .cloned()
+                .unwrap_or_default());
+        }
+        self.run_tests(model).await
+    }
+
+    async fn run_tests(&self, model: &Model) -> Result<Vec<TestOutcome>> {
         let mut out = Vec::new();
         for test in models::test_queries(model) {
             let batches = self.ctx.sql(&test.count_sql()).await?.collect().await?;
@@ -344,6 +411,13 @@ impl Warehouse {
 
 /// `ingest_files`: one row per input file of the snapshot, the lineage of every figure.
 fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
+    let all: Vec<(usize, &InputRecord)> = inputs.iter().enumerate().collect();
+    ingest_files_rows(&all)
+}
+
+/// `ingest_files` with the given rows, each with its `ingest_seq` (its index among the
+/// snapshot's inputs).
+fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
     let text = |n: &str| Field::new(n, DataType::Utf8, true);
     let count = |n: &str| Field::new(n, DataType::UInt64, false);
     let schema = Arc::new(Schema::new(vec![
@@ -364,15 +438,20 @@ fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
         text("received"),
     ]));
     let strings = |f: &dyn Fn(&InputRecord) -> Option<String>| -> ArrayRef {
-        Arc::new(inputs.iter().map(f).collect::<StringArray>())
+        Arc::new(inputs.iter().map(|(_, i)| f(i)).collect::<StringArray>())
     };
     let counts = |f: &dyn Fn(&InputRecord) -> u64| -> ArrayRef {
-        Arc::new(inputs.iter().map(f).collect::<UInt64Array>())
+        Arc::new(inputs.iter().map(|(_, i)| f(i)).collect::<UInt64Array>())
     };
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new((0..inputs.len() as i64).collect::<Int64Array>()),
+            Arc::new(
+                inputs
+                    .iter()
+                    .map(|(seq, _)| *seq as i64)
+                    .collect::<Int64Array>(),
+            ),
             strings(&|i| Some(i.source.clone())),
             strings(&|i| Some(i.path.clone())),
             strings(&|i| Some(i.sha256.clone())),
@@ -499,6 +578,7 @@ mod tests {
             depends_on: Default::default(),
             reads: Default::default(),
             doc: ModelDoc {
+                partition_by: None,
                 description: "test".into(),
                 grain: "one row per test".into(),
                 columns: columns.into_iter().collect(),

@@ -36,6 +36,12 @@ pub struct ModelDoc {
     /// them out (`query --format csv|json`) needs `--confidential`.
     #[serde(default)]
     pub confidential: bool,
+    /// Build the model one month at a time: the column (of its output) that holds the
+    /// month. Each month reads only that month of the partitioned tables it reads (staged
+    /// orders, other partitioned models) and all of every other table; its tests run on the
+    /// month; a month whose inputs are unchanged since the snapshot before is reused.
+    #[serde(default)]
+    pub partition_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -354,6 +360,7 @@ mod select_tests {
             sql: String::new(),
             path: PathBuf::from(format!("{name}.sql")),
             doc: ModelDoc {
+                partition_by: None,
                 description: String::new(),
                 grain: String::new(),
                 columns: BTreeMap::new(),

@@ -1,0 +1,182 @@
+//! Models built one month at a time (`partition_by`): a run that finds one new month of
+//! orders builds that month only, and publishes what a run from nothing publishes.
+
+use std::path::Path;
+
+use crate::{ecstat, query, repo};
+
+fn manifest(data: &Path, version: u32) -> serde_json::Value {
+    let path = data.join(format!("_manifests/v{version:08}.json"));
+    serde_json::from_slice(&std::fs::read(path).expect("manifest")).expect("json")
+}
+
+/// month → file of one partitioned model in a manifest.
+fn partition_files(manifest: &serde_json::Value, model: &str) -> Vec<(String, String)> {
+    manifest["partitions"][model]
+        .as_object()
+        .unwrap_or_else(|| panic!("{model} is partitioned in the manifest"))
+        .iter()
+        .map(|(month, p)| (month.clone(), p["file"].as_str().unwrap_or("").to_string()))
+        .collect()
+}
+
+fn run(data: &Path, inbox: &Path) {
+    let out = ecstat(
+        data,
+        &[
+            "run",
+            "--inbox",
+            inbox.to_str().expect("utf-8 path"),
+            "--no-export",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const FIGURES: &str = "SELECT indicator_code, measure, period_type, period, dimension, member, \
+     CAST(value AS VARCHAR) AS value, CAST(base_value AS VARCHAR) AS base_value, status \
+     FROM ind_results ORDER BY indicator_code, measure, period_type, period, dimension, member";
+
+#[test]
+fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
+    let sample = repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv");
+    std::fs::copy(&sample, inbox.join("platforms/淘宝订单导出_2019.csv")).expect("copy");
+
+    let data = tmp.path().join("wh");
+    run(&data, &inbox);
+    let first = manifest(&data, 1);
+
+    // January 2020: the first lines of January 2019 again, a year later (same shops, items
+    // and ship-from places, so no dimension changes), in UTF-8.
+    let bytes = std::fs::read(&sample).expect("sample");
+    let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+    let mut lines = text.lines();
+    let mut new_month = format!("{}\n", lines.next().expect("header"));
+    for line in lines.filter(|l| l.contains(",2019-01-")).take(12) {
+        new_month.push_str(
+            &line
+                .replace("2019-01-", "2020-01-")
+                .replace("\"\"2019", "\"\"2020"),
+        );
+        new_month.push('\n');
+    }
+    assert!(new_month.lines().count() > 5, "{new_month}");
+    std::fs::write(
+        inbox.join("platforms/淘宝订单导出_2020一月.csv"),
+        &new_month,
+    )
+    .expect("write");
+    run(&data, &inbox);
+    let second = manifest(&data, 2);
+
+    for model in ["stg_orders", "fct_online_retail_monthly"] {
+        let before = partition_files(&first, model);
+        let after = partition_files(&second, model);
+        assert_eq!(after.len(), before.len() + 1, "{model}: one month more");
+        for (month, file) in &after {
+            match before.iter().find(|(m, _)| m == month) {
+                // Reused: the file of the first run, still listed in the table's files.
+                Some((_, earlier)) => {
+                    assert_eq!(file, earlier, "{model} {month} was reused");
+                    assert!(
+                        second["tables"][model]
+                            .as_array()
+                            .expect("files")
+                            .iter()
+                            .any(|f| f == file.as_str()),
+                        "{model} {month} is read"
+                    );
+                }
+                None => {
+                    assert_eq!(month, "2020-01", "{model}: only the new month is new");
+                    assert!(
+                        file.contains(second["run_id"].as_str().expect("run id")),
+                        "{file}"
+                    );
+                }
+            }
+        }
+    }
+
+    // The same inbox from nothing: the same figures, to the cent.
+    let fresh = tmp.path().join("fresh");
+    run(&fresh, &inbox);
+    let incremental = query(&data, FIGURES);
+    let full = query(&fresh, FIGURES);
+    assert!(!full.is_empty());
+    assert_eq!(incremental, full);
+    // And the new month's sales are in: the 12 lines' 网络零售额, recomputed from stg_orders.
+    let jan = query(
+        &data,
+        "SELECT CAST(sum(net_sales_yuan) AS VARCHAR) AS s FROM fct_online_retail_monthly \
+         WHERE order_month = '2020-01'",
+    );
+    let lines = query(
+        &data,
+        "SELECT CAST(sum(net_sales_yuan) AS VARCHAR) AS s FROM stg_orders \
+         WHERE order_month = '2020-01'",
+    );
+    assert_eq!(jan, lines);
+}
+
+#[test]
+fn a_partitioned_model_that_writes_a_row_outside_its_month_fails_the_build() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    // A mistaken edit: every line dated to one month.
+    let path = pipelines.join("models/stg_orders.sql");
+    let sql = std::fs::read_to_string(&path).expect("sql");
+    let broken = sql.replace(
+        "        r.order_month,\n",
+        "        '2019-01' as order_month,\n",
+    );
+    assert_ne!(sql, broken);
+    std::fs::write(&path, broken).expect("write");
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
+    std::fs::copy(
+        repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv"),
+        inbox.join("platforms/淘宝订单导出_2019.csv"),
+    )
+    .expect("copy");
+    let data = tmp.path().join("wh");
+    let out = ecstat(
+        &data,
+        &[
+            "run",
+            "--inbox",
+            inbox.to_str().expect("utf-8 path"),
+            "--pipelines",
+            pipelines.to_str().expect("utf-8 path"),
+            "--no-export",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("built for month 2019-02, it wrote a row whose `order_month` is 2019-01"),
+        "{stderr}"
+    );
+    assert!(!data.join("_manifests/v00000001.json").exists());
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
