@@ -148,6 +148,16 @@ impl Layout {
         })
     }
 
+    /// The names of `names` that are tables (SQL also references table functions such
+    /// as `generate_series`).
+    fn tables(&self, names: &BTreeSet<String>) -> BTreeSet<String> {
+        names
+            .iter()
+            .filter(|n| self.schemas.contains_key(*n))
+            .cloned()
+            .collect()
+    }
+
     fn model(&self, name: &str) -> Option<&Model> {
         self.models.iter().find(|m| m.name == name)
     }
@@ -326,12 +336,13 @@ fn table_section(
                 page,
                 "- defined in 定义: `pipelines/models/{table}.sql`, `.toml`"
             );
+            let reads = layout.tables(&m.reads);
             let _ = writeln!(
                 page,
                 "- reads 直接读取: {}",
-                code_list(m.reads.iter().map(String::as_str))
+                code_list(reads.iter().map(String::as_str))
             );
-            let sources = upstream_sources(&layout.models, &m.reads);
+            let sources = layout.tables(&upstream_sources(&layout.models, &reads));
             let labels: Vec<String> = sources.iter().map(|s| source_label(s, feeders)).collect();
             let _ = writeln!(
                 page,
@@ -641,7 +652,10 @@ fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<Strin
             .requires
             .iter()
             .map(|t| {
-                let sources = upstream_sources(&layout.models, &BTreeSet::from([t.clone()]));
+                let sources = layout.tables(&upstream_sources(
+                    &layout.models,
+                    &BTreeSet::from([t.clone()]),
+                ));
                 let mut who: Vec<&str> = sources
                     .iter()
                     .flat_map(|s| feeders.get(s.as_str()).into_iter().flatten())
@@ -665,14 +679,17 @@ fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<Strin
                 requires.join(", ")
             }
         );
-        let tables = table_references(&layout.ctx, &ind.sql)
-            .with_context(|| format!("indicator `{}`", ind.code))?;
+        let tables = layout.tables(
+            &table_references(&layout.ctx, &ind.sql)
+                .with_context(|| format!("indicator `{}`", ind.code))?,
+        );
         let _ = writeln!(
             page,
             "- reads 直接读取: {}",
             code_list(tables.iter().map(String::as_str))
         );
-        let sources: Vec<String> = upstream_sources(&layout.models, &tables)
+        let sources: Vec<String> = layout
+            .tables(&upstream_sources(&layout.models, &tables))
             .iter()
             .map(|s| source_label(s, &feeders))
             .collect();
