@@ -10,7 +10,7 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use clap::Args;
 use datafusion::prelude::SessionContext;
-use ecstat_core::spec::{ORDER_COLUMNS, SourceSpec};
+use ecstat_core::spec::{ORDER_COLUMNS, ORDER_STATUSES, SourceSpec};
 use ecstat_warehouse::Warehouse;
 
 use crate::output::print;
@@ -248,21 +248,21 @@ pub fn table_docs(pipelines: &Path, ctx: &SessionContext) -> BTreeMap<String, Ta
             entry
                 .defined_in
                 .push_str(&format!("pipelines/sources/{}.toml", spec.name()));
+            for (column, description) in [
+                ("source", "source spec the row was read with"),
+                (
+                    "file_sha256",
+                    "SHA-256 of the input file (ingest_files.file_sha256)",
+                ),
+                ("source_row", "row of the input file"),
+            ] {
+                entry
+                    .columns
+                    .insert(column.into(), (description.into(), String::new()));
+            }
             match &spec {
                 SourceSpec::Records(s) => {
                     entry.grain = "one row per input row that passed its checks".into();
-                    for (column, description) in [
-                        ("source", "source spec the row was read with"),
-                        (
-                            "file_sha256",
-                            "SHA-256 of the input file (ingest_files.file_sha256)",
-                        ),
-                        ("source_row", "row of the input file"),
-                    ] {
-                        entry
-                            .columns
-                            .insert(column.into(), (description.into(), String::new()));
-                    }
                     for c in &s.columns {
                         let checks: Vec<String> = c
                             .checks()
@@ -276,11 +276,42 @@ pub fn table_docs(pipelines: &Path, ctx: &SessionContext) -> BTreeMap<String, Ta
                 }
                 SourceSpec::Orders(_) => {
                     entry.grain = "one row per order line as exported, parsed".into();
+                    // The staged table names some columns otherwise than the spec's
+                    // canonical columns (units in names; the exported status kept raw).
                     for c in ORDER_COLUMNS {
-                        entry.columns.insert(
-                            c.name.to_string(),
-                            (c.description.to_string(), String::new()),
-                        );
+                        let staged = match c.name {
+                            "unit_price" => "unit_price_yuan",
+                            "goods_amount" => "goods_amount_yuan",
+                            "postage" => "postage_yuan",
+                            "refund_amount" => "refund_yuan",
+                            "status" => "status_raw",
+                            other => other,
+                        };
+                        let mut description = c.description.to_string();
+                        if matches!(c.name, "postage" | "refund_amount") {
+                            description.push_str("; 0 when the export has none");
+                        }
+                        entry
+                            .columns
+                            .insert(staged.to_string(), (description, String::new()));
+                    }
+                    for (column, description) in [
+                        (
+                            "platform",
+                            "platform of the export (the spec's `platform`)".to_string(),
+                        ),
+                        (
+                            "status",
+                            format!(
+                                "status normalised by the spec's [status]: {}",
+                                ORDER_STATUSES.join(" | ")
+                            ),
+                        ),
+                        ("order_month", "month of order_time, YYYY-MM".to_string()),
+                    ] {
+                        entry
+                            .columns
+                            .insert(column.into(), (description, String::new()));
                     }
                 }
             }
