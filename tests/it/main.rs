@@ -5,6 +5,7 @@ mod batch;
 mod databases;
 mod departments;
 mod disclosure;
+mod docs;
 mod hostile;
 mod partitions;
 mod sample;

@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use clap::Args;
-use ecstat_core::spec::{ORDER_COLUMNS, SourceSpec};
+use datafusion::prelude::SessionContext;
+use ecstat_core::spec::{ORDER_COLUMNS, ORDER_STATUSES, SourceSpec};
 use ecstat_warehouse::Warehouse;
 
 use crate::output::print;
@@ -26,7 +27,176 @@ pub struct TableDoc {
     pub defined_in: String,
     /// column → (description, tests)
     pub columns: BTreeMap<String, (String, String)>,
+    /// Rows of single enterprises, shops or people (统计法): writing them out needs
+    /// `--confidential` (as `run::confidential_tables` decides).
+    pub confidential: bool,
 }
+
+/// Columns of the tables ecstat itself writes, which no pipeline file documents.
+const SYSTEM_COLUMNS: &[(&str, &[(&str, &str)])] = &[
+    (
+        "ind_results",
+        &[
+            (
+                "indicator_code",
+                "indicator code (pipelines/indicators.toml)",
+            ),
+            ("indicator_name_zh", "指标名称"),
+            ("indicator_name_en", "indicator name"),
+            (
+                "measure",
+                "value | yoy_pct (同比) | vs_baseline_pct (较基期年) | programme_total (示范期累计)",
+            ),
+            (
+                "measure_name_zh",
+                "数值 | 同比增长率 | 较基期年增长率 | 示范期累计",
+            ),
+            (
+                "unit",
+                "unit of value: the indicator's unit, % for growth rates",
+            ),
+            ("period_type", "year | month | ytd (1–M月累计)"),
+            ("period", "YYYY or YYYY-MM"),
+            (
+                "dimension",
+                "county or one of the indicator's breakdowns (township, platform, category, …)",
+            ),
+            (
+                "member",
+                "code of the breakdown member (township code, platform, category, …; `unattributed` = 未归属)",
+            ),
+            (
+                "member_name",
+                "name of the member (township name, 淘宝/天猫, …)",
+            ),
+            (
+                "value",
+                "the figure; growth rates in %; NULL when it cannot be computed (see note)",
+            ),
+            ("base_period", "period a growth rate compares with"),
+            ("base_value", "value of the base period"),
+            (
+                "target",
+                "target value (county, year rows of the judged measure only)",
+            ),
+            ("comparison", ">= | > | <= | < | = | between"),
+            ("target_upper", "upper bound of a `between` target"),
+            ("attainment_pct", "value ÷ target × 100"),
+            ("status", "达标 | 未达标 | 数据不足 | 无目标"),
+            (
+                "note",
+                "why a rate or judgement is missing (基期为零, 年度数据不完整, a missing source, …)",
+            ),
+            ("months_covered", "months of data the figure covers"),
+            (
+                "contributors",
+                "enterprises contributing to the cell (indicators with a contributor)",
+            ),
+            (
+                "disclosure",
+                "why a published cell is suppressed (保密): n<3 | p% | secondary; NULL when publishable",
+            ),
+            ("snapshot_version", "snapshot the figure was computed in"),
+            (
+                "data_as_of",
+                "数据截至: last month with order data (YYYY-MM)",
+            ),
+        ],
+    ),
+    (
+        "ind_lineage",
+        &[
+            ("indicator_code", "indicator code"),
+            (
+                "source_table",
+                "staged table the indicator reads, through the models",
+            ),
+            ("source", "source spec of the file"),
+            ("department", "submitting department or platform"),
+            ("file", "file path under the inbox"),
+            ("sha256", "SHA-256 of the file"),
+            ("rows_staged", "rows of the file staged"),
+            ("received", "run that first received the file"),
+        ],
+    ),
+    (
+        "quarantine",
+        &[
+            ("source", "source spec of the file"),
+            ("file", "file path under the inbox"),
+            ("file_sha256", "SHA-256 of the file"),
+            ("row", "row of the file"),
+            ("column", "column with the problem (NULL for the whole row)"),
+            ("raw_value", "the value as read (ID numbers masked)"),
+            (
+                "rule",
+                "rule broken (missing_value, unparseable_amount, unknown_division, …)",
+            ),
+            ("reason", "what is wrong and how to fix it, in Chinese"),
+            (
+                "detail",
+                "more detail (closest candidates, the check's bounds, …)",
+            ),
+            ("severity", "row (held back) | warn (loaded, reported)"),
+        ],
+    ),
+    (
+        "ingest_files",
+        &[
+            (
+                "ingest_seq",
+                "position of the file among the snapshot's inputs",
+            ),
+            ("source", "source spec the file was read with"),
+            ("file", "file path under the inbox"),
+            ("file_sha256", "SHA-256 of the file (its identity)"),
+            ("bytes", "file size, bytes"),
+            ("encoding", "text encoding detected, or xlsx"),
+            (
+                "rows_read",
+                "rows between header and footer: rows_staged + rows_quarantined",
+            ),
+            ("rows_staged", "rows loaded"),
+            ("rows_quarantined", "rows held back in quarantine"),
+            (
+                "rows_skipped",
+                "blank rows and footer rows (合计, 制表人, …)",
+            ),
+            ("rows_warned", "rows loaded with a warning"),
+            (
+                "notes",
+                "how the file was read, where the bureau should know",
+            ),
+            (
+                "error",
+                "why the whole file was rejected; NULL when accepted",
+            ),
+            ("run_id", "run that read the file"),
+            ("received", "run that first received these bytes"),
+        ],
+    ),
+    (
+        "submissions",
+        &[
+            ("source", "source spec"),
+            (
+                "partition",
+                "what the submission covers (key=… from the spec's replace_by)",
+            ),
+            ("file", "file path under the inbox"),
+            ("file_sha256", "SHA-256 of the file"),
+            ("received", "run that first received the file"),
+            (
+                "current",
+                "whether the snapshot reads this file for the partition",
+            ),
+            (
+                "replaced_by",
+                "the file that replaced it; NULL when current",
+            ),
+        ],
+    ),
+];
 
 fn test_text(test: &ecstat_warehouse::models::ColumnTest) -> String {
     use ecstat_warehouse::models::ColumnTest;
@@ -38,10 +208,10 @@ fn test_text(test: &ecstat_warehouse::models::ColumnTest) -> String {
     }
 }
 
-/// Docs of every table the pipeline folder defines.
-pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc> {
+/// Docs of every table the pipeline folder defines (`ctx` parses the models' SQL).
+pub fn table_docs(pipelines: &Path, ctx: &SessionContext) -> BTreeMap<String, TableDoc> {
     let mut docs: BTreeMap<String, TableDoc> = BTreeMap::new();
-    if let Ok(models) = ecstat_warehouse::models::load(&pipelines.join("models"), wh.context()) {
+    if let Ok(models) = ecstat_warehouse::models::load(&pipelines.join("models"), ctx) {
         for m in models {
             let columns = m
                 .doc
@@ -60,6 +230,7 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
                     grain: m.doc.grain.clone(),
                     defined_in: m.path.display().to_string(),
                     columns,
+                    confidential: m.doc.confidential,
                 },
             );
         }
@@ -68,6 +239,7 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
         for spec in specs {
             let entry = docs.entry(spec.table().to_string()).or_default();
             entry.kind = "staged".into();
+            entry.confidential = true;
             if !entry.description.is_empty() {
                 entry.description.push_str("; ");
                 entry.defined_in.push_str(", ");
@@ -76,6 +248,18 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
             entry
                 .defined_in
                 .push_str(&format!("pipelines/sources/{}.toml", spec.name()));
+            for (column, description) in [
+                ("source", "source spec the row was read with"),
+                (
+                    "file_sha256",
+                    "SHA-256 of the input file (ingest_files.file_sha256)",
+                ),
+                ("source_row", "row of the input file"),
+            ] {
+                entry
+                    .columns
+                    .insert(column.into(), (description.into(), String::new()));
+            }
             match &spec {
                 SourceSpec::Records(s) => {
                     entry.grain = "one row per input row that passed its checks".into();
@@ -92,11 +276,42 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
                 }
                 SourceSpec::Orders(_) => {
                     entry.grain = "one row per order line as exported, parsed".into();
+                    // The staged table names some columns otherwise than the spec's
+                    // canonical columns (units in names; the exported status kept raw).
                     for c in ORDER_COLUMNS {
-                        entry.columns.insert(
-                            c.name.to_string(),
-                            (c.description.to_string(), String::new()),
-                        );
+                        let staged = match c.name {
+                            "unit_price" => "unit_price_yuan",
+                            "goods_amount" => "goods_amount_yuan",
+                            "postage" => "postage_yuan",
+                            "refund_amount" => "refund_yuan",
+                            "status" => "status_raw",
+                            other => other,
+                        };
+                        let mut description = c.description.to_string();
+                        if matches!(c.name, "postage" | "refund_amount") {
+                            description.push_str("; 0 when the export has none");
+                        }
+                        entry
+                            .columns
+                            .insert(staged.to_string(), (description, String::new()));
+                    }
+                    for (column, description) in [
+                        (
+                            "platform",
+                            "platform of the export (the spec's `platform`)".to_string(),
+                        ),
+                        (
+                            "status",
+                            format!(
+                                "status normalised by the spec's [status]: {}",
+                                ORDER_STATUSES.join(" | ")
+                            ),
+                        ),
+                        ("order_month", "month of order_time, YYYY-MM".to_string()),
+                    ] {
+                        entry
+                            .columns
+                            .insert(column.into(), (description, String::new()));
                     }
                 }
             }
@@ -116,6 +331,7 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
                         .iter()
                         .map(|c| (c.name.clone(), (c.description.clone(), String::new())))
                         .collect(),
+                    confidential: false,
                 },
             );
         }
@@ -159,7 +375,13 @@ pub fn table_docs(pipelines: &Path, wh: &Warehouse) -> BTreeMap<String, TableDoc
                 description: description.into(),
                 grain: grain.into(),
                 defined_in: "ecstat".into(),
-                columns: BTreeMap::new(),
+                columns: SYSTEM_COLUMNS
+                    .iter()
+                    .filter(|(table, _)| *table == name)
+                    .flat_map(|(_, columns)| columns.iter())
+                    .map(|(c, d)| (c.to_string(), (d.to_string(), String::new())))
+                    .collect(),
+                confidential: name == "quarantine",
             },
         );
     }
@@ -183,7 +405,7 @@ pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Fai
 
 /// Every table of `wh`: kind, rows, grain, description.
 pub async fn tables_batch(wh: &Warehouse, pipelines: &Path) -> anyhow::Result<RecordBatch> {
-    let docs = table_docs(pipelines, wh);
+    let docs = table_docs(pipelines, wh.context());
     let counts = wh.table_counts().await?;
     let text = |f: &dyn Fn(&str) -> String| -> ArrayRef {
         Arc::new(
@@ -247,7 +469,9 @@ pub async fn describe_table(
         ));
     }
     let rows = wh.row_count(table).await?;
-    let doc = table_docs(pipelines, wh).remove(table).unwrap_or_default();
+    let doc = table_docs(pipelines, wh.context())
+        .remove(table)
+        .unwrap_or_default();
     let schema = wh
         .context()
         .table_provider(table)

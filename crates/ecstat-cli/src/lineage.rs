@@ -90,10 +90,16 @@ pub fn links(
 
 /// Write `links` as the snapshot's `ind_lineage` table.
 pub async fn write(wh: &mut Warehouse, links: &[Link], run_id: &str) -> anyhow::Result<u64> {
+    let df = wh.context().read_batch(batch(links)?)?;
+    Ok(wh.write_table("ind_lineage", df, run_id).await?)
+}
+
+/// `links` as rows of `ind_lineage` (no links: its layout, for `ecstat docs`).
+pub fn batch(links: &[Link]) -> anyhow::Result<RecordBatch> {
     let text = |f: fn(&Link) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(links.iter().map(f)))
     };
-    let batch = RecordBatch::try_from_iter(vec![
+    Ok(RecordBatch::try_from_iter(vec![
         ("indicator_code", text(|l| &l.indicator_code)),
         ("source_table", text(|l| &l.source_table)),
         ("source", text(|l| &l.source)),
@@ -107,9 +113,7 @@ pub async fn write(wh: &mut Warehouse, links: &[Link], run_id: &str) -> anyhow::
             )) as ArrayRef,
         ),
         ("received", text(|l| &l.received)),
-    ])?;
-    let df = wh.context().read_batch(batch)?;
-    Ok(wh.write_table("ind_lineage", df, run_id).await?)
+    ])?)
 }
 
 /// The snapshot's `ind_lineage` as the exports' evidence rows: (indicator code,

@@ -2,6 +2,7 @@
 
 mod build;
 mod describe;
+mod docs;
 mod failpoint;
 mod history;
 mod lineage;
@@ -112,6 +113,11 @@ enum Command {
     /// Remove old snapshots and every file no kept snapshot references (takes the run
     /// lock): `--keep N` or `--older-than DAYS`; the current snapshot always stays.
     Vacuum(history::VacuumArgs),
+    /// Write the reference pages docs/reference/tables.md (every table: grain, sources,
+    /// columns with types, units, descriptions) and indicators.md (every indicator:
+    /// definition and caliber, target, sources, disclosure) from the pipeline folder —
+    /// the specs the run uses; no data directory needed. `--check` compares instead.
+    Docs(docs::DocsArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
@@ -302,6 +308,7 @@ fn main() -> ExitCode {
             Command::Snapshots(args) => history::snapshots(&cli.data_dir, args),
             Command::Runs(args) => history::runs(&cli.data_dir, args),
             Command::Vacuum(args) => history::vacuum(&cli.data_dir, args),
+            Command::Docs(args) => docs::docs(args).await,
         }
     });
     // Do not wait for work a timed-out or failed query left running: it is abandoned.

@@ -409,6 +409,19 @@ impl Warehouse {
     }
 }
 
+/// The layouts of the tables every session has besides the staged sources (`orders`,
+/// `quarantine`, `ingest_files`, `submissions`): what `ecstat docs` plans the models on
+/// when it documents the warehouse without a data directory.
+pub fn system_schemas() -> Result<Vec<(&'static str, SchemaRef)>> {
+    use datafusion::catalog::TableProvider;
+    Ok(vec![
+        ("orders", ecstat_ingest::staged::orders_schema()),
+        ("quarantine", ecstat_ingest::staged::quarantine_schema()),
+        ("ingest_files", ingest_files_table(&[])?.schema()),
+        ("submissions", submissions_table(&[])?.schema()),
+    ])
+}
+
 /// `ingest_files`: one row per input file of the snapshot, the lineage of every figure.
 fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
     let all: Vec<(usize, &InputRecord)> = inputs.iter().enumerate().collect();
