@@ -358,6 +358,14 @@ fn table_section(
                     "- calendar 日历表: figures join to it but do not come from it; lineage does not follow it\n",
                 );
             }
+            if let Some(column) = &m.doc.partition_by {
+                let _ = writeln!(
+                    page,
+                    "- built by month 按月构建: one month of `{column}` at a time, from that \
+                     month of the monthly tables it reads; a month whose inputs are unchanged \
+                     is reused from the snapshot before"
+                );
+            }
         }
         ("staged", _) => {
             for spec in feeders.get(table).into_iter().flatten() {
