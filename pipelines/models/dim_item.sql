@@ -3,7 +3,7 @@
 -- categories may both match: the lowest priority wins, then the longest keyword.
 -- Items no rule matches are kept as 未映射 with no agricultural flag: reported, not guessed.
 with items as (
-    select distinct platform_category, item_title from stg_orders
+    select distinct platform_category, item_title from int_shop_items_monthly
 ),
 
 candidates as (

@@ -4,7 +4,7 @@
 -- at least through 2019-12, the end of the assessment period. The programme period
 -- (is_programme) starts 2018-01; 2017 is the baseline.
 with source_months as (
-    select order_month as month from stg_orders
+    select order_month as month from int_shop_items_monthly
     union all select order_month from fct_online_retail_monthly
     union all select month from station_activity
     union all select month from parcels

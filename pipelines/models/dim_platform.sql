@@ -6,7 +6,7 @@ with reference_platforms as (
 ),
 
 order_platforms as (
-    select distinct platform from stg_orders
+    select distinct platform from int_shop_items_monthly
 ),
 
 final as (

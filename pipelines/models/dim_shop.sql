@@ -10,8 +10,8 @@ with shops as (
         platform,
         shop_id,
         max(shop_name) as shop_name,
-        min(order_time) as first_order_time
-    from stg_orders
+        min(first_order_time) as first_order_time
+    from int_shop_items_monthly
     group by platform, shop_id
 ),
 
@@ -22,8 +22,8 @@ townships as (
 ),
 
 ship_from_counts as (
-    select platform, shop_id, ship_from, count(*) as lines
-    from stg_orders
+    select platform, shop_id, ship_from, sum(order_lines) as lines
+    from int_shop_items_monthly
     where ship_from is not null
     group by platform, shop_id, ship_from
 ),
