@@ -13,29 +13,34 @@ with lines as (
       on o.file_sha256 = f.file_sha256 and o.source = f.source
 ),
 
--- Which copy of each line counts is decided on the identifying columns alone: sorting
--- whole rows of tens of millions of lines would hold all of them in memory at once.
-line_versions as (
+-- Which copy of each line counts: per line, the copy from the latest run, then the latest
+-- file of that run, then the first row of the file. Decided by aggregating the identifying
+-- columns (no sort of the lines), and the winners found again by file and row number.
+line_winners as (
     select
-        file_sha256,
-        source_row,
-        sub_order_id is not null as is_sub_line,
-        row_number() over (
-            partition by platform, order_id, coalesce(sub_order_id, item_title, '')
-            order by ingest_run_id desc, ingest_seq desc, source_row
-        ) as version_rank,
-        -- A prefix of the partition above: computed on the same sort.
-        max(case when sub_order_id is not null then 1 else 0 end) over (
-            partition by platform, order_id
-        ) as order_has_sub_lines
+        platform,
+        order_id,
+        coalesce(sub_order_id, item_title, '') as line_key,
+        bool_or(sub_order_id is not null) as is_sub_line,
+        first_value(ingest_seq order by ingest_run_id desc, ingest_seq desc, source_row) as ingest_seq,
+        first_value(source_row order by ingest_run_id desc, ingest_seq desc, source_row) as source_row
     from lines
+    group by platform, order_id, coalesce(sub_order_id, item_title, '')
+),
+
+orders_with_sub_lines as (
+    select platform, order_id
+    from lines
+    where sub_order_id is not null
+    group by platform, order_id
 ),
 
 counted_lines as (
-    select file_sha256, source_row
-    from line_versions
-    where version_rank = 1
-      and (is_sub_line or order_has_sub_lines = 0)
+    select w.ingest_seq, w.source_row
+    from line_winners w
+    left join orders_with_sub_lines s
+      on s.platform = w.platform and s.order_id = w.order_id
+    where w.is_sub_line or s.order_id is null
 ),
 
 final as (
@@ -71,7 +76,7 @@ final as (
         ) as net_sales_yuan
     from lines r
     join counted_lines c
-      on c.file_sha256 = r.file_sha256 and c.source_row = r.source_row
+      on c.ingest_seq = r.ingest_seq and c.source_row = r.source_row
 )
 
 select * from final

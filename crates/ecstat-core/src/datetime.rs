@@ -3,6 +3,7 @@
 //! Excel serial day numbers, and report months such as `2019年3月` or `201903`. Results are
 //! naive Asia/Shanghai wall-clock times, never shifted to UTC (DESIGN §Time).
 
+use chrono::format::{self, Item, Parsed, StrftimeItems};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::text::fold_width;
@@ -26,28 +27,61 @@ pub const DEFAULT_FORMATS: &[&str] = &[
 ///
 /// Fractional seconds (`12:03:04.500`) are accepted after any format ending in `%S`.
 pub fn parse_datetime<S: AsRef<str>>(raw: &str, formats: &[S]) -> Option<NaiveDateTime> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return None;
+    DateTimeFormats::new(formats).parse(raw)
+}
+
+/// Formats compiled once, to parse a column of cells: what [`parse_datetime`] does, without
+/// reading each format string again for every cell.
+#[derive(Debug, Clone)]
+pub struct DateTimeFormats {
+    /// Each format's items, and whether it ends in `%S` (fractional seconds accepted).
+    formats: Vec<(Vec<Item<'static>>, bool)>,
+}
+
+impl DateTimeFormats {
+    /// A format chrono cannot read never matches, as with `parse_from_str`.
+    pub fn new<S: AsRef<str>>(formats: &[S]) -> Self {
+        let formats = formats
+            .iter()
+            .filter_map(|f| {
+                let f = f.as_ref();
+                let items = StrftimeItems::new(f).parse_to_owned().ok()?;
+                Some((items, f.ends_with("%S")))
+            })
+            .collect();
+        Self { formats }
     }
-    for format in formats {
-        let format = format.as_ref();
-        if let Ok(dt) = NaiveDateTime::parse_from_str(s, format) {
-            return Some(dt);
+
+    /// `raw` by the first matching format. Date-only formats give midnight.
+    pub fn parse(&self, raw: &str) -> Option<NaiveDateTime> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return None;
         }
-        if format.ends_with("%S")
-            && let Some((head, frac)) = s.rsplit_once('.')
-            && !frac.is_empty()
-            && frac.bytes().all(|b| b.is_ascii_digit())
-            && let Ok(dt) = NaiveDateTime::parse_from_str(head, format)
-        {
-            return Some(dt);
+        for (items, ends_in_seconds) in &self.formats {
+            let mut parsed = Parsed::new();
+            let whole = format::parse(&mut parsed, s, items.iter()).is_ok();
+            if whole && let Ok(dt) = parsed.to_naive_datetime_with_offset(0) {
+                return Some(dt);
+            }
+            if *ends_in_seconds
+                && let Some((head, frac)) = s.rsplit_once('.')
+                && !frac.is_empty()
+                && frac.bytes().all(|b| b.is_ascii_digit())
+            {
+                let mut head_parsed = Parsed::new();
+                if format::parse(&mut head_parsed, head, items.iter()).is_ok()
+                    && let Ok(dt) = head_parsed.to_naive_datetime_with_offset(0)
+                {
+                    return Some(dt);
+                }
+            }
+            if whole && let Ok(d) = parsed.to_naive_date() {
+                return d.and_hms_opt(0, 0, 0);
+            }
         }
-        if let Ok(d) = NaiveDate::parse_from_str(s, format) {
-            return d.and_hms_opt(0, 0, 0);
-        }
+        None
     }
-    None
 }
 
 /// Largest Excel serial day number: 9999-12-31.

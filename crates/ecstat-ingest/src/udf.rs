@@ -16,7 +16,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::prelude::SessionContext;
 use ecstat_core::amount::{AmountUnit, parse_fen};
-use ecstat_core::datetime::parse_datetime;
+use ecstat_core::datetime::DateTimeFormats;
 use ecstat_core::text::clean_cell;
 
 /// Money type of every staged and warehouse amount.
@@ -132,10 +132,11 @@ impl ScalarUDFImpl for RawParse {
             Kind::DateTime => {
                 let formats = literal(&args.args[1], "datetime formats")?;
                 let formats: Vec<&str> = formats.split('|').collect();
+                let formats = DateTimeFormats::new(&formats);
                 let mut b = TimestampMicrosecondBuilder::with_capacity(rows);
                 cells.for_each(|c| {
                     b.append_option(
-                        c.and_then(|s| parse_datetime(s, &formats))
+                        c.and_then(|s| formats.parse(s))
                             .map(|dt| dt.and_utc().timestamp_micros()),
                     )
                 });

@@ -317,23 +317,59 @@ impl Warehouse {
     }
 
     async fn run_tests(&self, model: &Model) -> Result<Vec<TestOutcome>> {
-        let mut out = Vec::new();
-        for test in models::test_queries(model) {
-            let batches = self.ctx.sql(&test.count_sql()).await?.collect().await?;
-            // A count query returns one Int64 row; anything else must not read as "passed".
-            let failing = batches
+        let tests = models::test_queries(model);
+        let no_count = |name: &str| WarehouseError::Config {
+            path: model.path.with_extension("toml"),
+            message: format!("test {name} did not return a row count"),
+        };
+        // The checks of single rows are counted together, in one pass over the table.
+        let row_tests: Vec<&models::TestQuery> =
+            tests.iter().filter(|t| t.row_condition.is_some()).collect();
+        let mut row_counts: Vec<i64> = Vec::new();
+        if !row_tests.is_empty() {
+            let counts: Vec<String> = row_tests
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let condition = t.row_condition.as_deref().unwrap_or("false");
+                    format!("count(*) FILTER (WHERE {condition}) AS failing_{i}")
+                })
+                .collect();
+            let sql = format!("SELECT {} FROM {}", counts.join(", "), model.name);
+            let batches = self.ctx.sql(&sql).await?.collect().await?;
+            let batch = batches
                 .iter()
                 .find(|b| b.num_rows() > 0)
-                .and_then(|b| {
-                    b.column(0)
-                        .as_any()
-                        .downcast_ref::<Int64Array>()
-                        .map(|a| a.value(0))
-                })
-                .ok_or_else(|| WarehouseError::Config {
-                    path: model.path.with_extension("toml"),
-                    message: format!("test {} did not return a row count", test.name),
-                })?;
+                .ok_or_else(|| no_count(&row_tests[0].name))?;
+            for (i, t) in row_tests.iter().enumerate() {
+                let n = batch
+                    .column(i)
+                    .as_any()
+                    .downcast_ref::<Int64Array>()
+                    .map(|a| a.value(0))
+                    .ok_or_else(|| no_count(&t.name))?;
+                row_counts.push(n);
+            }
+        }
+        let mut row_counts = row_counts.into_iter();
+        let mut out = Vec::new();
+        for test in tests {
+            let failing = if test.row_condition.is_some() {
+                row_counts.next().ok_or_else(|| no_count(&test.name))?
+            } else {
+                let batches = self.ctx.sql(&test.count_sql()).await?.collect().await?;
+                // A count query returns one Int64 row; anything else must not read as "passed".
+                batches
+                    .iter()
+                    .find(|b| b.num_rows() > 0)
+                    .and_then(|b| {
+                        b.column(0)
+                            .as_any()
+                            .downcast_ref::<Int64Array>()
+                            .map(|a| a.value(0))
+                    })
+                    .ok_or_else(|| no_count(&test.name))?
+            };
             let sample = if failing > 0 {
                 let batches = self
                     .ctx

@@ -257,6 +257,10 @@ pub struct TestQuery {
     pub model: String,
     pub name: String,
     pub failing_sql: String,
+    /// For a check of each row on its own (not_null, accepted_values, expression): the
+    /// condition that selects a failing row, so the checks of a table can be counted
+    /// together in one pass over it.
+    pub row_condition: Option<String>,
     /// A `[[warnings]]` check: reported, never withholds the snapshot.
     pub warning: bool,
 }
@@ -277,11 +281,16 @@ impl TestQuery {
 pub fn test_queries(model: &Model) -> Vec<TestQuery> {
     let t = &model.name;
     let mut out = Vec::new();
-    let mut add = |name: String, failing_sql: String| {
+    // A test counted from its own query, or (`row`) a condition on each row.
+    let mut add = |name: String, failing_sql: String, row: Option<String>| {
         out.push(TestQuery {
             model: t.clone(),
             name,
-            failing_sql,
+            failing_sql: match &row {
+                Some(condition) => format!("SELECT * FROM {t} WHERE {condition}"),
+                None => failing_sql,
+            },
+            row_condition: row,
             warning: false,
         })
     };
@@ -290,22 +299,22 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
             match test {
                 ColumnTest::NotNull => add(
                     format!("not_null({column})"),
-                    format!("SELECT * FROM {t} WHERE {column} IS NULL"),
+                    String::new(),
+                    Some(format!("{column} IS NULL")),
                 ),
                 ColumnTest::Unique => add(
                     format!("unique({column})"),
                     format!(
                         "SELECT {column}, count(*) AS occurrences FROM {t} WHERE {column} IS NOT NULL GROUP BY {column} HAVING count(*) > 1"
                     ),
+                    None,
                 ),
                 ColumnTest::AcceptedValues(values) => {
                     let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
                     add(
                         format!("accepted_values({column})"),
-                        format!(
-                            "SELECT * FROM {t} WHERE {column} NOT IN ({})",
-                            list.join(", ")
-                        ),
+                        String::new(),
+                        Some(format!("{column} NOT IN ({})", list.join(", "))),
                     )
                 }
                 ColumnTest::Relationships(target) => {
@@ -317,6 +326,7 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                         format!(
                             "SELECT * FROM {t} WHERE {column} IS NOT NULL AND {column} NOT IN (SELECT {col} FROM {table} WHERE {col} IS NOT NULL)"
                         ),
+                        None,
                     )
                 }
             }
@@ -325,7 +335,7 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
     let tests = model.doc.tests.iter().map(|t| (t, false));
     let warnings = model.doc.warnings.iter().map(|t| (t, true));
     for (test, warning) in tests.chain(warnings) {
-        let (name, failing_sql) = match test {
+        let (name, failing_sql, row_condition) = match test {
             TableTest::UniqueCombination(columns) => {
                 let cols = columns.join(", ");
                 (
@@ -333,17 +343,23 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                     format!(
                         "SELECT {cols}, count(*) AS occurrences FROM {t} GROUP BY {cols} HAVING count(*) > 1"
                     ),
+                    None,
                 )
             }
-            TableTest::Expression(expr) => (
-                format!("expression({expr})"),
-                format!("SELECT * FROM {t} WHERE NOT ({expr}) OR ({expr}) IS NULL"),
-            ),
+            TableTest::Expression(expr) => {
+                let condition = format!("NOT ({expr}) OR ({expr}) IS NULL");
+                (
+                    format!("expression({expr})"),
+                    format!("SELECT * FROM {t} WHERE {condition}"),
+                    Some(condition),
+                )
+            }
         };
         out.push(TestQuery {
             model: t.clone(),
             name,
             failing_sql,
+            row_condition,
             warning,
         });
     }
