@@ -96,10 +96,9 @@ class Bench:
         """Generated inboxes for `rows`: utf8, gbk, and the utf8 rows split into all months
         but the last (`base`) and the last month alone (`month`). Reused when present."""
         root = self.work / f"rows-{rows}"
-        paths = {
-            "utf8": root / "utf8" / "platforms" / CSV_NAME,
-            "gbk": root / "gbk" / "platforms" / CSV_NAME,
-        }
+        paths = {"utf8": root / "utf8" / "platforms" / CSV_NAME}
+        if not self.args.skip_gbk:
+            paths["gbk"] = root / "gbk" / "platforms" / CSV_NAME
         for encoding, path in paths.items():
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,12 +109,13 @@ class Bench:
                     check=True, stdout=subprocess.DEVNULL,
                 )
                 tmp.rename(path)
-        base = root / "base" / "platforms" / CSV_NAME
-        month = root / "month" / CSV_NAME.replace("_bench", "_bench_last_month")
-        if not base.exists() or not month.exists():
-            self.split_last_month(paths["utf8"], base, month)
-        paths["base"] = base
-        paths["month"] = month
+        if not self.args.skip_incremental:
+            base = root / "base" / "platforms" / CSV_NAME
+            month = root / "month" / CSV_NAME.replace("_bench", "_bench_last_month")
+            if not base.exists() or not month.exists():
+                self.split_last_month(paths["utf8"], base, month)
+            paths["base"] = base
+            paths["month"] = month
         return paths
 
     @staticmethod
@@ -209,8 +209,9 @@ class Bench:
                 add(f"ecstat query {name}", s)
                 ecstat_figures[name] = out
 
-            shutil.rmtree(data, ignore_errors=True)
-            add("ecstat run (GBK)", self.ecstat_run(data, root / "gbk", self.work / "gbk.log"))
+            if not self.args.skip_gbk:
+                shutil.rmtree(data, ignore_errors=True)
+                add("ecstat run (GBK)", self.ecstat_run(data, root / "gbk", self.work / "gbk.log"))
 
             if not self.args.skip_incremental:
                 shutil.rmtree(data, ignore_errors=True)
@@ -239,10 +240,11 @@ class Bench:
             problems = compare(name, parse_csv(ecstat_figures[name]), duck_figures[name])
             for p in problems:
                 self.failures.append(f"{rows} rows, {name}: {p}")
+        size_mb = lambda key: round(paths[key].stat().st_size / 1e6) if key in paths else None  # noqa: E731
         self.results["sizes"][rows] = {
-            "file_mb": round(paths["utf8"].stat().st_size / 1e6),
-            "gbk_file_mb": round(paths["gbk"].stat().st_size / 1e6),
-            "month_mb": round(paths["month"].stat().st_size / 1e6),
+            "file_mb": size_mb("utf8"),
+            "gbk_file_mb": size_mb("gbk"),
+            "month_mb": size_mb("month"),
             "samples": {k: [s.__dict__ for s in v] for k, v in samples.items()},
             "figures_agree": not any(f.startswith(f"{rows} rows") for f in self.failures),
         }
@@ -286,11 +288,11 @@ class Bench:
                 / sum(med("DuckDB figures", q) for q in ("monthly_by_township", "yearly_growth", "top_shops"))),
             "whole run / (DuckDB convert + figures)": med("ecstat run") / (convert + figures),
             "GBK run / UTF-8 run": med("ecstat run (GBK)") / med("ecstat run"),
-            "+1 month run / full run": med("ecstat +1 month") / med("ecstat run"),  # nan: skipped
+            "+1 month run / full run": med("ecstat +1 month") / med("ecstat run"),
         }
         print("\n| ratio | value |\n|---|---:|")
         for k, v in ratios.items():
-            print(f"| {k} | {v:.2f} |")
+            print(f"| {k} | {'skipped' if v != v else f'{v:.2f}'} |")
         print(f"\nrerun with nothing new: {med('ecstat rerun, nothing new'):.2f}s; peak RSS of the "
               f"full run {statistics.median(s.rss_mb for s in samples['ecstat run']):.0f} MB")
         print(f"figures of the two engines agree to the cent: {'yes' if info['figures_agree'] else 'NO'}")
@@ -429,4 +431,5 @@ if __name__ == "__main__":
     p.add_argument("--bin", required=True, help="folder with the ecstat and ecstat-gen binaries")
     p.add_argument("--work", required=True, help="work folder: generated files (reused), data, results")
     p.add_argument("--skip-incremental", action="store_true", help="skip the one-new-month runs")
+    p.add_argument("--skip-gbk", action="store_true", help="skip the GBK file and its runs")
     sys.exit(Bench(p.parse_args()).main())

@@ -38,6 +38,14 @@ if ! "$venv/bin/python" -c 'import duckdb' 2>/dev/null; then
     "$venv/bin/pip" install --quiet --no-input --disable-pip-version-check "$duckdb_pin"
 fi
 
-work="${BENCH_DIR:-/tmp/ecstat-bench}"
-[ "$profile" = debug ] && work="${BENCH_DIR:-$(mktemp -d)}"
-exec "$venv/bin/python" bench/bench.py --bin "$CARGO_TARGET_DIR/$profile" --work "$work" "${args[@]}"
+if [ "$profile" = release ]; then
+    # Generated files are kept and reused between runs.
+    exec "$venv/bin/python" bench/bench.py --bin "$CARGO_TARGET_DIR/$profile" \
+        --work "${BENCH_DIR:-/tmp/ecstat-bench}" "${args[@]}"
+fi
+work="${BENCH_DIR:-$(mktemp -d)}"
+status=0
+"$venv/bin/python" bench/bench.py --bin "$CARGO_TARGET_DIR/$profile" --work "$work" \
+    "${args[@]}" || status=$?
+[ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
+exit "$status"
