@@ -36,6 +36,9 @@ use crate::{Result, TestOutcome, Warehouse, WarehouseError};
 /// The table of input files, which a partitioned model sees restricted to the month.
 const INGEST_FILES: &str = "ingest_files";
 
+/// Parquet bytes of a partitioned table up to which the session holds it in memory.
+const HELD_IN_MEMORY_BYTES: u64 = 16 << 20;
+
 impl Warehouse {
     /// Remember `table`'s files by month when all of them sit in `month=` folders.
     pub(crate) fn note_monthly(&mut self, table: &str, files: &[String]) {
@@ -252,6 +255,7 @@ impl Warehouse {
             )?;
         } else {
             self.register_parquet(&model.name, &files, None).await?;
+            self.hold_if_small(&model.name, &files).await?;
         }
         self.monthly.insert(
             model.name.clone(),
@@ -264,6 +268,27 @@ impl Warehouse {
         self.partitions.insert(model.name.clone(), records);
         self.partition_outcomes.insert(model.name.clone(), outcomes);
         Ok(total)
+    }
+
+    /// A small partitioned table (an aggregate such as the monthly fact) is read once into
+    /// memory for the models and indicators after it: each of their many queries would
+    /// otherwise open every month's file again.
+    async fn hold_if_small(&mut self, name: &str, files: &[String]) -> Result<()> {
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.data_dir.path(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        if bytes > HELD_IN_MEMORY_BYTES {
+            return Ok(());
+        }
+        let df = self.ctx.table(name).await?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        self.ctx.deregister_table(name)?;
+        self.ctx
+            .register_table(name, Arc::new(MemTable::try_new(schema, vec![batches])?))?;
+        Ok(())
     }
 
     /// Stream `df` into `relative`, checking that every row's `column` is `month`.
