@@ -1,7 +1,8 @@
 -- typical_enterprise: the typical-enterprise database (典型企业库): per year, every enterprise
 -- that one or more rules of cfg_typical_rules select, with the rules and the figures behind
 -- them. Sales are 网络零售额 over the enterprise's shops (fct_enterprise_sales_monthly);
--- only complete years of the orders' calendar are judged.
+-- only complete years of the orders' calendar are judged, and growth is over a complete
+-- year before.
 with yearly as (
     select
         enterprise_key,
@@ -46,7 +47,9 @@ figures as (
         rank() over (partition by y.year order by y.net_sales_yuan desc) as sales_rank
     from yearly y
     join complete_years c on c.year = y.year
-    left join yearly p on p.enterprise_key = y.enterprise_key and p.year = y.year - 1
+    -- Growth only over a complete year before: against a part year it would be inflated.
+    left join complete_years pc on pc.year = y.year - 1
+    left join yearly p on p.enterprise_key = y.enterprise_key and p.year = pc.year
 ),
 
 poverty as (

@@ -274,3 +274,58 @@ fn the_top_sellers_of_each_year_are_typical_enterprises() {
     let total = query(data, "SELECT count(*) AS n FROM typical_enterprise");
     assert!(total[0]["n"].as_u64().unwrap_or(0) as usize >= expected.len());
 }
+
+/// When the orders begin in mid-year, that year is a part year: the next year's growth is
+/// not measured against it (it would look like growth of 100% or more), so no enterprise
+/// is selected as high-growth for it.
+#[test]
+fn growth_is_never_measured_against_a_part_year() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let inbox = tmp.path().join("inbox/platforms");
+    std::fs::create_dir_all(&inbox).expect("inbox");
+    let sample = crate::repo().join("sample_data/inbox/platforms");
+    // 2018 from July on, and all of 2019.
+    let bytes = std::fs::read(sample.join("淘宝订单导出_2018.csv")).expect("2018");
+    let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+    let second_half: String = text
+        .lines()
+        .enumerate()
+        .filter(|(i, line)| *i == 0 || !(1..=6).any(|m| line.contains(&format!(",2018-{m:02}-"))))
+        .map(|(_, line)| format!("{line}\n"))
+        .collect();
+    assert!(second_half.contains(",2018-07-") && !second_half.contains(",2018-03-"));
+    std::fs::write(inbox.join("淘宝订单导出_2018.csv"), second_half).expect("write");
+    std::fs::copy(
+        sample.join("淘宝订单导出_2019.csv"),
+        inbox.join("淘宝订单导出_2019.csv"),
+    )
+    .expect("copy");
+    let data = tmp.path().join("wh");
+    let out = crate::ecstat(
+        &data,
+        &[
+            "run",
+            "--inbox",
+            tmp.path().join("inbox").to_str().expect("utf-8 path"),
+            "--no-export",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // 2019 is judged (a complete year) …
+    let judged = query(
+        &data,
+        "SELECT count(*) AS n FROM typical_enterprise WHERE year = 2019",
+    );
+    assert!(judged[0]["n"].as_i64().unwrap_or(0) > 0, "{judged:?}");
+    // … but with no growth over the part year 2018, and no high-growth selection.
+    let growth = query(
+        &data,
+        "SELECT count(*) AS n FROM typical_enterprise \
+         WHERE year = 2019 AND (growth_pct IS NOT NULL OR strpos(rule_codes, 'high_growth') > 0)",
+    );
+    assert_eq!(growth[0]["n"].as_i64(), Some(0), "{growth:?}");
+}
