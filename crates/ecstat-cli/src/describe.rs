@@ -398,6 +398,10 @@ pub struct TablesArgs {
 }
 
 pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Failure> {
+    let at = crate::read::At {
+        pipelines: &args.pipelines,
+        ..at
+    };
     let (wh, _) = crate::read::open(at).await?;
     print(&[tables_batch(&wh, &args.pipelines).await?], args.format)?;
     Ok(exit::OK)
@@ -445,6 +449,10 @@ pub struct DescribeArgs {
 }
 
 pub async fn describe(at: crate::read::At<'_>, args: DescribeArgs) -> Result<u8, Failure> {
+    let at = crate::read::At {
+        pipelines: &args.pipelines,
+        ..at
+    };
     let (wh, _) = crate::read::open(at).await?;
     let (heading, batch) = describe_table(&wh, &args.table, &args.pipelines).await?;
     if args.format == OutputFormat::Table {

@@ -279,6 +279,7 @@ fn main() -> ExitCode {
     let at = read::At {
         data_dir: &cli.data_dir,
         as_of: cli.as_of.as_deref(),
+        pipelines: std::path::Path::new("pipelines"),
     };
     let reads_snapshots = matches!(
         cli.command,

@@ -19,6 +19,9 @@ use crate::{Failure, OutputFormat, exit};
 pub struct At<'a> {
     pub data_dir: &'a Path,
     pub as_of: Option<&'a str>,
+    /// The pipeline folder, for the layout of staged tables no file has fed (commands with
+    /// a `--pipelines` option set it).
+    pub pipelines: &'a Path,
 }
 
 /// The warehouse of the snapshot `at` names: exactly the files its manifest lists, so a
@@ -37,7 +40,7 @@ pub async fn open(at: At<'_>) -> Result<(Warehouse, ecstat_lake::Manifest), Fail
         .iter()
         .flat_map(|i| i.staged_files.keys().map(String::as_str))
         .collect();
-    let layouts: Vec<_> = crate::pipeline::load_specs(Path::new("pipelines"))
+    let layouts: Vec<_> = crate::pipeline::load_specs(at.pipelines)
         .map(|specs| {
             specs
                 .iter()

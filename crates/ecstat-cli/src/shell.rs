@@ -59,6 +59,10 @@ struct Session<'a> {
 }
 
 pub async fn sql(at: crate::read::At<'_>, args: SqlArgs) -> Result<u8, Failure> {
+    let at = crate::read::At {
+        pipelines: &args.pipelines,
+        ..at
+    };
     let (wh, manifest) = crate::read::open(at).await?;
     let running: Arc<Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
     watch_interrupts(running.clone());
