@@ -1,9 +1,5 @@
 //! `ecstat`: the command line of the statistics warehouse.
 
-/// mimalloc instead of the system allocator: see BENCHMARKS.md.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod build;
 mod describe;
 mod docs;
