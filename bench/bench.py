@@ -323,7 +323,9 @@ src, dst = sys.argv[1], sys.argv[2]
 cols = ["订单编号","子订单编号","店铺ID","店铺名称","宝贝标题","类目","购买数量","商品单价",
         "买家实付金额","邮费","退款金额","订单状态","订单创建时间","订单付款时间","发货地"]
 types = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-duckdb.connect(config={"enable_progress_bar": False}).execute(
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+con.execute(
     f"COPY (SELECT * FROM read_csv('{src}', header = true, columns = {types}, "
     f"ignore_errors = true)) TO '{dst}' (FORMAT parquet, COMPRESSION zstd)")
 """
@@ -331,7 +333,8 @@ duckdb.connect(config={"enable_progress_bar": False}).execute(
 DUCK_FIGURES = r"""
 import json, sys, time, duckdb
 parquet, reference, prep_path, figures_path = sys.argv[1:5]
-con = duckdb.connect(config={"enable_progress_bar": False})
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 timings = {}
 started = time.perf_counter()
 prep = "\n".join(l for l in open(prep_path).read().splitlines() if not l.lstrip().startswith("--"))
