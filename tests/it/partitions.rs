@@ -180,3 +180,51 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_test_added_to_a_partitioned_model_runs_on_every_month() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    let inbox = tmp.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
+    std::fs::copy(
+        repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv"),
+        inbox.join("platforms/淘宝订单导出_2019.csv"),
+    )
+    .expect("copy");
+    let data = tmp.path().join("wh");
+    let run = || {
+        ecstat(
+            &data,
+            &[
+                "run",
+                "--inbox",
+                inbox.to_str().expect("utf-8 path"),
+                "--pipelines",
+                pipelines.to_str().expect("utf-8 path"),
+                "--no-export",
+            ],
+        )
+    };
+    assert!(run().status.success());
+    let first = partition_files(&manifest(&data, 1), "stg_orders");
+
+    // The same inputs and SQL, one more check: a warning that lines of one item fail.
+    let doc = pipelines.join("models/stg_orders.toml");
+    let mut text = std::fs::read_to_string(&doc).expect("doc");
+    text.push_str("\n[[warnings]]\nexpression = \"quantity = 1\"\n");
+    std::fs::write(&doc, text).expect("write");
+    let out = run();
+    assert!(
+        out.status.success(),
+        "a warning does not withhold the snapshot"
+    );
+    let second = partition_files(&manifest(&data, 2), "stg_orders");
+    assert_eq!(first.len(), second.len());
+    for ((month, before), (_, after)) in first.iter().zip(&second) {
+        assert_ne!(before, after, "{month} was built again, and tested");
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("expression(quantity = 1)"), "{stdout}");
+}

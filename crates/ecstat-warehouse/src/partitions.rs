@@ -8,10 +8,10 @@
 //! rows of M; every other table (dimensions, reference tables) shows in full. Memory is
 //! then bounded by a month, not by the history.
 //!
-//! Each month is built under a key: the SHA-256 of the model's SQL, the month, the files of
-//! the month of each monthly table it reads (their names carry the content hash and the
-//! run), the rows `ingest_files` shows for the month, and the content of each other table it
-//! reads. A month whose key equals the one recorded in the snapshot before is not built
+//! Each month is built under a key: the SHA-256 of ecstat's version, the model's SQL and
+//! tests, the month, the files of the month of each monthly table it reads (their names
+//! carry the content hash and the run), the rows `ingest_files` shows for the month, and the
+//! content of each other table it reads. A month whose key equals the one recorded in the snapshot before is not built
 //! again: its file is reused, and its recorded test findings are reported again. A run with
 //! one new month of orders so builds only that month (and whatever a changed dimension
 //! touches), and nothing depends on the month's contents being the same except the inputs.
@@ -92,8 +92,14 @@ impl Warehouse {
         // What every month shares: the SQL and the content of the tables read whole.
         let mut shared = Sha256::new();
         shared.update(b"ecstat partition v1\0");
+        // ecstat's version: an upgrade may change what the same SQL computes.
+        shared.update(env!("CARGO_PKG_VERSION").as_bytes());
         shared.update(model.sql.as_bytes());
         shared.update(column.as_bytes());
+        // The tests too: a test added to the model doc must run on every month.
+        for test in crate::models::test_queries(model) {
+            shared.update(format!("\0{}\0{}", test.name, test.failing_sql).as_bytes());
+        }
         for table in &model.reads {
             if monthly.contains(table) || (reads_ingest_files && table == INGEST_FILES) {
                 continue;
