@@ -20,22 +20,42 @@ fn partition_files(manifest: &serde_json::Value, model: &str) -> Vec<(String, St
         .collect()
 }
 
-fn run(data: &Path, inbox: &Path) {
-    let out = ecstat(
+/// `ecstat run` of `inbox` with the pipeline in `pipelines`.
+fn run_with(data: &Path, inbox: &Path, pipelines: &Path) -> std::process::Output {
+    ecstat(
         data,
         &[
             "run",
             "--inbox",
             inbox.to_str().expect("utf-8 path"),
+            "--pipelines",
+            pipelines.to_str().expect("utf-8 path"),
             "--no-export",
         ],
-    );
+    )
+}
+
+/// `ecstat run` of `inbox` with the repository's pipeline; it must succeed.
+fn run(data: &Path, inbox: &Path) {
+    let out = run_with(data, inbox, &repo().join("pipelines"));
     assert!(
         out.status.success(),
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// An inbox under `dir` holding the sample's 淘宝 export of 2019.
+fn taobao_2019_inbox(dir: &Path) -> std::path::PathBuf {
+    let inbox = dir.join("inbox");
+    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
+    std::fs::copy(
+        repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv"),
+        inbox.join("platforms/淘宝订单导出_2019.csv"),
+    )
+    .expect("copy");
+    inbox
 }
 
 const FIGURES: &str = "SELECT indicator_code, measure, period_type, period, dimension, member, \
@@ -45,10 +65,8 @@ const FIGURES: &str = "SELECT indicator_code, measure, period_type, period, dime
 #[test]
 fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let inbox = tmp.path().join("inbox");
-    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
+    let inbox = taobao_2019_inbox(tmp.path());
     let sample = repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv");
-    std::fs::copy(&sample, inbox.join("platforms/淘宝订单导出_2019.csv")).expect("copy");
 
     let data = tmp.path().join("wh");
     run(&data, &inbox);
@@ -141,25 +159,9 @@ fn a_partitioned_model_that_writes_a_row_outside_its_month_fails_the_build() {
     );
     assert_ne!(sql, broken);
     std::fs::write(&path, broken).expect("write");
-    let inbox = tmp.path().join("inbox");
-    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
-    std::fs::copy(
-        repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv"),
-        inbox.join("platforms/淘宝订单导出_2019.csv"),
-    )
-    .expect("copy");
+    let inbox = taobao_2019_inbox(tmp.path());
     let data = tmp.path().join("wh");
-    let out = ecstat(
-        &data,
-        &[
-            "run",
-            "--inbox",
-            inbox.to_str().expect("utf-8 path"),
-            "--pipelines",
-            pipelines.to_str().expect("utf-8 path"),
-            "--no-export",
-        ],
-    );
+    let out = run_with(&data, &inbox, &pipelines);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
@@ -186,27 +188,9 @@ fn a_test_added_to_a_partitioned_model_runs_on_every_month() {
     let tmp = tempfile::tempdir().expect("tmp");
     let pipelines = tmp.path().join("pipelines");
     copy_dir(&repo().join("pipelines"), &pipelines);
-    let inbox = tmp.path().join("inbox");
-    std::fs::create_dir_all(inbox.join("platforms")).expect("inbox");
-    std::fs::copy(
-        repo().join("sample_data/inbox/platforms/淘宝订单导出_2019.csv"),
-        inbox.join("platforms/淘宝订单导出_2019.csv"),
-    )
-    .expect("copy");
+    let inbox = taobao_2019_inbox(tmp.path());
     let data = tmp.path().join("wh");
-    let run = || {
-        ecstat(
-            &data,
-            &[
-                "run",
-                "--inbox",
-                inbox.to_str().expect("utf-8 path"),
-                "--pipelines",
-                pipelines.to_str().expect("utf-8 path"),
-                "--no-export",
-            ],
-        )
-    };
+    let run = || run_with(&data, &inbox, &pipelines);
     assert!(run().status.success());
     let first = partition_files(&manifest(&data, 1), "stg_orders");
 

@@ -323,53 +323,29 @@ impl Warehouse {
             message: format!("test {name} did not return a row count"),
         };
         // The checks of single rows are counted together, in one pass over the table.
-        let row_tests: Vec<&models::TestQuery> =
-            tests.iter().filter(|t| t.row_condition.is_some()).collect();
-        let mut row_counts: Vec<i64> = Vec::new();
-        if !row_tests.is_empty() {
-            let counts: Vec<String> = row_tests
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let condition = t.row_condition.as_deref().unwrap_or("false");
-                    format!("count(*) FILTER (WHERE {condition}) AS failing_{i}")
-                })
-                .collect();
-            let sql = format!("SELECT {} FROM {}", counts.join(", "), model.name);
-            let batches = self.ctx.sql(&sql).await?.collect().await?;
-            let batch = batches
-                .iter()
-                .find(|b| b.num_rows() > 0)
-                .ok_or_else(|| no_count(&row_tests[0].name))?;
-            for (i, t) in row_tests.iter().enumerate() {
-                let n = batch
-                    .column(i)
-                    .as_any()
-                    .downcast_ref::<Int64Array>()
-                    .map(|a| a.value(0))
-                    .ok_or_else(|| no_count(&t.name))?;
-                row_counts.push(n);
-            }
-        }
-        let mut row_counts = row_counts.into_iter();
+        let conditions: Vec<String> = tests
+            .iter()
+            .filter_map(|t| t.row_condition.as_deref())
+            .enumerate()
+            .map(|(i, c)| format!("count(*) FILTER (WHERE {c}) AS failing_{i}"))
+            .collect();
+        let row_counts = if conditions.is_empty() {
+            Vec::new()
+        } else {
+            let sql = format!("SELECT {} FROM {}", conditions.join(", "), model.name);
+            self.ctx.sql(&sql).await?.collect().await?
+        };
+        let mut row_column = 0;
         let mut out = Vec::new();
         for test in tests {
+            // A count query returns one Int64 row; anything else must not read as "passed".
             let failing = if test.row_condition.is_some() {
-                row_counts.next().ok_or_else(|| no_count(&test.name))?
+                row_column += 1;
+                first_int(&row_counts, row_column - 1)
             } else {
-                let batches = self.ctx.sql(&test.count_sql()).await?.collect().await?;
-                // A count query returns one Int64 row; anything else must not read as "passed".
-                batches
-                    .iter()
-                    .find(|b| b.num_rows() > 0)
-                    .and_then(|b| {
-                        b.column(0)
-                            .as_any()
-                            .downcast_ref::<Int64Array>()
-                            .map(|a| a.value(0))
-                    })
-                    .ok_or_else(|| no_count(&test.name))?
-            };
+                first_int(&self.ctx.sql(&test.count_sql()).await?.collect().await?, 0)
+            }
+            .ok_or_else(|| no_count(&test.name))?;
             let sample = if failing > 0 {
                 let batches = self
                     .ctx
@@ -423,16 +399,7 @@ impl Warehouse {
             .await?
             .collect()
             .await?;
-        let n = batches
-            .first()
-            .and_then(|b| {
-                b.column(0)
-                    .as_any()
-                    .downcast_ref::<Int64Array>()
-                    .map(|a| a.value(0))
-            })
-            .unwrap_or(0);
-        Ok(n.max(0) as u64)
+        Ok(first_int(&batches, 0).unwrap_or(0).max(0) as u64)
     }
 
     pub async fn table_counts(&self) -> Result<Vec<(String, u64)>> {
@@ -443,6 +410,17 @@ impl Warehouse {
         }
         Ok(out)
     }
+}
+
+/// Column `column` of the first row of `batches`, when it is an Int64 (a count).
+fn first_int(batches: &[RecordBatch], column: usize) -> Option<i64> {
+    let batch = batches.iter().find(|b| b.num_rows() > 0)?;
+    batch
+        .columns()
+        .get(column)?
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .map(|a| a.value(0))
 }
 
 /// The layouts of the tables every session has besides the staged sources (`orders`,

@@ -281,27 +281,30 @@ impl TestQuery {
 pub fn test_queries(model: &Model) -> Vec<TestQuery> {
     let t = &model.name;
     let mut out = Vec::new();
-    // A test counted from its own query, or (`row`) a condition on each row.
-    let mut add = |name: String, failing_sql: String, row: Option<String>| {
+    // A test counted from its own query of failing rows.
+    let mut add = |name: String, failing_sql: String, row_condition: Option<String>| {
         out.push(TestQuery {
             model: t.clone(),
             name,
-            failing_sql: match &row {
-                Some(condition) => format!("SELECT * FROM {t} WHERE {condition}"),
-                None => failing_sql,
-            },
-            row_condition: row,
+            failing_sql,
+            row_condition,
             warning: false,
         })
+    };
+    // A condition on each row: its failing rows are the rows it selects.
+    let rows = |condition: String| {
+        (
+            format!("SELECT * FROM {t} WHERE {condition}"),
+            Some(condition),
+        )
     };
     for (column, doc) in &model.doc.columns {
         for test in &doc.tests {
             match test {
-                ColumnTest::NotNull => add(
-                    format!("not_null({column})"),
-                    String::new(),
-                    Some(format!("{column} IS NULL")),
-                ),
+                ColumnTest::NotNull => {
+                    let (sql, condition) = rows(format!("{column} IS NULL"));
+                    add(format!("not_null({column})"), sql, condition)
+                }
                 ColumnTest::Unique => add(
                     format!("unique({column})"),
                     format!(
@@ -311,11 +314,8 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                 ),
                 ColumnTest::AcceptedValues(values) => {
                     let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
-                    add(
-                        format!("accepted_values({column})"),
-                        String::new(),
-                        Some(format!("{column} NOT IN ({})", list.join(", "))),
-                    )
+                    let (sql, condition) = rows(format!("{column} NOT IN ({})", list.join(", ")));
+                    add(format!("accepted_values({column})"), sql, condition)
                 }
                 ColumnTest::Relationships(target) => {
                     let (table, col) = target
@@ -347,12 +347,8 @@ pub fn test_queries(model: &Model) -> Vec<TestQuery> {
                 )
             }
             TableTest::Expression(expr) => {
-                let condition = format!("NOT ({expr}) OR ({expr}) IS NULL");
-                (
-                    format!("expression({expr})"),
-                    format!("SELECT * FROM {t} WHERE {condition}"),
-                    Some(condition),
-                )
+                let (sql, condition) = rows(format!("NOT ({expr}) OR ({expr}) IS NULL"));
+                (format!("expression({expr})"), sql, condition)
             }
         };
         out.push(TestQuery {

@@ -104,12 +104,7 @@ impl Warehouse {
             if monthly.contains(table) || (reads_ingest_files && table == INGEST_FILES) {
                 continue;
             }
-            let fingerprint = self.content_fingerprint(table).await.map_err(|e| {
-                config(format!(
-                    "fingerprinting `{table}` for `{}`: {e}",
-                    model.name
-                ))
-            })?;
+            let fingerprint = self.content_fingerprint(table).await?;
             shared.update(format!("\0{table}\0{fingerprint}").as_bytes());
         }
 
