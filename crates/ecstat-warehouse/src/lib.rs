@@ -273,13 +273,28 @@ impl Warehouse {
     /// Stream `df` into `warehouse/NAME/RUN.parquet`, register it and remember it.
     pub async fn write_table(&mut self, name: &str, df: DataFrame, run_id: &str) -> Result<u64> {
         let relative = format!("warehouse/{name}/{run_id}.parquet");
+        let (file, rows) = self.write_parquet(&relative, df, |_| Ok(())).await?;
+        self.register_parquet(name, std::slice::from_ref(&file), None)
+            .await?;
+        self.tables.insert(name.to_string(), vec![file]);
+        Ok(rows)
+    }
+
+    /// Stream `df` into the data-directory file `relative`, passing each batch to `check`
+    /// before it is written (an error leaves no file). Returns the file's name and rows.
+    async fn write_parquet(
+        &self,
+        relative: &str,
+        df: DataFrame,
+        mut check: impl FnMut(&RecordBatch) -> Result<()>,
+    ) -> Result<(String, u64)> {
         let parquet = |source| WarehouseError::Parquet {
-            table: name.to_string(),
+            table: relative.to_string(),
             source,
         };
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let mut stream = df.execute_stream().await?;
-        let mut pending = self.data_dir.create(&relative)?;
+        let mut pending = self.data_dir.create(relative)?;
         let Some(file) = pending.take_writer() else {
             return Err(WarehouseError::Config {
                 path: relative.into(),
@@ -292,15 +307,13 @@ impl Warehouse {
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
             let batch = batch?;
+            check(&batch)?;
             rows += batch.num_rows() as u64;
             writer.write(&batch).map_err(parquet)?;
         }
         let out = writer.into_inner().map_err(parquet)?;
         let file = pending.commit(Some(out))?;
-        self.register_parquet(name, std::slice::from_ref(&file), None)
-            .await?;
-        self.tables.insert(name.to_string(), vec![file]);
-        Ok(rows)
+        Ok((file, rows))
     }
 
     /// Run every test of `model`; each returns how many rows fail it. A partitioned model

@@ -27,7 +27,6 @@ use arrow::datatypes::DataType;
 use datafusion::datasource::MemTable;
 use ecstat_lake::{InputRecord, PartitionFinding, PartitionRecord};
 use futures::StreamExt;
-use parquet::arrow::ArrowWriter;
 use sha2::{Digest, Sha256};
 
 use crate::models::Model;
@@ -300,51 +299,32 @@ impl Warehouse {
         column: &str,
         month: &str,
     ) -> Result<u64> {
-        let parquet = |source| WarehouseError::Parquet {
-            table: relative.to_string(),
-            source,
-        };
         let outside = |message: String| WarehouseError::Config {
             path: relative.into(),
             message,
         };
-        let schema: arrow::datatypes::SchemaRef = Arc::new(df.schema().as_arrow().clone());
-        let index = schema.index_of(column).map_err(|_| {
+        let index = df.schema().as_arrow().index_of(column).map_err(|_| {
             outside(format!(
                 "partition_by = \"{column}\", but the model has no column `{column}`"
             ))
         })?;
-        let mut stream = df.execute_stream().await?;
-        let mut pending = self.data_dir.create(relative)?;
-        let Some(file) = pending.take_writer() else {
-            return Err(outside("writer already taken".into()));
-        };
-        let mut writer =
-            ArrowWriter::try_new(file, schema, Some(ecstat_ingest::staged::parquet_props()))
-                .map_err(parquet)?;
-        let mut rows = 0u64;
-        while let Some(batch) = stream.next().await {
-            let batch = batch?;
+        let keeps_to_month = |batch: &arrow::array::RecordBatch| -> Result<()> {
             let values = arrow::compute::cast(batch.column(index), &DataType::Utf8)?;
             let values = values.as_string::<i32>();
-            if let Some(i) =
-                (0..values.len()).find(|&i| values.is_null(i) || values.value(i) != month)
-            {
-                let found = if values.is_null(i) {
-                    "NULL"
-                } else {
-                    values.value(i)
-                };
-                return Err(outside(format!(
-                    "built for month {month}, it wrote a row whose `{column}` is {found}: a \
-                     partitioned model must keep each row in the month it was built from"
-                )));
+            match (0..values.len()).find(|&i| values.is_null(i) || values.value(i) != month) {
+                None => Ok(()),
+                Some(i) => Err(outside(format!(
+                    "built for month {month}, it wrote a row whose `{column}` is {}: a \
+                     partitioned model must keep each row in the month it was built from",
+                    if values.is_null(i) {
+                        "NULL"
+                    } else {
+                        values.value(i)
+                    }
+                ))),
             }
-            rows += batch.num_rows() as u64;
-            writer.write(&batch).map_err(parquet)?;
-        }
-        let out = writer.into_inner().map_err(parquet)?;
-        pending.commit(Some(out))?;
+        };
+        let (_, rows) = self.write_parquet(relative, df, keeps_to_month).await?;
         Ok(rows)
     }
 
