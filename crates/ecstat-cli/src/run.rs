@@ -33,6 +33,12 @@ pub struct RunArgs {
     /// Do not write the exports (xlsx, csv, parquet, json) of the indicator table.
     #[arg(long)]
     no_export: bool,
+    /// Hash every inbox file again. By default a file whose path, size, modification and
+    /// change times and inode are those recorded when it was last hashed is taken to be
+    /// unchanged and not read (as git and rsync do); use this after restoring an inbox from
+    /// a backup tool that sets times, or when in doubt.
+    #[arg(long)]
+    rehash: bool,
 }
 
 /// What the inbox holds: every regular file, sorted, with its `/`-separated relative path,
@@ -203,13 +209,17 @@ async fn run_locked(
     let mut reused = 0usize;
     let mut opened: std::collections::HashMap<PathBuf, Result<InputFile, String>> =
         std::collections::HashMap::new();
+    let hashed_before: &[InputRecord] = match &previous {
+        Some(m) if !args.rehash => &m.inputs,
+        _ => &[],
+    };
     for (spec, path, relative) in work {
         bar.set_message(relative.clone());
         // An unreadable file is recorded as rejected; the night's run goes on. A file that
         // feeds several sources is read and hashed once.
         let read = opened
             .entry(path.clone())
-            .or_insert_with(|| InputFile::open(&path, relative.clone()))
+            .or_insert_with(|| InputFile::open_trusting(&path, relative.clone(), hashed_before))
             .clone();
         let input = match read {
             Ok(input) => input,
@@ -270,6 +280,7 @@ async fn run_locked(
         if let Some(earlier) = earlier {
             let mut record = earlier.clone();
             record.path = relative;
+            record.stamp = input.stamp;
             // The file is back as it was accepted: no longer standing in for a rejected one.
             record.carried = false;
             inputs.push(record);
@@ -308,7 +319,15 @@ async fn run_locked(
 
     timings.push(("ingest", started.elapsed().as_secs_f64()));
     crate::failpoint::hit("ingest:done");
-    summary.inputs = inputs.iter().map(|i| run_input(i, &run_id)).collect();
+    let hashed: std::collections::HashSet<&str> = opened
+        .values()
+        .filter_map(|f| f.as_ref().ok().filter(|f| f.hashed))
+        .map(|f| f.relative.as_str())
+        .collect();
+    summary.inputs = inputs
+        .iter()
+        .map(|i| run_input(i, &run_id, hashed.contains(i.path.as_str())))
+        .collect();
 
     // Nothing new since the current snapshot — same inputs read the same way, same
     // pipeline — and nothing to build: the snapshot stays, and so do its exports.
@@ -532,7 +551,7 @@ fn stage_times(timings: &[(&str, f64)]) -> Vec<(String, f64)> {
 }
 
 /// How the run saw `input`.
-fn run_input(input: &InputRecord, run_id: &str) -> RunInput {
+fn run_input(input: &InputRecord, run_id: &str, hashed: bool) -> RunInput {
     let status = if input.error.is_some() {
         "rejected"
     } else if input.carried {
@@ -550,6 +569,7 @@ fn run_input(input: &InputRecord, run_id: &str) -> RunInput {
         rows_staged: input.rows_staged,
         rows_quarantined: input.rows_quarantined,
         error: input.error.clone(),
+        hashed,
     }
 }
 

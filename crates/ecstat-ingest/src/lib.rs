@@ -29,7 +29,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use ecstat_core::spec::{RecordSpec, SourceSpec};
-use ecstat_lake::{DataDir, InputRecord};
+use ecstat_lake::{DataDir, FileStamp, InputRecord};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
 use sha2::Digest;
@@ -118,20 +118,62 @@ pub struct InputFile {
     pub relative: String,
     pub sha256: String,
     pub bytes: u64,
+    /// Its stamp when hashed, if settled (see [`FileStamp`]).
+    pub stamp: Option<FileStamp>,
+    /// Whether `sha256` was computed now, not taken from an earlier run's record.
+    pub hashed: bool,
 }
 
 impl InputFile {
     /// Size and content hash of `path`; the message says why when the file cannot be read.
     pub fn open(path: &Path, relative: String) -> std::result::Result<Self, String> {
-        let bytes = std::fs::metadata(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .len();
+        Self::open_trusting(path, relative, &[])
+    }
+
+    /// Like [`InputFile::open`], but a file whose path and stamp (size, modification and
+    /// change times, inode) equal those of one of `earlier` is taken to hold the bytes it
+    /// had then: its hash is not computed again. A nightly run over a years-long inbox
+    /// then reads only what is new. Carried records stand for files no longer at their
+    /// path and are not trusted.
+    pub fn open_trusting(
+        path: &Path,
+        relative: String,
+        earlier: &[InputRecord],
+    ) -> std::result::Result<Self, String> {
+        let stat =
+            |path: &Path| std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()));
+        let meta = stat(path)?;
+        let stamp = FileStamp::of(&meta);
+        let known = stamp.and_then(|stamp| {
+            earlier.iter().find(|i| {
+                i.path == relative && !i.carried && !i.sha256.is_empty() && i.stamp == Some(stamp)
+            })
+        });
+        if let Some(known) = known {
+            return Ok(Self {
+                path: path.to_path_buf(),
+                relative,
+                sha256: known.sha256.clone(),
+                bytes: meta.len(),
+                stamp,
+                hashed: false,
+            });
+        }
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
         let sha256 = ecstat_lake::sha256_file(path).map_err(|e| e.to_string())?;
+        // Written while hashed, or so recently that a further write could keep the stamp:
+        // hashed again next time.
+        let after = FileStamp::of(&stat(path)?);
+        let stamp = stamp.filter(|s| Some(*s) == after && s.settled_before(started));
         Ok(Self {
             path: path.to_path_buf(),
             relative,
             sha256,
-            bytes,
+            bytes: meta.len(),
+            stamp,
+            hashed: true,
         })
     }
 }
@@ -168,6 +210,7 @@ pub async fn ingest_file(
         received: run_id.to_string(),
         replaces: spec.replaces(),
         carried: false,
+        stamp: input.stamp,
     };
     match ingest_rows(target, spec, env, input, &mut record, on_rows).await {
         Ok((problems, headers)) => Ok(Ingested {

@@ -198,7 +198,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> St
         parsed.push(format!("{raw} AS {}", ident(&format!("{name}__raw"))));
         let raw_ref = ident(&format!("{name}__raw"));
         let required = required_columns.contains(&name);
-        let text_present = format!("ecstat_text({raw_ref}) IS NOT NULL");
+        let text_present = format!("ecstat_present({raw_ref})");
         if required {
             checks.push(Check {
                 condition: format!("NOT ({text_present})"),
@@ -300,19 +300,28 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> St
         });
     }
 
-    let case = |pick: &dyn Fn(&Check) -> String| -> String {
+    // The first check a row fails, by number, decided once; its rule, column and raw value
+    // are then looked up by that number.
+    let whens: Vec<String> = checks
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("WHEN {} THEN {}", c.condition, i + 1))
+        .collect();
+    let failed = format!("CASE {} END", whens.join(" "));
+    let pick = |value: &dyn Fn(&Check) -> String| -> String {
         let whens: Vec<String> = checks
             .iter()
-            .map(|c| format!("WHEN {} THEN {}", c.condition, pick(c)))
+            .enumerate()
+            .map(|(i, c)| format!("WHEN {} THEN {}", i + 1, value(c)))
             .collect();
-        format!("CASE {} END", whens.join(" "))
+        format!("CASE _failed_check {} END", whens.join(" "))
     };
-    let reject_rule = case(&|c| quote(c.rule));
-    let reject_column = case(&|c| quote(&c.column));
-    let reject_value = case(&|c| format!("CAST({} AS VARCHAR)", c.raw));
+    let reject_rule = pick(&|c| quote(c.rule));
+    let reject_column = pick(&|c| quote(&c.column));
+    let reject_value = pick(&|c| format!("CAST({} AS VARCHAR)", c.raw));
 
     format!(
-        "WITH parsed AS (\n  SELECT {parsed}\n  FROM raw\n)\nSELECT\n  {source} AS source,\n  {platform} AS platform,\n  {sha} AS file_sha256,\n  _row AS source_row,\n  order_id, sub_order_id, shop_id, shop_name, item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods} AS goods_amount_yuan,\n  COALESCE(postage, CAST(0 AS DECIMAL(18,2))) AS postage_yuan,\n  COALESCE(refund_amount, CAST(0 AS DECIMAL(18,2))) AS refund_yuan,\n  CASE{status_cases} END AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  to_char(order_time, '%Y-%m') AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM parsed",
+        "WITH parsed AS (\n  SELECT {parsed}\n  FROM raw\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM parsed\n)\nSELECT\n  {source} AS source,\n  {platform} AS platform,\n  {sha} AS file_sha256,\n  _row AS source_row,\n  order_id, sub_order_id, shop_id, shop_name, item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods} AS goods_amount_yuan,\n  COALESCE(postage, CAST(0 AS DECIMAL(18,2))) AS postage_yuan,\n  COALESCE(refund_amount, CAST(0 AS DECIMAL(18,2))) AS refund_yuan,\n  CASE{status_cases} END AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM checked",
         parsed = parsed.join(",\n    "),
         source = quote(&spec.name),
         platform = quote(&spec.platform),

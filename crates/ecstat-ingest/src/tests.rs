@@ -73,6 +73,8 @@ pub(crate) async fn ingest(
         relative: name.to_string(),
         sha256: ecstat_lake::sha256_file(&path).expect("hash"),
         bytes: bytes.len() as u64,
+        stamp: None,
+        hashed: true,
     };
     let record = ingest_file(
         Target::Lake(&lake),

@@ -246,6 +246,8 @@ async fn files_past_their_format_s_size_limit_are_refused_unread() {
             relative: name.to_string(),
             sha256: "0".repeat(64),
             bytes: limit + 1,
+            stamp: None,
+            hashed: true,
         };
         let checked = ingest_file(Target::CheckOnly, spec, &env(), &input, "t", &|_| {})
             .await

@@ -98,6 +98,8 @@ async fn run(
         relative: name.to_string(),
         sha256: ecstat_lake::sha256_file(&path).expect("hash"),
         bytes: std::fs::metadata(&path).expect("meta").len(),
+        stamp: None,
+        hashed: true,
     };
     let target = if target_lake {
         Target::Lake(&lake)

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, Decimal128Builder, Int64Builder, StringArray, StringBuilder,
-    TimestampMicrosecondBuilder,
+    Array, ArrayRef, AsArray, BooleanArray, Decimal128Builder, Int64Builder, StringArray,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit};
@@ -28,14 +28,23 @@ pub const DECIMAL: DataType = DataType::Decimal128(18, 4);
 
 /// Register the ingest functions on a session.
 pub fn register(ctx: &SessionContext) {
-    for kind in [Kind::Text, Kind::Amount, Kind::Int, Kind::DateTime] {
+    for kind in [
+        Kind::Text,
+        Kind::Present,
+        Kind::Amount,
+        Kind::Int,
+        Kind::DateTime,
+    ] {
         ctx.register_udf(ScalarUDF::from(RawParse::new(kind)));
     }
+    ctx.register_udf(ScalarUDF::from(MonthOf::new()));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Text,
+    /// Whether the cell holds text: `ecstat_text(x) IS NOT NULL` without building the text.
+    Present,
     Amount,
     Int,
     DateTime,
@@ -49,7 +58,7 @@ struct RawParse {
 
 impl RawParse {
     fn new(kind: Kind) -> Self {
-        let arity = if kind == Kind::Text || kind == Kind::Int {
+        let arity = if matches!(kind, Kind::Text | Kind::Present | Kind::Int) {
             1
         } else {
             2
@@ -83,6 +92,7 @@ impl ScalarUDFImpl for RawParse {
     fn name(&self) -> &str {
         match self.kind {
             Kind::Text => "ecstat_text",
+            Kind::Present => "ecstat_present",
             Kind::Amount => "ecstat_amount",
             Kind::Int => "ecstat_int",
             Kind::DateTime => "ecstat_datetime",
@@ -96,6 +106,7 @@ impl ScalarUDFImpl for RawParse {
     fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
         Ok(match self.kind {
             Kind::Text => DataType::Utf8,
+            Kind::Present => DataType::Boolean,
             Kind::Amount => MONEY,
             Kind::Int => DataType::Int64,
             Kind::DateTime => LOCAL_TIME,
@@ -112,6 +123,7 @@ impl ScalarUDFImpl for RawParse {
                 cells.for_each(|c| b.append_option(c));
                 Arc::new(b.finish())
             }
+            Kind::Present => Arc::new(BooleanArray::from_iter(cells.map(|c| Some(c.is_some())))),
             Kind::Int => {
                 let mut b = Int64Builder::with_capacity(rows);
                 cells.for_each(|c| b.append_option(c.and_then(parse_int)));
@@ -144,6 +156,80 @@ impl ScalarUDFImpl for RawParse {
             }
         };
         Ok(ColumnarValue::Array(out))
+    }
+}
+
+/// `ecstat_month(t)`: the `YYYY-MM` of a local time, as `to_char(t, '%Y-%m')` gives it,
+/// without parsing a format per row. Order exports are in time order, so the month of the
+/// row before is usually the month of this one.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct MonthOf {
+    signature: Signature,
+}
+
+impl MonthOf {
+    fn new() -> Self {
+        Self {
+            signature: Signature::exact(vec![LOCAL_TIME], Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for MonthOf {
+    fn name(&self) -> &str {
+        "ecstat_month"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        use chrono::Datelike;
+        const MICROS_PER_DAY: i64 = 86_400_000_000;
+        let rows = args.number_rows;
+        let input = args.args[0].to_array(rows)?;
+        let Some(times) = input.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
+        else {
+            return exec_err!(
+                "ecstat_month expects a timestamp, got {}",
+                input.data_type()
+            );
+        };
+        let mut b = StringBuilder::with_capacity(rows, rows * 7);
+        // Days since the epoch [first, last] of the month last formatted, and its text.
+        let mut cached: Option<(i64, i64, String)> = None;
+        for t in times.iter() {
+            let Some(t) = t else {
+                b.append_null();
+                continue;
+            };
+            let day = t.div_euclid(MICROS_PER_DAY);
+            if let Some((first, last, text)) = &cached
+                && (*first..=*last).contains(&day)
+            {
+                b.append_value(text);
+                continue;
+            }
+            let Some(date) = chrono::DateTime::from_timestamp_micros(t).map(|d| d.date_naive())
+            else {
+                b.append_null();
+                continue;
+            };
+            let first = date.with_day(1).unwrap_or(date);
+            let next = first
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(first);
+            let epoch_day = |d: chrono::NaiveDate| i64::from(d.num_days_from_ce() - 719_163);
+            let text = first.format("%Y-%m").to_string();
+            b.append_value(&text);
+            cached = Some((epoch_day(first), epoch_day(next) - 1, text));
+        }
+        Ok(ColumnarValue::Array(Arc::new(b.finish())))
     }
 }
 
@@ -344,6 +430,58 @@ mod tests {
             .downcast_ref::<TimestampMicrosecondArray>()
             .expect("ts");
         assert_eq!(d.value(0), 1_551_787_384_000_000);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn month_of_agrees_with_to_char_and_present_with_text() -> Result<()> {
+        let ctx = SessionContext::new();
+        register(&ctx);
+        // Every hour across 1969-12 to 2021-03 (month and year ends, leap days, before the
+        // epoch), in time order and shuffled by the modulus, then a null.
+        let batches = ctx
+            .sql(
+                "WITH t AS (
+                   SELECT to_timestamp_micros(
+                     (-2678400 + ((value * 7919) % 449000) * 3600) * 1000000 + value % 3600000000
+                   ) AS t
+                   FROM generate_series(0, 448999)
+                   UNION ALL SELECT to_timestamp_micros(value * 3599000000) FROM generate_series(0, 449000)
+                   UNION ALL SELECT arrow_cast(NULL, 'Timestamp(Microsecond, None)')
+                 )
+                 SELECT count(*) AS n,
+                        count(*) FILTER (WHERE ecstat_month(t) IS DISTINCT FROM to_char(t, '%Y-%m')) AS differ,
+                        count(DISTINCT ecstat_month(t)) AS months
+                 FROM t",
+            )
+            .await?
+            .collect()
+            .await?;
+        let b = &batches[0];
+        let int = |i: usize| {
+            b.column(i)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0)
+        };
+        assert_eq!(int(0), 898_002);
+        assert_eq!(int(1), 0, "ecstat_month differs from to_char");
+        assert!(int(2) > 600, "{} months", int(2));
+
+        let batches = ctx
+            .sql(
+                "SELECT count(*) FILTER (WHERE ecstat_present(x) IS DISTINCT FROM (ecstat_text(x) IS NOT NULL))
+                 FROM (VALUES (' '), ('\u{3000}'), ('=\"\"'), (''), ('a'), (' =\" 1\" '), (CAST(NULL AS VARCHAR))) AS v(x)",
+            )
+            .await?
+            .collect()
+            .await?;
+        assert_eq!(
+            batches[0]
+                .column(0)
+                .as_primitive::<arrow::datatypes::Int64Type>()
+                .value(0),
+            0
+        );
         Ok(())
     }
 }

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub use durable::{PendingFile, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
 pub use manifest::{
-    InputRecord, Manifest, PartitionFinding, PartitionRecord, month_of, partition_of,
+    FileStamp, InputRecord, Manifest, PartitionFinding, PartitionRecord, month_of, partition_of,
     quarantine_files, staged_files, superseded,
 };
 pub use runs::{RunInput, RunSummary};

@@ -59,6 +59,56 @@ pub struct InputRecord {
     /// under the spec and reference of back then, until an acceptable file arrives.
     #[serde(default)]
     pub carried: bool,
+    /// The file's size, times and inode when it was hashed: a later run that finds the same
+    /// stamp at the same path takes the file to hold the same bytes and does not hash it
+    /// again (`ecstat run --rehash` does). None when the file was still being written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<FileStamp>,
+}
+
+/// What `stat` says of a file, the way git's index and rsync's quick check know a file
+/// unchanged without reading it: size, modification and status-change times to the
+/// nanosecond, inode and device. The status-change time cannot be set back by a user, so
+/// a file rewritten and given its old modification time still gets a new stamp.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FileStamp {
+    pub bytes: u64,
+    pub modified_ns: i128,
+    pub changed_ns: i128,
+    pub inode: u64,
+    pub device: u64,
+}
+
+impl FileStamp {
+    /// The stamp of `meta`; None where the platform has no inode or change time.
+    pub fn of(meta: &std::fs::Metadata) -> Option<Self> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ns = |secs: i64, nanos: i64| i128::from(secs) * 1_000_000_000 + i128::from(nanos);
+            Some(Self {
+                bytes: meta.len(),
+                modified_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                changed_ns: ns(meta.ctime(), meta.ctime_nsec()),
+                inode: meta.ino(),
+                device: meta.dev(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            None
+        }
+    }
+
+    /// Whether the file was last touched at least a second before `instant` (ns since the
+    /// Unix epoch): a write in the same clock tick as a hash could leave the stamp as it
+    /// was with other bytes, so a stamp younger than that is not trusted (git's "racy"
+    /// entries).
+    pub fn settled_before(&self, instant_ns: i128) -> bool {
+        self.modified_ns.max(self.changed_ns) + 1_000_000_000 <= instant_ns
+    }
 }
 
 impl InputRecord {
@@ -85,6 +135,7 @@ impl InputRecord {
             received: run_id.to_string(),
             replaces: false,
             carried: false,
+            stamp: None,
         }
     }
 }

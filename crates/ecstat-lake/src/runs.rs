@@ -44,6 +44,10 @@ pub struct RunInput {
     pub rows_staged: u64,
     pub rows_quarantined: u64,
     pub error: Option<String>,
+    /// Whether the run computed the file's hash (false: its stamp was unchanged since the
+    /// hash an earlier run recorded, or the file could not be opened).
+    #[serde(default)]
+    pub hashed: bool,
 }
 
 impl DataDir {

@@ -154,8 +154,13 @@ impl Warehouse {
                 }
             }
             for (seq, input) in &ingest_rows {
-                // Every column ingest_files shows.
-                let row = serde_json::to_string(&(seq, input)).unwrap_or_default();
+                // Every column ingest_files shows; not the stamp, which only says how the
+                // file last looked on disk (a file touched since is not new data).
+                let shown = InputRecord {
+                    stamp: None,
+                    ..(*input).clone()
+                };
+                let row = serde_json::to_string(&(seq, shown)).unwrap_or_default();
                 key.update(format!("\0{INGEST_FILES}\0{row}").as_bytes());
             }
             let key = hex::encode(key.finalize());
