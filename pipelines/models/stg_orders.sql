@@ -6,24 +6,35 @@
 -- (in any file), a main-order row of it (no sub-order id) is dropped: never counted twice.
 -- net_sales_yuan applies the 网络零售额 caliber: buyer-paid goods amount of completed
 -- orders minus refunds, postage excluded; cancelled, closed and unpaid orders count zero.
-with lines as (
-    select o.*, f.ingest_seq, f.run_id as ingest_run_id
+
+-- The files in the order that decides between copies: by run, then by file within the run.
+with file_order as (
+    select
+        file_sha256,
+        source,
+        row_number() over (order by run_id, ingest_seq) as file_rank
+    from ingest_files
+),
+
+-- Each line with a number that orders its copies: the later file first, then the earlier
+-- row of a file (source_row < 2^32: a file of four billion rows would not be read).
+lines as (
+    select o.*, f.file_rank * 4294967296 - o.source_row as copy_rank
     from orders o
-    join ingest_files f
+    join file_order f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
 ),
 
 -- Which copy of each line counts: per line, the copy from the latest run, then the latest
--- file of that run, then the first row of the file. Decided by aggregating the identifying
--- columns (no sort of the lines), and the winners found again by file and row number.
+-- file of that run, then the first row of the file: the copy of the highest copy_rank.
+-- Decided by aggregating (no sort of the lines), and the winners found again by that number.
 line_winners as (
     select
         platform,
         order_id,
         coalesce(sub_order_id, item_title, '') as line_key,
         bool_or(sub_order_id is not null) as is_sub_line,
-        first_value(ingest_seq order by ingest_run_id desc, ingest_seq desc, source_row) as ingest_seq,
-        first_value(source_row order by ingest_run_id desc, ingest_seq desc, source_row) as source_row
+        max(copy_rank) as copy_rank
     from lines
     group by platform, order_id, coalesce(sub_order_id, item_title, '')
 ),
@@ -36,7 +47,7 @@ orders_with_sub_lines as (
 ),
 
 counted_lines as (
-    select w.ingest_seq, w.source_row
+    select w.copy_rank
     from line_winners w
     left join orders_with_sub_lines s
       on s.platform = w.platform and s.order_id = w.order_id
@@ -76,7 +87,7 @@ final as (
         ) as net_sales_yuan
     from lines r
     join counted_lines c
-      on c.ingest_seq = r.ingest_seq and c.source_row = r.source_row
+      on c.copy_rank = r.copy_rank
 )
 
 select * from final

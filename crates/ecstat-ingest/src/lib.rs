@@ -349,13 +349,18 @@ async fn ingest_rows(
     };
     let rows = match spec.as_ref() {
         SourceSpec::Orders(_) => order_rows(stream, &mut output, on_rows, path).await,
-        SourceSpec::Records(s) => {
-            record_rows(s, stream, &mut output, on_rows, path, &headers).await
-        }
+        SourceSpec::Records(s) => record_rows(s, stream, &mut output, on_rows, path, &headers)
+            .await
+            .map(|()| 0),
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
     let stats = join(reader.done, path)??;
-    rows?;
+    let unchecked = rows?;
+    if unchecked > 0 {
+        record.notes.push(format!(
+            "{unchecked}行属于文件前部已读完的月份，未检查文件内重复（文件未按时间排序）；入库时每条订单行只计一次 / {unchecked} lines of order months read earlier in the file were not checked for repeats within the file (it is not in time order); the warehouse still counts each line once"
+        ));
+    }
     for reject in &stats.rejects {
         output.quarantine.push(
             i64::try_from(reject.row).unwrap_or(i64::MAX),
@@ -434,29 +439,26 @@ async fn ingest_rows(
 type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
 
 /// Order lines: quarantine what the SQL rejected, and order lines seen earlier in the file.
+/// Returns how many lines could not be checked for repeats (see [`LinesSeen`]).
 async fn order_rows(
     mut stream: NormalisedStream,
     output: &mut Output<'_>,
     on_rows: &(dyn Fn(u64) + Sync),
     path: &Path,
-) -> Result<()> {
+) -> Result<u64> {
     let engine_err = |source| IngestError::engine(path, source);
     let staged_schema = staged::orders_schema();
-    // Identities of the staged order lines: order id plus sub-order id, or the item title
-    // where the export has no sub-order id (the same rule as stg_orders). Two independently
-    // seeded 64-bit hashes make a 128-bit key: 10M lines in ~320 MB, and a false duplicate
-    // among them about as likely as never.
-    let (h1, h2) = (std::hash::RandomState::new(), std::hash::RandomState::new());
-    let mut seen: HashSet<u128> = HashSet::new();
+    let mut seen = LinesSeen::new(LinesSeen::MAX_KEYS);
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(engine_err)?;
         on_rows(batch.num_rows() as u64);
         let text = |name: &str| text_column(&batch, name).map_err(engine_err);
-        let (rule, order_id, sub_order_id, title) = (
+        let (rule, order_id, sub_order_id, title, month) = (
             text("_reject_rule")?,
             text("order_id")?,
             text("sub_order_id")?,
             text("item_title")?,
+            text("order_month")?,
         );
         let rows = source_rows(&batch).map_err(engine_err)?;
         let mut keep = Vec::with_capacity(batch.num_rows());
@@ -478,9 +480,7 @@ async fn order_rows(
             } else {
                 ""
             };
-            let identity = (order_id.value(i), line);
-            let key = (u128::from(h1.hash_one(identity)) << 64) | u128::from(h2.hash_one(identity));
-            if seen.insert(key) {
+            if seen.first_time(month.value(i), order_id.value(i), line) {
                 keep.push(true);
             } else {
                 output.quarantine.push(
@@ -492,11 +492,109 @@ async fn order_rows(
                 keep.push(false);
             }
         }
-        let staged = filter_record_batch(&batch, &BooleanArray::from(keep))
-            .map_err(|e| engine_err(DataFusionError::from(e)))?;
+        let staged = if keep.iter().all(|k| *k) {
+            batch
+        } else {
+            filter_record_batch(&batch, &BooleanArray::from(keep))
+                .map_err(|e| engine_err(DataFusionError::from(e)))?
+        };
         output.write(&staged, "order_month", "month", &staged_schema)?;
     }
-    Ok(())
+    Ok(seen.unchecked)
+}
+
+/// The order lines of a file seen so far, to find a line written twice. A line is its
+/// order id plus sub-order id, or the item title where the export has none, within its
+/// order month (the rule of stg_orders). Two independently seeded 64-bit hashes make a
+/// 128-bit key: a false duplicate among a file's lines is about as likely as never.
+///
+/// Memory is bounded: past `max_keys` keys, the months that come first in the calendar
+/// are let go (exports are written in time order, so those are done). A line of a month
+/// let go is staged unchecked and counted in `unchecked`; stg_orders keeps one copy of
+/// each line of a month whatever its files hold, so no figure changes, only this
+/// file's report of its repeated lines is incomplete.
+struct LinesSeen {
+    months: BTreeMap<String, HashSet<u128, KeyHash>>,
+    keys: usize,
+    max_keys: usize,
+    released: std::collections::BTreeSet<String>,
+    unchecked: u64,
+    hashers: (std::hash::RandomState, std::hash::RandomState),
+}
+
+impl LinesSeen {
+    /// About 4 months of 10 million lines a year: 64 MiB of keys.
+    const MAX_KEYS: usize = 4 << 20;
+
+    fn new(max_keys: usize) -> Self {
+        Self {
+            months: BTreeMap::new(),
+            keys: 0,
+            max_keys,
+            released: std::collections::BTreeSet::new(),
+            unchecked: 0,
+            hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+        }
+    }
+
+    /// Whether this is the first time the line is seen (or it can no longer be checked).
+    fn first_time(&mut self, month: &str, order_id: &str, line: &str) -> bool {
+        if !self.months.contains_key(month) {
+            if self.released.contains(month) {
+                self.unchecked += 1;
+                return true;
+            }
+            self.months.insert(month.to_string(), HashSet::default());
+        }
+        let identity = (order_id, line);
+        let key = (u128::from(self.hashers.0.hash_one(identity)) << 64)
+            | u128::from(self.hashers.1.hash_one(identity));
+        let Some(set) = self.months.get_mut(month) else {
+            return true;
+        };
+        if !set.insert(key) {
+            return false;
+        }
+        self.keys += 1;
+        while self.keys > self.max_keys {
+            let Some(first) = self.months.keys().next().filter(|m| *m != month).cloned() else {
+                break;
+            };
+            if let Some(set) = self.months.remove(&first) {
+                self.keys -= set.len();
+            }
+            self.released.insert(first);
+        }
+        true
+    }
+}
+
+/// Hashes a key that is already a hash: its low 64 bits.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHash;
+
+impl BuildHasher for KeyHash {
+    type Hasher = PassThrough;
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 keys are hashed here; anything else is folded in, FNV-1a style.
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
 }
 
 /// Records: a file-level failure rejects the file; row-level failures and repeated values
@@ -754,9 +852,15 @@ fn write_partitioned(
             source: std::io::Error::other(format!("{} missing", how.column)),
         })?;
     let distinct: std::collections::BTreeSet<&str> = values.iter().flatten().collect();
+    // Exports are in time order: a batch is usually all of one month.
+    let whole = distinct.len() == 1 && values.null_count() == 0;
     for value in distinct {
-        let mask = eq(&values, &StringArray::new_scalar(value)).map_err(|e| pq(e.into()))?;
-        let part = filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?;
+        let part = if whole {
+            batch.clone()
+        } else {
+            let mask = eq(&values, &StringArray::new_scalar(value)).map_err(|e| pq(e.into()))?;
+            filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?
+        };
         let part = staged::project(&part, how.schema).map_err(|e| pq(e.into()))?;
         if !partitions.contains_key(value) {
             let relative = format!(

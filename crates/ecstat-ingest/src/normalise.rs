@@ -300,14 +300,19 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> St
         });
     }
 
-    // The first check a row fails, by number, decided once; its rule, column and raw value
-    // are then looked up by that number.
-    let whens: Vec<String> = checks
+    // The first check a row fails, by number: the least number of the checks it fails,
+    // decided once; its rule, column and raw value are then looked up by that number. (One
+    // CASE over all checks would filter the whole batch again at every WHEN once a row
+    // has matched.)
+    let numbered: Vec<String> = checks
         .iter()
         .enumerate()
-        .map(|(i, c)| format!("WHEN {} THEN {}", c.condition, i + 1))
+        .map(|(i, c)| format!("CASE WHEN {} THEN {} END", c.condition, i + 1))
         .collect();
-    let failed = format!("CASE {} END", whens.join(" "));
+    let failed = match numbered.as_slice() {
+        [one] => one.clone(),
+        _ => format!("LEAST({})", numbered.join(",\n    ")),
+    };
     let pick = |value: &dyn Fn(&Check) -> String| -> String {
         let whens: Vec<String> = checks
             .iter()

@@ -146,9 +146,8 @@ struct Sink<'a> {
     batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
     header: Option<HeaderMatch>,
     width: usize,
-    rows: Vec<(u64, Vec<String>)>,
-    /// Memory of `rows`, counted as [`row_bytes`] does.
-    rows_bytes: usize,
+    /// Data rows not yet sent, straight into Arrow builders.
+    batch: Batch,
     stats: ReaderStats,
     footer_seen: bool,
     encoding: &'static str,
@@ -180,8 +179,7 @@ impl<'a> Sink<'a> {
             batch_tx,
             header: None,
             width: 0,
-            rows: Vec::with_capacity(BATCH_ROWS),
-            rows_bytes: 0,
+            batch: Batch::new(0),
             stats: ReaderStats::default(),
             footer_seen: false,
             encoding: "utf-8",
@@ -200,7 +198,7 @@ impl<'a> Sink<'a> {
     /// every required column. Returns false when reading can stop.
     fn row(&mut self, row: usize, cells: Vec<String>) -> Result<bool> {
         if self.header.is_some() {
-            return self.data_row(row as u64, cells);
+            return self.data_row(row as u64, cells.as_slice());
         }
         self.pending.push((row, cells));
         if row == self.spec.header_row && self.try_header(self.pending.len() - 1) {
@@ -278,7 +276,7 @@ impl<'a> Sink<'a> {
     /// Rows held back below the header, now data.
     fn replay(&mut self) -> Result<bool> {
         for (row, cells) in std::mem::take(&mut self.pending) {
-            if !self.data_row(row as u64, cells)? {
+            if !self.data_row(row as u64, cells.as_slice())? {
                 return Ok(false);
             }
         }
@@ -399,6 +397,7 @@ impl<'a> Sink<'a> {
             encoding: self.encoding,
         };
         self.width = cells.len();
+        self.batch = Batch::new(header.columns.len());
         if let Some(tx) = self.header_tx.take() {
             // The receiver only disappears when the caller gave up; it learns why elsewhere.
             let _ = tx.send(header.clone());
@@ -407,9 +406,12 @@ impl<'a> Sink<'a> {
     }
 
     /// One data row (1-based source row number). Returns false when reading can stop.
-    fn data_row(&mut self, row: u64, cells: Vec<String>) -> Result<bool> {
-        let check_width = self.check_width;
-        let Some(first) = cells.iter().map(|c| c.trim()).find(|c| !c.is_empty()) else {
+    fn data_row<C: Cells + ?Sized>(&mut self, row: u64, cells: &C) -> Result<bool> {
+        let Some(first) = (0..cells.count())
+            .filter_map(|i| cells.cell(i))
+            .map(str::trim)
+            .find(|c| !c.is_empty())
+        else {
             self.stats.skipped_rows += 1;
             return Ok(true);
         };
@@ -425,33 +427,28 @@ impl<'a> Sink<'a> {
         }
         self.stats.data_rows += 1;
         // Data below the footer (合计 …) is not silently dropped: it is shown to the submitter.
-        if self.footer_seen {
+        let rule = if self.footer_seen {
+            Some("after_footer")
+        } else if self.check_width && cells.count() != self.width {
+            Some("field_count")
+        } else if cells.undecodable() {
+            Some("undecodable_text")
+        } else {
+            None
+        };
+        if let Some(rule) = rule {
             self.stats.rejects.push(ReaderReject {
                 row,
-                rule: "after_footer",
-                raw_value: self.shown(&cells),
+                rule,
+                raw_value: self.shown(&cells.to_strings()),
             });
             return Ok(true);
         }
-        if check_width && cells.len() != self.width {
-            self.stats.rejects.push(ReaderReject {
-                row,
-                rule: "field_count",
-                raw_value: self.shown(&cells),
-            });
+        let Some(header) = &self.header else {
             return Ok(true);
-        }
-        if cells.iter().any(|c| c.contains('\u{FFFD}')) {
-            self.stats.rejects.push(ReaderReject {
-                row,
-                rule: "undecodable_text",
-                raw_value: self.shown(&cells),
-            });
-            return Ok(true);
-        }
-        self.rows_bytes += row_bytes(&cells);
-        self.rows.push((row, cells));
-        if self.rows.len() >= BATCH_ROWS || self.rows_bytes >= BATCH_BYTES {
+        };
+        self.batch.push(row, header, cells);
+        if self.batch.len >= BATCH_ROWS || self.batch.bytes >= BATCH_BYTES {
             return self.flush();
         }
         Ok(true)
@@ -461,29 +458,12 @@ impl<'a> Sink<'a> {
         let Some(header) = &self.header else {
             return Ok(true);
         };
-        if self.rows.is_empty() {
+        if self.batch.len == 0 {
             return Ok(true);
         }
-        let rows = self.rows.len();
-        self.rows_bytes = 0;
-        let mut row_numbers = Int64Builder::with_capacity(rows);
-        let mut builders: Vec<StringBuilder> = header
-            .columns
-            .iter()
-            .map(|_| StringBuilder::with_capacity(self.rows.len(), 0))
-            .collect();
-        for (row, cells) in self.rows.drain(..) {
-            row_numbers.append_value(i64::try_from(row).unwrap_or(i64::MAX));
-            for ((_, index), builder) in header.columns.iter().zip(builders.iter_mut()) {
-                builder.append_option(cells.get(*index).map(String::as_str));
-            }
-        }
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(row_numbers.finish())];
-        arrays.extend(
-            builders
-                .into_iter()
-                .map(|mut b| Arc::new(b.finish()) as ArrayRef),
-        );
+        let batch = std::mem::replace(&mut self.batch, Batch::new(header.columns.len()));
+        let rows = batch.len;
+        let mut arrays = batch.finish();
         for value in &self.file_values {
             let array: arrow::array::StringArray =
                 std::iter::repeat_n(value.as_deref(), rows).collect();
@@ -521,12 +501,84 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// What a row of cells takes in memory: its text and a `String` per cell.
-fn row_bytes(cells: &[String]) -> usize {
-    cells
-        .iter()
-        .map(|c| c.len() + std::mem::size_of::<String>())
-        .sum()
+/// The cells of one row, however the format reader holds them: CSV rows are appended to
+/// the batch from the parser's record, without a `String` per cell.
+trait Cells {
+    fn count(&self) -> usize;
+    fn cell(&self, i: usize) -> Option<&str>;
+    /// Whether a cell holds U+FFFD, what text that did not decode became.
+    fn undecodable(&self) -> bool {
+        (0..self.count()).any(|i| self.cell(i).is_some_and(|c| c.contains('\u{FFFD}')))
+    }
+    fn to_strings(&self) -> Vec<String> {
+        (0..self.count())
+            .map(|i| self.cell(i).unwrap_or_default().to_string())
+            .collect()
+    }
+}
+
+impl Cells for [String] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+    fn undecodable(&self) -> bool {
+        self.as_slice().contains('\u{FFFD}')
+    }
+}
+
+/// The batch being built: row numbers and the text of the spec's columns.
+struct Batch {
+    rows: Int64Builder,
+    columns: Vec<StringBuilder>,
+    len: usize,
+    /// Text held, and four bytes of offset per cell.
+    bytes: usize,
+}
+
+impl Batch {
+    fn new(columns: usize) -> Self {
+        Self {
+            rows: Int64Builder::with_capacity(BATCH_ROWS),
+            columns: (0..columns)
+                .map(|_| StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 16))
+                .collect(),
+            len: 0,
+            bytes: 0,
+        }
+    }
+
+    fn push<C: Cells + ?Sized>(&mut self, row: u64, header: &HeaderMatch, cells: &C) {
+        self.rows
+            .append_value(i64::try_from(row).unwrap_or(i64::MAX));
+        for ((_, index), builder) in header.columns.iter().zip(self.columns.iter_mut()) {
+            let cell = cells.cell(*index);
+            self.bytes += cell.map_or(0, str::len) + 4;
+            builder.append_option(cell);
+        }
+        self.len += 1;
+    }
+
+    fn finish(mut self) -> Vec<ArrayRef> {
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(self.rows.finish())];
+        arrays.extend(
+            self.columns
+                .iter_mut()
+                .map(|b| Arc::new(b.finish()) as ArrayRef),
+        );
+        arrays
+    }
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
@@ -652,8 +704,12 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
         }
         // The record number, header = `header_row`: what a spreadsheet shows as the row
         // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
-        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
-        if !sink.row(index as usize, cells)? {
+        let more = if sink.header.is_some() {
+            sink.data_row(index, &record)?
+        } else {
+            sink.row(index as usize, record.iter().map(str::to_owned).collect())?
+        };
+        if !more {
             break;
         }
     }
@@ -964,7 +1020,7 @@ fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
                 .collect(),
             other => vec![other.to_string()],
         };
-        sink.data_row(index + 1, cells)
+        sink.data_row(index + 1, cells.as_slice())
     })
 }
 

@@ -18,11 +18,21 @@ use crate::udf::{LOCAL_TIME, MONEY};
 
 /// Parquet settings for every file ecstat writes: zstd, row groups that bound memory.
 pub fn parquet_props() -> WriterProperties {
-    WriterProperties::builder()
+    let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
         .set_max_row_group_row_count(Some(256 * 1024))
-        .set_created_by("ecstat".into())
-        .build()
+        .set_created_by("ecstat".into());
+    // Nearly every value of these differs: a dictionary would be built and thrown away.
+    for column in [
+        "source_row",
+        "order_id",
+        "sub_order_id",
+        "order_time",
+        "pay_time",
+    ] {
+        builder = builder.set_column_dictionary_enabled(column.into(), false);
+    }
+    builder.build()
 }
 
 /// Staged `orders`: one row per order line as the platform exported it, parsed.

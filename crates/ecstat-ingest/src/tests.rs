@@ -318,3 +318,33 @@ async fn lines_without_a_sub_order_id_are_told_apart_by_item() {
     );
     assert_eq!(staged_sum(&lake, &record), (2, 3_000));
 }
+
+#[test]
+fn repeated_lines_are_found_per_month_and_memory_lets_go_of_months_passed() {
+    use crate::LinesSeen;
+    let mut seen = LinesSeen::new(4);
+    assert!(seen.first_time("2019-01", "A", "1"));
+    assert!(seen.first_time("2019-01", "A", "2"));
+    assert!(
+        !seen.first_time("2019-01", "A", "1"),
+        "a repeat in its month"
+    );
+    // The same line in another month is another line (the rule of stg_orders).
+    assert!(seen.first_time("2019-02", "A", "1"));
+    assert!(seen.first_time("2019-02", "B", "1"));
+    assert!(!seen.first_time("2019-02", "B", "1"));
+    assert_eq!(seen.unchecked, 0);
+    // A fifth key: the earliest month is let go, the current one kept.
+    assert!(seen.first_time("2019-03", "C", "1"));
+    assert!(seen.months.keys().all(|m| m != "2019-01"));
+    assert!(!seen.first_time("2019-03", "C", "1"));
+    assert!(
+        !seen.first_time("2019-02", "A", "1"),
+        "2019-02 is still checked"
+    );
+    // A line of the month let go is staged unchecked, and counted.
+    assert!(seen.first_time("2019-01", "A", "1"));
+    assert!(seen.first_time("2019-01", "A", "1"));
+    assert_eq!(seen.unchecked, 2);
+    assert!(seen.keys <= 4);
+}
