@@ -793,6 +793,9 @@ fn text_column(
 
 /// Bytes a partition's Parquet writer may buffer before it writes out a row group.
 const PARTITION_WRITER_BUFFER: usize = 8 * 1024 * 1024;
+/// Bytes all of a file's partition writers may buffer together: a month already passed
+/// keeps its last rows buffered until the file ends, and a file spans many months.
+const PARTITION_WRITERS_BUFFER: usize = 48 * 1024 * 1024;
 
 /// Open writers of one file, by partition value (order month, or a records `_key`).
 type Partitions = BTreeMap<
@@ -889,6 +892,26 @@ fn write_partitioned(
             if writer.memory_size() > PARTITION_WRITER_BUFFER {
                 writer.flush().map_err(pq)?;
             }
+        }
+    }
+    // All writers together: the ones holding most write out a row group until under the cap.
+    for _ in 0..partitions.len() {
+        let (total, largest) =
+            partitions
+                .values_mut()
+                .fold((0, None), |(total, largest), entry| {
+                    let size = entry.1.memory_size();
+                    let largest = match largest {
+                        Some((_, s)) if s >= size => largest,
+                        _ => Some((&mut entry.1, size)),
+                    };
+                    (total + size, largest)
+                });
+        match largest {
+            Some((writer, size)) if total > PARTITION_WRITERS_BUFFER && size > 0 => {
+                writer.flush().map_err(pq)?;
+            }
+            _ => break,
         }
     }
     Ok(())
