@@ -16,19 +16,64 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
         .map_err(io_err(dir))
 }
 
-/// SHA-256 of a file's content, hex encoded.
+/// Bytes read at a time when hashing.
+const HASH_CHUNK: usize = 1 << 20;
+
+/// SHA-256 of a file's content, hex encoded. Reading (the kernel's copy out of the page
+/// cache) and hashing each take about as long, so a large file is read on one thread and
+/// hashed on another: a nightly inbox of gigabytes is hashed in half the time.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(io_err(path))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(io_err(path))?;
-        if n == 0 {
-            break;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    if len <= 4 * HASH_CHUNK as u64 {
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; HASH_CHUNK];
+        loop {
+            let n = file.read(&mut buf).map_err(io_err(path))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
         }
-        hasher.update(&buf[..n]);
+        return Ok(hex::encode(hasher.finalize()));
     }
-    Ok(hex::encode(hasher.finalize()))
+    // Chunks go to the hashing thread and come back to be filled again: three in all.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    for _ in 0..3 {
+        let _ = empty_tx.send(vec![0u8; HASH_CHUNK]);
+    }
+    std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in full_rx {
+                hasher.update(&chunk);
+                // The reader may have stopped; then the chunk is simply dropped.
+                let _ = empty_tx.send(chunk);
+            }
+            hasher.finalize()
+        });
+        let read = (|| -> std::io::Result<()> {
+            while let Ok(mut chunk) = empty_rx.recv() {
+                chunk.resize(HASH_CHUNK, 0);
+                let n = file.read(&mut chunk)?;
+                if n == 0 {
+                    break;
+                }
+                chunk.truncate(n);
+                if full_tx.send(chunk).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        drop(full_tx);
+        let digest = hashing
+            .join()
+            .map_err(|_| io_err(path)(std::io::Error::other("hashing thread panicked")))?;
+        read.map_err(io_err(path))?;
+        Ok(hex::encode(digest))
+    })
 }
 
 /// A file being written under a temp name beside its final name.

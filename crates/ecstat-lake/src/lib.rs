@@ -246,6 +246,33 @@ mod tests {
 
     use super::*;
 
+    #[test]
+    fn a_file_hashed_on_two_threads_has_the_one_pass_digest() {
+        use sha2::{Digest, Sha256};
+        let dir = tempfile::tempdir().expect("tempdir");
+        // Sizes around the one-thread limit (4 chunks) and a chunk boundary; bytes that
+        // differ from chunk to chunk, so a chunk hashed twice or out of order shows.
+        for len in [
+            0usize,
+            1,
+            (4 << 20) - 1,
+            4 << 20,
+            (4 << 20) + 1,
+            (9 << 20) + 12_345,
+        ] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+                .collect();
+            let path = dir.path().join(format!("f{len}"));
+            std::fs::write(&path, &bytes).expect("write");
+            assert_eq!(
+                sha256_file(&path).expect("hash"),
+                hex::encode(Sha256::digest(&bytes)),
+                "{len} bytes"
+            );
+        }
+    }
+
     fn manifest(version: u64) -> Manifest {
         Manifest {
             version,
