@@ -539,21 +539,24 @@ impl LinesSeen {
 
     /// Whether this is the first time the line is seen (or it can no longer be checked).
     fn first_time(&mut self, month: &str, order_id: &str, line: &str) -> bool {
-        if !self.months.contains_key(month) {
-            if self.released.contains(month) {
-                self.unchecked += 1;
-                return true;
-            }
-            self.months.insert(month.to_string(), HashSet::default());
-        }
         let identity = (order_id, line);
         let key = (u128::from(self.hashers.0.hash_one(identity)) << 64)
             | u128::from(self.hashers.1.hash_one(identity));
-        let Some(set) = self.months.get_mut(month) else {
-            return true;
-        };
-        if !set.insert(key) {
-            return false;
+        match self.months.get_mut(month) {
+            Some(set) => {
+                if !set.insert(key) {
+                    return false;
+                }
+            }
+            None if self.released.contains(month) => {
+                self.unchecked += 1;
+                return true;
+            }
+            None => {
+                let mut set = HashSet::default();
+                set.insert(key);
+                self.months.insert(month.to_string(), set);
+            }
         }
         self.keys += 1;
         while self.keys > self.max_keys {
@@ -894,23 +897,15 @@ fn write_partitioned(
             }
         }
     }
-    // All writers together: the ones holding most write out a row group until under the cap.
+    // All writers together: the one holding most writes out a row group, until under the cap.
     for _ in 0..partitions.len() {
-        let (total, largest) =
-            partitions
-                .values_mut()
-                .fold((0, None), |(total, largest), entry| {
-                    let size = entry.1.memory_size();
-                    let largest = match largest {
-                        Some((_, s)) if s >= size => largest,
-                        _ => Some((&mut entry.1, size)),
-                    };
-                    (total + size, largest)
-                });
-        match largest {
-            Some((writer, size)) if total > PARTITION_WRITERS_BUFFER && size > 0 => {
-                writer.flush().map_err(pq)?;
-            }
+        let total: usize = partitions.values().map(|(_, w)| w.memory_size()).sum();
+        let fullest = partitions
+            .values_mut()
+            .map(|(_, w)| w)
+            .max_by_key(|w| w.memory_size());
+        match fullest {
+            Some(writer) if total > PARTITION_WRITERS_BUFFER => writer.flush().map_err(pq)?,
             _ => break,
         }
     }

@@ -20,25 +20,13 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 const HASH_CHUNK: usize = 1 << 20;
 
 /// SHA-256 of a file's content, hex encoded. Reading (the kernel's copy out of the page
-/// cache) and hashing each take about as long, so a large file is read on one thread and
-/// hashed on another: a nightly inbox of gigabytes is hashed in half the time.
+/// cache) and hashing each take about as long, so the file is read on this thread and
+/// hashed on another.
 pub fn sha256_file(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(io_err(path))?;
-    let len = file.metadata().map_err(io_err(path))?.len();
-    if len <= 4 * HASH_CHUNK as u64 {
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; HASH_CHUNK];
-        loop {
-            let n = file.read(&mut buf).map_err(io_err(path))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        return Ok(hex::encode(hasher.finalize()));
-    }
-    // Chunks go to the hashing thread and come back to be filled again: three in all.
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+    // Chunks go to the hashing thread with the bytes read into them, and come back to be
+    // filled again: three in all.
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(2);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
     for _ in 0..3 {
         let _ = empty_tx.send(vec![0u8; HASH_CHUNK]);
@@ -46,8 +34,8 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     std::thread::scope(|scope| {
         let hashing = scope.spawn(move || {
             let mut hasher = Sha256::new();
-            for chunk in full_rx {
-                hasher.update(&chunk);
+            for (chunk, n) in full_rx {
+                hasher.update(&chunk[..n]);
                 // The reader may have stopped; then the chunk is simply dropped.
                 let _ = empty_tx.send(chunk);
             }
@@ -55,13 +43,8 @@ pub fn sha256_file(path: &Path) -> Result<String> {
         });
         let read = (|| -> std::io::Result<()> {
             while let Ok(mut chunk) = empty_rx.recv() {
-                chunk.resize(HASH_CHUNK, 0);
                 let n = file.read(&mut chunk)?;
-                if n == 0 {
-                    break;
-                }
-                chunk.truncate(n);
-                if full_tx.send(chunk).is_err() {
+                if n == 0 || full_tx.send((chunk, n)).is_err() {
                     break;
                 }
             }

@@ -250,8 +250,8 @@ mod tests {
     fn a_file_hashed_on_two_threads_has_the_one_pass_digest() {
         use sha2::{Digest, Sha256};
         let dir = tempfile::tempdir().expect("tempdir");
-        // Sizes around the one-thread limit (4 chunks) and a chunk boundary; bytes that
-        // differ from chunk to chunk, so a chunk hashed twice or out of order shows.
+        // Sizes around chunk boundaries (1 MiB) and past the three chunks in flight; bytes
+        // that differ from chunk to chunk, so a chunk hashed twice or out of order shows.
         for len in [
             0usize,
             1,
