@@ -19,7 +19,7 @@ with file_order as (
 -- Each line with a number that orders its copies: the later file first, then the earlier
 -- row of a file (source_row < 2^32: a file of four billion rows would not be read).
 lines as (
-    select o.*, f.file_rank * 4294967296 - o.source_row as copy_rank
+    select o.*, cast(f.file_rank as bigint) * 4294967296 - o.source_row as copy_rank
     from orders o
     join file_order f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
@@ -85,9 +85,9 @@ final as (
                 else 0
             end as decimal(18, 2)
         ) as net_sales_yuan
-    from lines r
-    join counted_lines c
-      on c.copy_rank = r.copy_rank
+    from counted_lines c
+    join lines r
+      on r.copy_rank = c.copy_rank
 )
 
 select * from final

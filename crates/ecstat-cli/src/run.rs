@@ -651,7 +651,8 @@ async fn indicators_changed(wh: &Warehouse, lake: &DataDir, previous: &Manifest)
               AND n.period_type = p.period_type AND n.period = p.period
               AND n.dimension = p.dimension AND n.member = p.member
              WHERE n.indicator_code IS NULL OR p.indicator_code IS NULL
-                OR n.value IS DISTINCT FROM p.value OR n.status IS DISTINCT FROM p.status
+                -- Parenthesised: `a IS DISTINCT FROM b OR c` would read as `a IS DISTINCT FROM (b OR c)`.
+                OR (n.value IS DISTINCT FROM p.value) OR (n.status IS DISTINCT FROM p.status)
              ORDER BY code";
         let batches = ctx.sql(sql).await?.collect().await;
         ctx.deregister_table("ecstat_previous_ind_results")?;
