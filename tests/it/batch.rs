@@ -53,9 +53,16 @@ fn changed_indicators(before: &str, after: &str) -> Vec<String> {
         rows.iter()
             .map(|r| {
                 let field = |k: &str| r.get(k).map(ToString::to_string).unwrap_or_default();
-                let key = ["indicator_code", "measure", "period_type", "period", "dimension", "member"]
-                    .map(field)
-                    .join("|");
+                let key = [
+                    "indicator_code",
+                    "measure",
+                    "period_type",
+                    "period",
+                    "dimension",
+                    "member",
+                ]
+                .map(field)
+                .join("|");
                 (key, (field("value"), field("status")))
             })
             .collect()
@@ -65,7 +72,13 @@ fn changed_indicators(before: &str, after: &str) -> Vec<String> {
         .keys()
         .chain(after.keys())
         .filter(|k| before.get(*k) != after.get(*k))
-        .map(|k| k.split('|').next().unwrap_or_default().trim_matches('"').to_string())
+        .map(|k| {
+            k.split('|')
+                .next()
+                .unwrap_or_default()
+                .trim_matches('"')
+                .to_string()
+        })
         .collect();
     codes.sort();
     codes.dedup();
