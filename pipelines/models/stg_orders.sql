@@ -54,6 +54,9 @@ counted_lines as (
     where w.is_sub_line or s.order_id is null
 ),
 
+-- The counted lines in full. counted_lines comes first: the join keeps its numbers in
+-- memory (8 bytes a line) and streams the lines past them. The other way round it held a
+-- whole month of lines: a build over months of 1.4M lines peaked at 1.9 GB, against 0.6 GB.
 final as (
     select
         r.platform,
