@@ -256,12 +256,12 @@ class Bench:
     def report(self, rows: int, samples: dict[str, list[Sample]]) -> None:
         info = self.results["sizes"][rows]
         runs = self.args.runs
-        sizes = [f"{info['file_mb']} MB UTF-8"]
+        files = f"{info['file_mb']} MB UTF-8"
         if info.get("gbk_file_mb") is not None:
-            sizes.append(f"{info['gbk_file_mb']} MB GBK")
+            files += f", {info['gbk_file_mb']} MB GBK"
         if info.get("month_mb") is not None:
-            sizes.append(f"last month {info['month_mb']} MB")
-        print(f"\n### {rows:,} rows ({', '.join(sizes)})\n")
+            files += f"; last month {info['month_mb']} MB"
+        print(f"\n### {rows:,} rows ({files})\n")
         print(f"| step | wall s (median of {runs}) | min–max s | CPU s | peak RSS MB |")
         print("|---|---:|---:|---:|---:|")
         for name, ss in samples.items():
