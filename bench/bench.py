@@ -121,8 +121,9 @@ class Bench:
     @staticmethod
     def split_last_month(src: Path, base: Path, month: Path) -> None:
         """The generator writes each year's orders in time order, so the last month's lines
-        are the tail of the file (apart from the few with a deliberately impossible date,
-        which stay in the base file)."""
+        are the tail of the file, from the first line whose 订单创建时间 falls in that month.
+        (A line of the month before that was paid in the last month mentions it too, and
+        stays in the base file: otherwise the month before would be rebuilt as well.)"""
         with src.open("rb") as f:
             header = f.readline()
             f.seek(0, os.SEEK_END)
@@ -140,7 +141,9 @@ class Bench:
             out = b
             for line in f:
                 if out is b and marker in line:
-                    out = m
+                    fields = next(csv.reader([line.decode(errors="replace")]), [])
+                    if len(fields) > 12 and fields[12].startswith(last):
+                        out = m
                 out.write(line)
 
     # ---- ecstat -------------------------------------------------------------------------
