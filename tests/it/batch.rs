@@ -47,42 +47,33 @@ fn figures(data: &Path) -> String {
 /// Codes of the indicators with a row (by its key) that one of two [`figures`] has and the
 /// other has not, or whose value or status differ.
 fn changed_indicators(before: &str, after: &str) -> Vec<String> {
-    let rows = |json: &str| -> std::collections::BTreeMap<String, (String, String)> {
+    const KEY: [&str; 6] = [
+        "indicator_code",
+        "measure",
+        "period_type",
+        "period",
+        "dimension",
+        "member",
+    ];
+    // Each row by its key (the indicator code first), to its value and status, as JSON text.
+    let rows = |json: &str| -> std::collections::BTreeMap<Vec<String>, (String, String)> {
         let rows: Vec<serde_json::Map<String, serde_json::Value>> =
             serde_json::from_str(json).expect("figures");
         rows.iter()
             .map(|r| {
                 let field = |k: &str| r.get(k).map(ToString::to_string).unwrap_or_default();
-                let key = [
-                    "indicator_code",
-                    "measure",
-                    "period_type",
-                    "period",
-                    "dimension",
-                    "member",
-                ]
-                .map(field)
-                .join("|");
-                (key, (field("value"), field("status")))
+                (KEY.map(field).to_vec(), (field("value"), field("status")))
             })
             .collect()
     };
     let (before, after) = (rows(before), rows(after));
-    let mut codes: Vec<String> = before
+    let codes: std::collections::BTreeSet<String> = before
         .keys()
         .chain(after.keys())
         .filter(|k| before.get(*k) != after.get(*k))
-        .map(|k| {
-            k.split('|')
-                .next()
-                .unwrap_or_default()
-                .trim_matches('"')
-                .to_string()
-        })
+        .map(|k| k[0].trim_matches('"').to_string())
         .collect();
-    codes.sort();
-    codes.dedup();
-    codes
+    codes.into_iter().collect()
 }
 
 fn versions(data: &Path) -> Vec<String> {
