@@ -461,7 +461,9 @@ async fn order_rows(
             text("order_month")?,
         );
         let rows = source_rows(&batch).map_err(engine_err)?;
-        let mut keep = Vec::with_capacity(batch.num_rows());
+        // The rows staged, as runs of consecutive rows: written as slices of the batch, not
+        // copied out of it (about one line in a thousand is held back).
+        let mut runs: Vec<(usize, usize)> = Vec::new();
         for i in 0..batch.num_rows() {
             if rule.is_valid(i) {
                 output.quarantine.push(
@@ -470,7 +472,6 @@ async fn order_rows(
                     value_at(&batch, "_reject_value", i),
                     rule.value(i),
                 );
-                keep.push(false);
                 continue;
             }
             let line = if sub_order_id.is_valid(i) {
@@ -481,7 +482,10 @@ async fn order_rows(
                 ""
             };
             if seen.first_time(month.value(i), order_id.value(i), line) {
-                keep.push(true);
+                match runs.last_mut() {
+                    Some((start, len)) if *start + *len == i => *len += 1,
+                    _ => runs.push((i, 1)),
+                }
             } else {
                 output.quarantine.push(
                     rows.value(i),
@@ -489,24 +493,24 @@ async fn order_rows(
                     Some(format!("{} / {line}", order_id.value(i))),
                     "duplicate_order_line",
                 );
-                keep.push(false);
             }
         }
-        let staged = if keep.iter().all(|k| *k) {
-            batch
-        } else {
-            filter_record_batch(&batch, &BooleanArray::from(keep))
-                .map_err(|e| engine_err(DataFusionError::from(e)))?
-        };
-        output.write(&staged, "order_month", "month", &staged_schema)?;
+        for (start, len) in runs {
+            output.write(
+                &batch.slice(start, len),
+                "order_month",
+                "month",
+                &staged_schema,
+            )?;
+        }
     }
     Ok(seen.unchecked)
 }
 
 /// The order lines of a file seen so far, to find a line written twice. A line is its
 /// order id plus sub-order id, or the item title where the export has none, within its
-/// order month (the rule of stg_orders). Two independently seeded 64-bit hashes make a
-/// 128-bit key: a false duplicate among a file's lines is about as likely as never.
+/// order month (the rule of stg_orders). Its key is a randomly seeded 128-bit XXH3 of the
+/// two texts: a false duplicate among a file's lines is about as likely as never.
 ///
 /// Memory is bounded: past `max_keys` keys, the months that come first in the calendar
 /// are let go (exports are written in time order, so those are done). A line of a month
@@ -519,7 +523,9 @@ struct LinesSeen {
     max_keys: usize,
     released: std::collections::BTreeSet<String>,
     unchecked: u64,
-    hashers: (std::hash::RandomState, std::hash::RandomState),
+    seed: u64,
+    /// The text hashed, reused from line to line.
+    identity: Vec<u8>,
 }
 
 impl LinesSeen {
@@ -533,15 +539,20 @@ impl LinesSeen {
             max_keys,
             released: std::collections::BTreeSet::new(),
             unchecked: 0,
-            hashers: (std::hash::RandomState::new(), std::hash::RandomState::new()),
+            seed: std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8),
+            identity: Vec::new(),
         }
     }
 
     /// Whether this is the first time the line is seen (or it can no longer be checked).
     fn first_time(&mut self, month: &str, order_id: &str, line: &str) -> bool {
-        let identity = (order_id, line);
-        let key = (u128::from(self.hashers.0.hash_one(identity)) << 64)
-            | u128::from(self.hashers.1.hash_one(identity));
+        // The order id's length first, so that no two (order id, line) pairs share a text.
+        self.identity.clear();
+        self.identity
+            .extend_from_slice(&(order_id.len() as u64).to_le_bytes());
+        self.identity.extend_from_slice(order_id.as_bytes());
+        self.identity.extend_from_slice(line.as_bytes());
+        let key = twox_hash::XxHash3_128::oneshot_with_seed(self.seed, &self.identity);
         match self.months.get_mut(month) {
             Some(set) => {
                 if !set.insert(key) {
@@ -857,9 +868,16 @@ fn write_partitioned(
             path: path.to_path_buf(),
             source: std::io::Error::other(format!("{} missing", how.column)),
         })?;
-    let distinct: std::collections::BTreeSet<&str> = values.iter().flatten().collect();
     // Exports are in time order: a batch is usually all of one month.
-    let whole = distinct.len() == 1 && values.null_count() == 0;
+    let whole = values.null_count() == 0 && {
+        let first = values.value(0);
+        (1..values.len()).all(|i| values.value(i) == first)
+    };
+    let distinct: std::collections::BTreeSet<&str> = if whole {
+        std::iter::once(values.value(0)).collect()
+    } else {
+        values.iter().flatten().collect()
+    };
     for value in distinct {
         let part = if whole {
             batch.clone()

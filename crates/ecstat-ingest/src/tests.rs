@@ -348,3 +348,22 @@ fn repeated_lines_are_found_per_month_and_memory_lets_go_of_months_passed() {
     assert_eq!(seen.unchecked, 2);
     assert!(seen.keys <= 4);
 }
+
+/// The records functions are registered on the session after the ingest functions; one of
+/// the same name would replace it in every file's SQL. `ecstat_month` (a month cell) once
+/// replaced the order SQL's month of a timestamp, which then formatted and parsed text for
+/// every line.
+#[test]
+fn records_functions_replace_no_ingest_function() {
+    let ctx = crate::engine::session();
+    let before = ctx.state().scalar_functions().clone();
+    crate::cells::register(&ctx, &env().records);
+    let after = ctx.state().scalar_functions().clone();
+    let replaced: Vec<&String> = before
+        .iter()
+        .filter(|(name, f)| !Arc::ptr_eq(f, &after[*name]))
+        .map(|(name, _)| name)
+        .collect();
+    assert!(replaced.is_empty(), "replaced: {replaced:?}");
+    assert!(before.contains_key("ecstat_month_of"));
+}

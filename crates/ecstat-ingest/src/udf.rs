@@ -159,7 +159,7 @@ impl ScalarUDFImpl for RawParse {
     }
 }
 
-/// `ecstat_month(t)`: the `YYYY-MM` of a local time, as `to_char(t, '%Y-%m')` gives it,
+/// `ecstat_month_of(t)`: the `YYYY-MM` of a local time, as `to_char(t, '%Y-%m')` gives it,
 /// without parsing a format per row. Order exports are in time order, so the month of the
 /// row before is usually the month of this one.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -177,7 +177,7 @@ impl MonthOf {
 
 impl ScalarUDFImpl for MonthOf {
     fn name(&self) -> &str {
-        "ecstat_month"
+        "ecstat_month_of"
     }
 
     fn signature(&self) -> &Signature {
@@ -196,7 +196,7 @@ impl ScalarUDFImpl for MonthOf {
         let Some(times) = input.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
         else {
             return exec_err!(
-                "ecstat_month expects a timestamp, got {}",
+                "ecstat_month_of expects a timestamp, got {}",
                 input.data_type()
             );
         };
@@ -450,8 +450,8 @@ mod tests {
                    UNION ALL SELECT arrow_cast(NULL, 'Timestamp(Microsecond, None)')
                  )
                  SELECT count(*) AS n,
-                        count(*) FILTER (WHERE ecstat_month(t) IS DISTINCT FROM to_char(t, '%Y-%m')) AS differ,
-                        count(DISTINCT ecstat_month(t)) AS months
+                        count(*) FILTER (WHERE ecstat_month_of(t) IS DISTINCT FROM to_char(t, '%Y-%m')) AS differ,
+                        count(DISTINCT ecstat_month_of(t)) AS months
                  FROM t",
             )
             .await?
@@ -464,7 +464,7 @@ mod tests {
                 .value(0)
         };
         assert_eq!(int(0), 898_002);
-        assert_eq!(int(1), 0, "ecstat_month differs from to_char");
+        assert_eq!(int(1), 0, "ecstat_month_of differs from to_char");
         assert!(int(2) > 600, "{} months", int(2));
 
         let batches = ctx
