@@ -219,7 +219,23 @@ async fn run_locked(
         // feeds several sources is read and hashed once.
         let read = opened
             .entry(path.clone())
-            .or_insert_with(|| InputFile::open_trusting(&path, relative.clone(), hashed_before))
+            .or_insert_with(|| {
+                // Content equal to that of an earlier file has its size: a file whose size
+                // no earlier file has is new, and is hashed as it is read (it is read once).
+                let known_size = |size: u64| {
+                    previous
+                        .iter()
+                        .flat_map(|m| &m.inputs)
+                        .chain(&inputs)
+                        .any(|i| i.bytes == size)
+                };
+                match std::fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() && !known_size(meta.len()) => {
+                        InputFile::unhashed(&path, relative.clone())
+                    }
+                    _ => InputFile::open_trusting(&path, relative.clone(), hashed_before),
+                }
+            })
             .clone();
         let input = match read {
             Ok(input) => input,
@@ -240,10 +256,12 @@ async fn run_locked(
                 continue;
             }
         };
+        // Empty for a file hashed as it is read: no earlier file has its content.
         let sha256 = input.sha256.clone();
+        let known = !sha256.is_empty();
         if let Some(first) = inputs
             .iter()
-            .find(|i| i.sha256 == sha256 && i.source == spec.name())
+            .find(|i| known && i.sha256 == sha256 && i.source == spec.name())
         {
             let error = format!("same content as {}; ignored", first.path);
             inputs.push(InputRecord::rejected(
@@ -259,7 +277,8 @@ async fn run_locked(
         let (spec_fingerprint, env_fingerprint) = (spec.fingerprint(), env.fingerprint_for(&spec));
         let earlier = previous.as_ref().and_then(|m| {
             m.inputs.iter().find(|i| {
-                i.sha256 == sha256
+                known
+                    && i.sha256 == sha256
                     && i.source == spec.name()
                     && i.spec_fingerprint == spec_fingerprint
                     && i.env_fingerprint == env_fingerprint
@@ -273,7 +292,7 @@ async fn run_locked(
             .and_then(|m| {
                 m.inputs
                     .iter()
-                    .find(|i| i.sha256 == sha256 && i.source == spec.name())
+                    .find(|i| known && i.sha256 == sha256 && i.source == spec.name())
             })
             .map(|i| i.received.clone())
             .filter(|r| !r.is_empty());

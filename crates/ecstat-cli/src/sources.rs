@@ -37,7 +37,7 @@ pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
         let sql = match spec.as_ref() {
             SourceSpec::Orders(s) => {
                 let columns: Vec<String> = s.columns.keys().cloned().collect();
-                ecstat_ingest::normalise::orders_sql(s, &columns, "<file sha256>")
+                ecstat_ingest::normalise::orders_sql(s, &columns)
             }
             SourceSpec::Records(s) => {
                 let references =

@@ -116,6 +116,7 @@ pub struct InputFile {
     pub path: std::path::PathBuf,
     /// `/`-separated path relative to the inbox (lossy UTF-8).
     pub relative: String,
+    /// Empty for a file hashed while it is read ([`InputFile::unhashed`]).
     pub sha256: String,
     pub bytes: u64,
     /// Its stamp when hashed, if settled (see [`FileStamp`]).
@@ -178,6 +179,23 @@ impl InputFile {
     }
 }
 
+impl InputFile {
+    /// A file whose hash is taken while it is ingested, from the bytes parsed, instead of
+    /// in a reading of its own: for a file that cannot be one read before (no earlier file
+    /// has its size). [`ingest_file`] fills in the record's `sha256`.
+    pub fn unhashed(path: &Path, relative: String) -> std::result::Result<Self, String> {
+        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            relative,
+            sha256: String::new(),
+            bytes: meta.len(),
+            stamp: FileStamp::of(&meta),
+            hashed: true,
+        })
+    }
+}
+
 /// Ingest one file. A file-level problem (missing columns, undecodable, empty, unreadable
 /// xlsx, a failed file-level check) comes back as an [`InputRecord`] with `error` set and
 /// no rows, so the caller records it and goes on with the other files.
@@ -189,6 +207,27 @@ pub async fn ingest_file(
     run_id: &str,
     on_rows: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested> {
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128);
+    let hash_now = |input: &InputFile| {
+        ecstat_lake::sha256_file(&input.path).map_err(|e| IngestError::Io {
+            path: input.path.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    };
+    // Records carry the hash in their normalising SQL: taken before.
+    let hashed_first;
+    let input = match spec.as_ref() {
+        SourceSpec::Records(_) if input.sha256.is_empty() => {
+            hashed_first = InputFile {
+                sha256: hash_now(input)?,
+                ..input.clone()
+            };
+            &hashed_first
+        }
+        _ => input,
+    };
     let mut record = InputRecord {
         source: spec.name().to_string(),
         path: input.relative.clone(),
@@ -212,7 +251,22 @@ pub async fn ingest_file(
         carried: false,
         stamp: input.stamp,
     };
-    match ingest_rows(target, spec, env, input, &mut record, on_rows).await {
+    let ingested = ingest_rows(target, spec, env, input, &mut record, on_rows).await;
+    if input.sha256.is_empty() {
+        // Hashed while read: a stamp that changed meanwhile, or so recently that a further
+        // write could keep it, is not trusted next time (as in [`InputFile::open_trusting`]).
+        let after = std::fs::metadata(&input.path)
+            .ok()
+            .and_then(|m| FileStamp::of(&m));
+        record.stamp = input
+            .stamp
+            .filter(|s| Some(*s) == after && s.settled_before(started));
+        // A file rejected before it was read to its end is hashed on its own.
+        if record.sha256.is_empty() {
+            record.sha256 = hash_now(input).unwrap_or_default();
+        }
+    }
+    match ingested {
         Ok((problems, headers)) => Ok(Ingested {
             record,
             problems,
@@ -292,7 +346,7 @@ async fn ingest_rows(
     let path = &input.path;
     let engine_err = |source| IngestError::engine(path, source);
     let layout = Arc::new(spec.layout());
-    let reader = reader::spawn(path.clone(), layout.clone());
+    let reader = reader::spawn(path.clone(), layout.clone(), input.sha256.is_empty());
     let header = match reader.header.await {
         Ok(h) => h,
         // The reader dropped the header sender: it failed, and says why when joined.
@@ -311,7 +365,7 @@ async fn ingest_rows(
     let mut present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
     present.extend(layout.file_fields.iter().map(|(c, _)| c.clone()));
     let sql = match spec.as_ref() {
-        SourceSpec::Orders(s) => normalise::orders_sql(s, &present, &input.sha256),
+        SourceSpec::Orders(s) => normalise::orders_sql(s, &present),
         SourceSpec::Records(s) => records::records_sql(s, &present, &input.sha256, &env.lookups)
             .map_err(|message| IngestError::Spec {
                 path: path.clone(),
@@ -342,7 +396,12 @@ async fn ingest_rows(
         path,
         source: spec.name().to_string(),
         table: spec.table().to_string(),
-        file_id: format!("{}-{}", &input.sha256[..16], record.run_id),
+        // Named after the content hash once it is known (see below); till then after the
+        // path, which no other file of the run has.
+        file_id: file_id(
+            &hex::encode(sha2::Sha256::digest(input.relative.as_bytes())),
+            &record.run_id,
+        ),
         partitions: Partitions::new(),
         quarantine: QuarantineBuilder::default(),
         staged_rows: 0,
@@ -355,6 +414,9 @@ async fn ingest_rows(
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
     let stats = join(reader.done, path)??;
+    if let Some(sha256) = &stats.sha256 {
+        record.sha256.clone_from(sha256);
+    }
     let unchecked = rows?;
     if unchecked > 0 {
         record.notes.push(format!(
@@ -396,11 +458,13 @@ async fn ingest_rows(
         return Ok((problems, headers));
     };
     let table = spec.table();
-    for (pending, writer) in output.partitions.into_values() {
+    let file_id = file_id(&record.sha256, &record.run_id);
+    for (mut pending, writer) in output.partitions.into_values() {
         let file = writer.into_inner().map_err(|source| IngestError::Parquet {
             path: path.clone(),
             source,
         })?;
+        pending.rename(&format!("{}-{file_id}.parquet", output.source));
         let name = pending
             .commit(Some(file))
             .map_err(|source| IngestError::lake(path, source))?;
@@ -411,14 +475,14 @@ async fn ingest_rows(
             .push(name);
     }
     if !problems.is_empty() {
-        let relative = format!("quarantine/{}/{}.parquet", spec.name(), output.file_id);
+        let relative = format!("quarantine/{}/{file_id}.parquet", spec.name());
         let name = staged::write_quarantine(
             &problems,
             data_dir,
             &relative,
             spec.name(),
             &input.relative,
-            &input.sha256,
+            &record.sha256,
         )
         .map_err(|e| match e {
             staged::WriteError::Lake(source) => IngestError::lake(path, source),
@@ -436,6 +500,11 @@ async fn ingest_rows(
     Ok((problems, headers))
 }
 
+/// What names a file's staged and quarantine files: its content hash, and the run.
+fn file_id(sha256: &str, run_id: &str) -> String {
+    format!("{}-{run_id}", &sha256[..16.min(sha256.len())])
+}
+
 type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
 
 /// Order lines: quarantine what the SQL rejected, and order lines seen earlier in the file.
@@ -447,7 +516,7 @@ async fn order_rows(
     path: &Path,
 ) -> Result<u64> {
     let engine_err = |source| IngestError::engine(path, source);
-    let staged_schema = staged::orders_schema();
+    let staged_schema = staged::orders_file_schema();
     let mut seen = LinesSeen::new(LinesSeen::MAX_KEYS);
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(engine_err)?;

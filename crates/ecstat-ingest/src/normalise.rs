@@ -164,7 +164,7 @@ struct Check {
 /// Build the normalisation SQL for `spec` over table `raw`, given which canonical columns
 /// the file has. Output columns: the staged table's columns, then `_reject_rule`,
 /// `_reject_column`, `_reject_value` (NULL when the row passes).
-pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> String {
+pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
     let has = |c: &str| present.iter().any(|p| p == c);
     let unit = spec.amount_unit.as_str();
     let formats = quote(&spec.datetime_formats().join("|"));
@@ -326,10 +326,9 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], file_sha256: &str) -> St
     let reject_value = pick(&|c| format!("CAST({} AS VARCHAR)", c.raw));
 
     format!(
-        "WITH parsed AS (\n  SELECT {parsed}\n  FROM raw\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM parsed\n)\nSELECT\n  {source} AS source,\n  {platform} AS platform,\n  {sha} AS file_sha256,\n  _row AS source_row,\n  order_id, sub_order_id, shop_id, shop_name, item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods} AS goods_amount_yuan,\n  COALESCE(postage, CAST(0 AS DECIMAL(18,2))) AS postage_yuan,\n  COALESCE(refund_amount, CAST(0 AS DECIMAL(18,2))) AS refund_yuan,\n  CASE{status_cases} END AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM checked",
+        "WITH parsed AS (\n  SELECT {parsed}\n  FROM raw\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM parsed\n)\nSELECT\n  {source} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id, shop_id, shop_name, item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods} AS goods_amount_yuan,\n  COALESCE(postage, CAST(0 AS DECIMAL(18,2))) AS postage_yuan,\n  COALESCE(refund_amount, CAST(0 AS DECIMAL(18,2))) AS refund_yuan,\n  CASE{status_cases} END AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM checked",
         parsed = parsed.join(",\n    "),
         source = quote(&spec.name),
         platform = quote(&spec.platform),
-        sha = quote(file_sha256),
     )
 }

@@ -90,6 +90,8 @@ pub struct ReaderStats {
     pub rejects: Vec<ReaderReject>,
     /// 1-based row of the (last) header row, where it was found.
     pub header_row: Option<usize>,
+    /// The file's SHA-256, when asked for: of the bytes parsed, for a CSV read to its end.
+    pub sha256: Option<String>,
 }
 
 /// A running reader.
@@ -100,8 +102,8 @@ pub struct ReaderHandle {
     pub done: std::thread::JoinHandle<Result<ReaderStats>>,
 }
 
-/// Start reading `path` on a new thread.
-pub fn spawn(path: PathBuf, spec: Arc<Layout>) -> ReaderHandle {
+/// Start reading `path` on a new thread; with `hash`, the stats carry the file's SHA-256.
+pub fn spawn(path: PathBuf, spec: Arc<Layout>, hash: bool) -> ReaderHandle {
     let (header_tx, header) = oneshot::channel();
     let (batch_tx, batches) = mpsc::channel(4);
     let done = std::thread::spawn(move || {
@@ -110,12 +112,27 @@ pub fn spawn(path: PathBuf, spec: Arc<Layout>) -> ReaderHandle {
         let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
             let mut sink = Sink::new(&path, &spec, header_tx, batch_tx);
             let result = match spec.format {
-                FileFormat::Csv => read_csv(&path, &spec, &mut sink),
-                FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink),
-                FileFormat::Json => read_json(&path, &spec, &mut sink),
+                FileFormat::Csv => read_csv(&path, &spec, &mut sink, hash),
+                FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink).map(|()| None),
+                FileFormat::Json => read_json(&path, &spec, &mut sink).map(|()| None),
             };
             match result {
-                Ok(()) => sink.finish(),
+                Ok(sha256) => {
+                    let mut stats = sink.finish()?;
+                    // Read another way, or not to the end: hashed on its own.
+                    stats.sha256 =
+                        match sha256 {
+                            Some(sha256) => Some(sha256),
+                            None if hash => Some(ecstat_lake::sha256_file(&path).map_err(|e| {
+                                IngestError::Io {
+                                    path: path.clone(),
+                                    source: std::io::Error::other(e.to_string()),
+                                }
+                            })?),
+                            None => None,
+                        };
+                    Ok(stats)
+                }
                 Err(e) => Err(sink.fail(e)),
             }
         }));
@@ -590,7 +607,9 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> IngestError + '_ {
 
 const UTF8_BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
+/// Returns the file's SHA-256 when `hash` and the file was read to its end: the bytes are
+/// hashed as they are parsed, so the file is read once.
+fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>, hash: bool) -> Result<Option<String>> {
     let mut file = File::open(path).map_err(io(path))?;
     let mut head = vec![0u8; SNIFF_BYTES];
     let mut filled = 0;
@@ -649,6 +668,24 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     }
     sink.encoding = encoding.name();
     let file = File::open(path).map_err(io(path))?;
+    let (file, read_hash): (Box<dyn Read>, _) = if hash {
+        let (file, read_hash) = ecstat_lake::HashingReader::new(file);
+        (Box::new(file), Some(read_hash))
+    } else {
+        (Box::new(file), None)
+    };
+    // The readers are dropped before the hash is asked for, which waits for them.
+    let parsed = parse_csv(path, file, encoding, sink);
+    let sha256 = read_hash.and_then(ecstat_lake::ReadHash::finish);
+    parsed.map(|()| sha256)
+}
+
+fn parse_csv(
+    path: &Path,
+    file: Box<dyn Read>,
+    encoding: &'static encoding_rs::Encoding,
+    sink: &mut Sink<'_>,
+) -> Result<()> {
     let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
         .bom_override(true)

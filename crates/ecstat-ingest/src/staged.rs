@@ -65,6 +65,25 @@ pub fn orders_schema() -> SchemaRef {
     ]))
 }
 
+/// The column of staged `orders` that its files do not hold: the SHA-256 of the input
+/// file, the same for every row of a file. It is known only once the file has been read to
+/// its end (it is hashed as it is parsed), so the warehouse adds it from the input record
+/// that lists the file. Files staged before it was left out hold it; it is ignored there.
+pub const ORDERS_FILE_HASH: &str = "file_sha256";
+
+/// The layout of a staged `orders` file: [`orders_schema`] without [`ORDERS_FILE_HASH`].
+pub fn orders_file_schema() -> SchemaRef {
+    let table = orders_schema();
+    Arc::new(Schema::new(
+        table
+            .fields()
+            .iter()
+            .filter(|f| f.name() != ORDERS_FILE_HASH)
+            .cloned()
+            .collect::<Vec<_>>(),
+    ))
+}
+
 /// Select and cast `batch`'s columns to `schema` (by name).
 pub fn project(batch: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch, ArrowError> {
     let columns = schema

@@ -367,3 +367,85 @@ fn records_functions_replace_no_ingest_function() {
     assert!(replaced.is_empty(), "replaced: {replaced:?}");
     assert!(before.contains_key("ecstat_month_of"));
 }
+
+/// A file hashed as it is read stages what a file hashed first stages, under the same
+/// names (the content hash and the run), and its record carries the same hash; a file
+/// rejected before it was read to its end is hashed on its own. Staged order files do
+/// not hold the hash: the warehouse adds it from the record.
+#[tokio::test]
+async fn a_file_hashed_while_read_stages_the_same_and_records_its_hash() {
+    let text = "订单号,店铺,状态,时间,金额,退款\n\
+                A1,S1,交易成功,2019-03-05 12:03:04,12.50,0\n\
+                A2,S1,交易成功,2019-04-06 08:00:00,abc,0\n\
+                A3,S1,交易成功,2019-04-07 10:00:00,5.00,0\n";
+    let first = tempfile::tempdir().expect("tempdir");
+    let (lake_first, hashed_first) =
+        ingest(first.path(), spec(SPEC), "orders.csv", text.as_bytes()).await;
+
+    let read = tempfile::tempdir().expect("tempdir");
+    let path = read.path().join("orders.csv");
+    std::fs::write(&path, text).expect("write input");
+    let lake = DataDir::open(&read.path().join("data")).expect("data dir");
+    let input = InputFile::unhashed(&path, "orders.csv".into()).expect("stat");
+    assert!(input.sha256.is_empty());
+    let record = ingest_file(
+        Target::Lake(&lake),
+        spec(SPEC),
+        &env(),
+        &input,
+        "test-run",
+        &|_| {},
+    )
+    .await
+    .expect("ingest")
+    .record;
+    assert_eq!(record.error, None);
+    assert_eq!(
+        record.sha256,
+        ecstat_lake::sha256_file(&path).expect("hash")
+    );
+    assert_eq!(record.sha256, hashed_first.sha256);
+    assert_eq!(record.staged_files, hashed_first.staged_files);
+    assert_eq!(record.quarantine_files, hashed_first.quarantine_files);
+    assert!(
+        record.staged_files["orders"]
+            .iter()
+            .all(|f| f.contains(&record.sha256[..16])),
+        "{:?}",
+        record.staged_files
+    );
+    assert_eq!(staged_sum(&lake, &record), (2, 1_750));
+    assert_eq!(
+        staged_sum(&lake, &record),
+        staged_sum(&lake_first, &hashed_first)
+    );
+    for batch in read_batches(&lake, record.staged_files.values().flatten()) {
+        assert!(batch.column_by_name("file_sha256").is_none());
+    }
+    let quarantined = read_batches(&lake, &record.quarantine_files);
+    let hashes = quarantined[0]
+        .column_by_name("file_sha256")
+        .expect("quarantine names the file's hash")
+        .as_string::<i32>();
+    assert!(hashes.iter().all(|h| h == Some(record.sha256.as_str())));
+
+    let rejected_path = read.path().join("rejected.csv");
+    std::fs::write(&rejected_path, "订单号,店铺,时间\nA1,S1,2019-03-05\n").expect("write");
+    let input = InputFile::unhashed(&rejected_path, "rejected.csv".into()).expect("stat");
+    let record = ingest_file(
+        Target::Lake(&lake),
+        spec(SPEC),
+        &env(),
+        &input,
+        "test-run",
+        &|_| {},
+    )
+    .await
+    .expect("ingest")
+    .record;
+    assert!(record.error.is_some());
+    assert_eq!(
+        record.sha256,
+        ecstat_lake::sha256_file(&rejected_path).expect("hash")
+    );
+}

@@ -59,6 +59,75 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     })
 }
 
+/// A reader that hashes (SHA-256) what is read through it, on another thread: a file is
+/// read once to be both parsed and hashed. The hash is known once everything was read.
+pub struct HashingReader<R> {
+    inner: R,
+    full: std::sync::mpsc::SyncSender<Vec<u8>>,
+    empty: std::sync::mpsc::Receiver<Vec<u8>>,
+    ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// The hash of what a [`HashingReader`] read; see [`ReadHash::finish`].
+pub struct ReadHash {
+    hashing: std::thread::JoinHandle<[u8; 32]>,
+    ended: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<R: Read> HashingReader<R> {
+    pub fn new(inner: R) -> (Self, ReadHash) {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(3);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let hashing = std::thread::spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in full_rx {
+                hasher.update(&chunk);
+                // The reader may be gone; then the chunk is simply dropped.
+                let _ = empty_tx.send(chunk);
+            }
+            hasher.finalize().into()
+        });
+        let ended = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        (
+            Self {
+                inner,
+                full: full_tx,
+                empty: empty_rx,
+                ended: ended.clone(),
+            },
+            ReadHash { hashing, ended },
+        )
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.ended.store(true, std::sync::atomic::Ordering::Release);
+        } else if n > 0 {
+            let mut chunk = self.empty.try_recv().unwrap_or_default();
+            chunk.clear();
+            chunk.extend_from_slice(&buf[..n]);
+            self.full
+                .send(chunk)
+                .map_err(|_| std::io::Error::other("hashing thread stopped"))?;
+        }
+        Ok(n)
+    }
+}
+
+impl ReadHash {
+    /// The hex SHA-256 of everything read, when it was read to its end; None when reading
+    /// stopped before. Call it after the [`HashingReader`] was dropped: it waits for that.
+    pub fn finish(self) -> Option<String> {
+        let digest = self.hashing.join().ok()?;
+        self.ended
+            .load(std::sync::atomic::Ordering::Acquire)
+            .then(|| hex::encode(digest))
+    }
+}
+
 /// A file being written under a temp name beside its final name.
 #[derive(Debug)]
 pub struct PendingFile {
@@ -97,6 +166,22 @@ impl PendingFile {
     /// Data-directory-relative final name.
     pub fn relative(&self) -> &str {
         &self.relative
+    }
+
+    /// Publish under another name in the same folder: for a name that depends on what was
+    /// written (a staged file is named after the content hash of its input, known once
+    /// the input was read to its end).
+    pub fn rename(&mut self, file_name: &str) {
+        self.target.set_file_name(file_name);
+        let folder = self
+            .relative
+            .rsplit_once('/')
+            .map_or("", |(folder, _)| folder);
+        self.relative = if folder.is_empty() {
+            file_name.to_string()
+        } else {
+            format!("{folder}/{file_name}")
+        };
     }
 
     /// The writer; hand it to a Parquet or CSV writer and take it back with [`Self::commit`].
@@ -179,5 +264,48 @@ impl Drop for PendingFile {
     fn drop(&mut self) {
         // Abandoned (error path): the temp file is not referenced by anything.
         let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hashing_reader_gives_the_file_hash_only_when_read_to_its_end() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("f");
+        let bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &bytes).expect("write");
+
+        let (mut reader, hash) = HashingReader::new(File::open(&path).expect("open"));
+        let mut read = Vec::new();
+        reader.read_to_end(&mut read).expect("read");
+        drop(reader);
+        assert_eq!(read, bytes);
+        assert_eq!(hash.finish(), Some(sha256_file(&path).expect("hash")));
+
+        let (mut reader, hash) = HashingReader::new(File::open(&path).expect("open"));
+        let mut part = vec![0u8; 1000];
+        reader.read_exact(&mut part).expect("read");
+        drop(reader);
+        assert_eq!(hash.finish(), None);
+    }
+
+    #[test]
+    fn a_pending_file_renamed_is_published_under_the_new_name_in_its_folder() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut pending =
+            PendingFile::create(dir.path(), "staged/t/month=2019-01/a.parquet").expect("create");
+        pending.rename("b.parquet");
+        let writer = pending.take_writer();
+        let name = pending.commit(writer).expect("commit");
+        assert_eq!(name, "staged/t/month=2019-01/b.parquet");
+        assert!(dir.path().join(&name).is_file());
+        assert!(!dir.path().join("staged/t/month=2019-01/a.parquet").exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("staged/t/month=2019-01"))
+            .expect("list")
+            .collect();
+        assert_eq!(left.len(), 1, "no temp file left");
     }
 }

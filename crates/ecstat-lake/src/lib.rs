@@ -13,7 +13,7 @@ mod vacuum;
 
 use std::path::{Path, PathBuf};
 
-pub use durable::{PendingFile, sha256_file, sync_dir};
+pub use durable::{HashingReader, PendingFile, ReadHash, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
 pub use manifest::{
     FileStamp, InputRecord, Manifest, PartitionFinding, PartitionRecord, month_of, partition_of,

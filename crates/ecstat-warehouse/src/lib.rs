@@ -204,6 +204,18 @@ impl Warehouse {
             self.ctx.register_table(name, Arc::new(table))?;
             return Ok(());
         }
+        let table: Arc<dyn datafusion::catalog::TableProvider> = if name == "orders" {
+            self.staged_orders(files, schema).await?
+        } else {
+            Arc::new(self.listing(files, schema).await?)
+        };
+        self.ctx.deregister_table(name)?;
+        self.ctx.register_table(name, table)?;
+        Ok(())
+    }
+
+    /// `files` as one table, with `schema` or the layout read from the files.
+    async fn listing(&self, files: &[String], schema: Option<SchemaRef>) -> Result<ListingTable> {
         let urls = files
             .iter()
             .map(|f| ListingTableUrl::parse(self.data_dir.path(f).to_string_lossy()))
@@ -217,10 +229,68 @@ impl Warehouse {
             Some(schema) => config.with_schema(schema),
             None => config.infer_schema(&self.ctx.state()).await?,
         };
-        self.ctx.deregister_table(name)?;
-        self.ctx
-            .register_table(name, Arc::new(ListingTable::try_new(config)?))?;
-        Ok(())
+        Ok(ListingTable::try_new(config)?)
+    }
+
+    /// Staged orders: the files of each input file, with the input's hash as
+    /// `file_sha256` (the files do not hold it; see `ecstat_ingest::staged::ORDERS_FILE_HASH`).
+    async fn staged_orders(
+        &self,
+        files: &[String],
+        schema: Option<SchemaRef>,
+    ) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
+        use datafusion::prelude::{col, lit};
+        use ecstat_ingest::staged::ORDERS_FILE_HASH;
+        let schema = schema.unwrap_or_else(ecstat_ingest::staged::orders_schema);
+        let file_schema = Arc::new(Schema::new(
+            schema
+                .fields()
+                .iter()
+                .filter(|f| f.name() != ORDERS_FILE_HASH)
+                .cloned()
+                .collect::<Vec<_>>(),
+        ));
+        let hash_of: std::collections::HashMap<&str, &str> = self
+            .inputs
+            .iter()
+            .flat_map(|i| {
+                i.staged_files
+                    .get("orders")
+                    .into_iter()
+                    .flatten()
+                    .map(|f| (f.as_str(), i.sha256.as_str()))
+            })
+            .collect();
+        let mut by_hash: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+        for file in files {
+            let Some(sha256) = hash_of.get(file.as_str()) else {
+                return Err(WarehouseError::Config {
+                    path: self.data_dir.path(file),
+                    message: "a staged orders file no input record lists".into(),
+                });
+            };
+            by_hash.entry(sha256).or_default().push(file.clone());
+        }
+        let mut all: Option<DataFrame> = None;
+        for (sha256, files) in by_hash {
+            let table = self.listing(&files, Some(file_schema.clone())).await?;
+            let columns = schema.fields().iter().map(|f| {
+                if f.name() == ORDERS_FILE_HASH {
+                    lit(sha256).alias(ORDERS_FILE_HASH)
+                } else {
+                    col(datafusion::common::Column::from_name(f.name()))
+                }
+            });
+            let df = self.ctx.read_table(Arc::new(table))?.select(columns)?;
+            all = Some(match all {
+                Some(all) => all.union(df)?,
+                None => df,
+            });
+        }
+        match all {
+            Some(df) => Ok(df.into_view()),
+            None => Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?)),
+        }
     }
 
     /// Load a reference CSV into the warehouse as a table of this snapshot.
@@ -576,6 +646,7 @@ fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
 mod tests {
     use super::*;
     use crate::models::{ColumnDoc, ColumnTest, ModelDoc, TableTest};
+    use arrow::array::AsArray;
 
     /// Model tests must be able to fail: a table with a duplicate, a null and a bad value.
     #[tokio::test]
@@ -653,6 +724,89 @@ mod tests {
                 ("expression(column2 < 3)".to_string(), 1, true),
             ]
         );
+        Ok(())
+    }
+
+    /// Staged order files hold no `file_sha256` (it is known only once the file was read);
+    /// `orders` shows each file's input hash from the record listing it. Files staged by
+    /// earlier versions hold the column, and read the same.
+    #[tokio::test]
+    async fn staged_orders_show_the_hash_of_the_input_that_staged_them() -> Result<()> {
+        let tmp = tempfile::tempdir().map_err(|source| WarehouseError::Io {
+            path: "tmp".into(),
+            source,
+        })?;
+        let lake = DataDir::open(tmp.path())?;
+        let write = |relative: &str, schema: SchemaRef, rows: &[i64], sha256: &str| {
+            let columns: Vec<ArrayRef> = schema
+                .fields()
+                .iter()
+                .map(|f| -> ArrayRef {
+                    match f.name().as_str() {
+                        "source_row" => Arc::new(Int64Array::from(rows.to_vec())),
+                        "file_sha256" => Arc::new(StringArray::from(vec![sha256; rows.len()])),
+                        "order_month" => Arc::new(StringArray::from(vec!["2019-03"; rows.len()])),
+                        _ => arrow::array::new_null_array(f.data_type(), rows.len()),
+                    }
+                })
+                .collect();
+            let batch = RecordBatch::try_new(schema.clone(), columns).expect("batch");
+            let mut pending = lake.create(relative).expect("create");
+            let mut writer =
+                ArrowWriter::try_new(pending.take_writer().expect("writer"), schema, None)
+                    .expect("writer");
+            writer.write(&batch).expect("write");
+            pending
+                .commit(Some(writer.into_inner().expect("close")))
+                .expect("commit")
+        };
+        let (old_sha, new_sha) = ("a".repeat(64), "b".repeat(64));
+        let old = write(
+            "staged/orders/month=2019-03/t-aaaa-r1.parquet",
+            ecstat_ingest::staged::orders_schema(),
+            &[2, 3],
+            &old_sha,
+        );
+        let new = write(
+            "staged/orders/month=2019-03/t-bbbb-r2.parquet",
+            ecstat_ingest::staged::orders_file_schema(),
+            &[2, 3, 4],
+            "",
+        );
+        let input = |file: &str, sha256: &str, run: &str| {
+            let mut record = InputRecord::rejected("t", file, sha256, String::new(), run);
+            record.error = None;
+            record
+                .staged_files
+                .insert("orders".into(), vec![file.to_string()]);
+            record
+        };
+        let inputs = [input(&old, &old_sha, "r1"), input(&new, &new_sha, "r2")];
+        let wh = Warehouse::for_inputs(&lake, &inputs, &[]).await?;
+        let batches = wh
+            .ctx
+            .sql(
+                "SELECT file_sha256, count(*) AS n, sum(source_row) AS s FROM orders \
+                 GROUP BY file_sha256 ORDER BY file_sha256",
+            )
+            .await?
+            .collect()
+            .await?;
+        let b = &batches[0];
+        let hashes: Vec<&str> = b.column(0).as_string::<i32>().iter().flatten().collect();
+        let counts: Vec<i64> = b
+            .column(1)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .values()
+            .to_vec();
+        let sums: Vec<i64> = b
+            .column(2)
+            .as_primitive::<arrow::datatypes::Int64Type>()
+            .values()
+            .to_vec();
+        assert_eq!(hashes, vec![old_sha.as_str(), new_sha.as_str()]);
+        assert_eq!(counts, vec![2, 3]);
+        assert_eq!(sums, vec![5, 9]);
         Ok(())
     }
 
