@@ -216,16 +216,24 @@ pub async fn ingest_file(
             source: std::io::Error::other(e.to_string()),
         })
     };
+    let hashed_now = input.sha256.is_empty();
     // Records carry the hash in their normalising SQL: taken before.
     let hashed_first;
+    let mut unreadable = None;
     let input = match spec.as_ref() {
-        SourceSpec::Records(_) if input.sha256.is_empty() => {
-            hashed_first = InputFile {
-                sha256: hash_now(input)?,
-                ..input.clone()
-            };
-            &hashed_first
-        }
+        SourceSpec::Records(_) if input.sha256.is_empty() => match hash_now(input) {
+            Ok(sha256) => {
+                hashed_first = InputFile {
+                    sha256,
+                    ..input.clone()
+                };
+                &hashed_first
+            }
+            Err(e) => {
+                unreadable = Some(e.to_string());
+                input
+            }
+        },
         _ => input,
     };
     let mut record = InputRecord {
@@ -251,10 +259,18 @@ pub async fn ingest_file(
         carried: false,
         stamp: input.stamp,
     };
+    if let Some(error) = unreadable {
+        record.error = Some(error);
+        return Ok(Ingested {
+            record,
+            problems: Vec::new(),
+            headers: Vec::new(),
+        });
+    }
     let ingested = ingest_rows(target, spec, env, input, &mut record, on_rows).await;
-    if input.sha256.is_empty() {
-        // Hashed while read: a stamp that changed meanwhile, or so recently that a further
-        // write could keep it, is not trusted next time (as in [`InputFile::open_trusting`]).
+    if hashed_now {
+        // Hashed here: a stamp that changed meanwhile, or so recently that a further write
+        // could keep it, is not trusted next time (as in [`InputFile::open_trusting`]).
         let after = std::fs::metadata(&input.path)
             .ok()
             .and_then(|m| FileStamp::of(&m));

@@ -708,3 +708,42 @@ async fn a_month_outside_the_files_period_is_quarantined_not_added_elsewhere() {
     assert_eq!(out.record.rows_staged, 2);
     assert!(out.record.staged_files["q"][0].contains("key=2019Q2/"));
 }
+
+/// A records file not hashed before it is ingested ([`InputFile::unhashed`]) is hashed
+/// first: its rows carry the hash, as the record does.
+#[tokio::test]
+async fn a_records_file_not_hashed_before_is_hashed_first() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let json = r#"{"code":0,"data":{"records":[
+        {"regionCode":"350524000000","statMonth":"2019-01","onlineRetailSales":12.5}
+    ]}}"#;
+    let path = tmp.path().join("p.json");
+    std::fs::write(&path, json).unwrap();
+    let lake = DataDir::open(&tmp.path().join("data")).expect("data dir");
+    let input = InputFile::unhashed(&path, "p.json".into()).expect("stat");
+    let out = ingest_file(
+        Target::Lake(&lake),
+        spec(JSON_SPEC),
+        &env(),
+        &input,
+        "run-1",
+        &|_| {},
+    )
+    .await
+    .expect("ingest");
+    let sha256 = ecstat_lake::sha256_file(&path).expect("hash");
+    assert_eq!(out.record.error, None);
+    assert_eq!(out.record.sha256, sha256);
+    let batches = read(&lake, &out.record.staged_files["prov"]);
+    let hashes: Vec<Option<&str>> = batches
+        .iter()
+        .flat_map(|b| {
+            b.column_by_name("file_sha256")
+                .expect("records rows carry the hash")
+                .as_string::<i32>()
+                .iter()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(hashes, vec![Some(sha256.as_str())]);
+}
