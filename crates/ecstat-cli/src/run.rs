@@ -443,6 +443,7 @@ async fn run_locked(
     // 3. Indicators.
     let data_as_of = max_month(&wh).await?;
     let version = previous.as_ref().map_or(1, |m| m.version + 1);
+    let step = std::time::Instant::now();
     let rows = compute_indicators(
         &mut wh,
         &pipeline.catalogue,
@@ -452,10 +453,16 @@ async fn run_locked(
         &run_id,
     )
     .await?;
+    tracing::debug!(
+        ms = step.elapsed().as_millis(),
+        "ind_results computed and written"
+    );
     built.push(("ind_results".into(), rows));
+    let step = std::time::Instant::now();
     let sources = crate::lineage::sources_of(&wh, &pipeline.catalogue, &models)?;
     let links = crate::lineage::links(&sources, &inputs, &pipeline.specs);
     let rows = crate::lineage::write(&mut wh, &links, &run_id).await?;
+    tracing::debug!(ms = step.elapsed().as_millis(), "ind_lineage written");
     built.push(("ind_lineage".into(), rows));
 
     timings.push(("indicators", started.elapsed().as_secs_f64()));

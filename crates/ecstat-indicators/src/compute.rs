@@ -32,7 +32,9 @@ pub async fn compute(
     catalogue: &Catalogue,
     inputs: &Inputs<'_>,
 ) -> Result<DataFrame> {
+    let step = std::time::Instant::now();
     let empty = empty_tables(ctx, catalogue).await?;
+    tracing::debug!(ms = step.elapsed().as_millis(), "required tables counted");
     // Every indicator's rows and contributions are independent queries: run them side by
     // side (planning each is single-threaded work), then put them together in order.
     let mut jobs = tokio::task::JoinSet::new();
@@ -79,6 +81,7 @@ pub async fn compute(
     while let Some(job) = jobs.join_next().await {
         done.push(job.map_err(|e| DataFusionError::External(Box::new(e)))??);
     }
+    tracing::debug!(ms = step.elapsed().as_millis(), "indicator queries done");
     done.sort_by_key(|(i, ..)| *i);
     let mut parts = Vec::new();
     let mut cells = Vec::new();
@@ -121,6 +124,7 @@ pub async fn compute(
     let df = ctx.sql(&sql).await?;
     let schema = Arc::new(df.schema().as_arrow().clone());
     let batches = df.collect().await?;
+    tracing::debug!(ms = step.elapsed().as_millis(), "ind_results put together");
     for name in parts.iter().map(String::as_str).chain(["ecstat_ind_cells"]) {
         ctx.deregister_table(name)?;
     }
