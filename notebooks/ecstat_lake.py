@@ -42,6 +42,12 @@ NOTEBOOKS_DIR = Path(__file__).resolve().parent
 # received in the same run for the same key, the marked one wins (ecstat's REVISION_MARKERS).
 REVISION_MARKERS = ("更正", "修正", "修订", "补正", "更新")
 
+# Staged tables whose files do not hold the SHA-256 of the input file they came from (it is
+# known only once the file has been read to its end): the column is added from the input
+# that lists each file, after the column named, as ecstat's `orders` table shows it. Files
+# staged by earlier versions of ecstat hold it; it is taken from the input there too.
+FILE_HASH_ADDED = {"orders": ("file_sha256", "platform")}
+
 
 def find_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The data directory: the argument, ``$ECSTAT_DATA_DIR``, ``../warehouse``, ``./warehouse``."""
@@ -123,8 +129,38 @@ class Snapshot:
         paths = self.paths(table)
         if not paths:
             return pl.LazyFrame()
-        # hive_partitioning off: staged paths hold key=… folders that are not columns.
-        return pl.scan_parquet(paths, hive_partitioning=False)
+        if table not in FILE_HASH_ADDED:
+            # hive_partitioning off: staged paths hold key=… folders that are not columns.
+            return pl.scan_parquet(paths, hive_partitioning=False)
+        frames = []
+        for sha256, group, columns in self._by_input(table):
+            column, after = FILE_HASH_ADDED[table]
+            at = columns.index(after) + 1
+            frames.append(
+                pl.scan_parquet(group, hive_partitioning=False).select(
+                    *columns[:at], pl.lit(sha256, dtype=pl.String).alias(column), *columns[at:]
+                )
+            )
+        return pl.concat(frames, how="vertical")
+
+    def _by_input(self, table: str) -> list[tuple[str, list[Path], list[str]]]:
+        """The table's files grouped by the hash of the input that staged them, with the
+        columns of the group's files other than the added hash column."""
+        hash_of = {
+            file: inp.get("sha256", "")
+            for inp in self.manifest.get("inputs", [])
+            for files in inp.get("staged_files", {}).values()
+            for file in files
+        }
+        groups: dict[str, list[Path]] = {}
+        for relative in self.files[table]:
+            groups.setdefault(hash_of[relative], []).append(self.data_dir / relative)
+        column, _ = FILE_HASH_ADDED[table]
+        out = []
+        for sha256, group in groups.items():
+            names = pl.scan_parquet(group[0], hive_partitioning=False).collect_schema().names()
+            out.append((sha256, group, [c for c in names if c != column]))
+        return out
 
     def read(self, table: str, columns: list[str] | None = None) -> pl.DataFrame:
         """The table as a polars DataFrame. Decimal columns stay exact (pl.Decimal)."""
@@ -143,10 +179,26 @@ class Snapshot:
             paths = self.paths(table)
             if not paths:
                 continue
-            listing = ", ".join(_sql_string(str(p)) for p in paths)
+            if table not in FILE_HASH_ADDED:
+                listing = ", ".join(_sql_string(str(p)) for p in paths)
+                con.execute(
+                    f"create or replace view {_sql_ident(table)} as select * from "
+                    f"read_parquet([{listing}], hive_partitioning = false, union_by_name = true)"
+                )
+                continue
+            column, after = FILE_HASH_ADDED[table]
+            selects = []
+            for sha256, group, columns in self._by_input(table):
+                at = columns.index(after) + 1
+                items = [_sql_ident(c) for c in columns]
+                items.insert(at, f"{_sql_string(sha256)} as {_sql_ident(column)}")
+                listing = ", ".join(_sql_string(str(p)) for p in group)
+                selects.append(
+                    f"select {', '.join(items)} from "
+                    f"read_parquet([{listing}], hive_partitioning = false, union_by_name = true)"
+                )
             con.execute(
-                f"create or replace view {_sql_ident(table)} as select * from "
-                f"read_parquet([{listing}], hive_partitioning = false, union_by_name = true)"
+                f"create or replace view {_sql_ident(table)} as " + " union all ".join(selects)
             )
         return con
 
