@@ -141,8 +141,6 @@ impl InputFile {
         relative: String,
         earlier: &[InputRecord],
     ) -> std::result::Result<Self, String> {
-        let stat =
-            |path: &Path| std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()));
         let meta = stat(path)?;
         let stamp = FileStamp::of(&meta);
         let known = stamp.and_then(|stamp| {
@@ -160,14 +158,9 @@ impl InputFile {
                 hashed: false,
             });
         }
-        let started = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i128);
+        let started = now_ns();
         let sha256 = ecstat_lake::sha256_file(path).map_err(|e| e.to_string())?;
-        // Written while hashed, or so recently that a further write could keep the stamp:
-        // hashed again next time.
-        let after = FileStamp::of(&stat(path)?);
-        let stamp = stamp.filter(|s| Some(*s) == after && s.settled_before(started));
+        let stamp = settled_stamp(path, stamp, started);
         Ok(Self {
             path: path.to_path_buf(),
             relative,
@@ -177,14 +170,12 @@ impl InputFile {
             hashed: true,
         })
     }
-}
 
-impl InputFile {
     /// A file whose hash is taken while it is ingested, from the bytes parsed, instead of
     /// in a reading of its own: for a file that cannot be one read before (no earlier file
     /// has its size). [`ingest_file`] fills in the record's `sha256`.
     pub fn unhashed(path: &Path, relative: String) -> std::result::Result<Self, String> {
-        let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let meta = stat(path)?;
         Ok(Self {
             path: path.to_path_buf(),
             relative,
@@ -194,6 +185,34 @@ impl InputFile {
             hashed: true,
         })
     }
+}
+
+/// `path`'s metadata; the message names the file.
+fn stat(path: &Path) -> std::result::Result<std::fs::Metadata, String> {
+    std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Nanoseconds since the Unix epoch, as [`FileStamp`] counts them.
+fn now_ns() -> i128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// The stamp `path` had before it was hashed from `started` on, if it has it still and it
+/// was settled then. A file written while hashed, or so recently that a further write could
+/// keep the stamp, gets none: it is hashed again next time.
+fn settled_stamp(path: &Path, stamp: Option<FileStamp>, started: i128) -> Option<FileStamp> {
+    let after = std::fs::metadata(path).ok().and_then(|m| FileStamp::of(&m));
+    stamp.filter(|s| Some(*s) == after && s.settled_before(started))
+}
+
+/// The SHA-256 of `path`, read on its own.
+pub(crate) fn sha256_of(path: &Path) -> Result<String> {
+    ecstat_lake::sha256_file(path).map_err(|e| IngestError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })
 }
 
 /// Ingest one file. A file-level problem (missing columns, undecodable, empty, unreadable
@@ -207,21 +226,13 @@ pub async fn ingest_file(
     run_id: &str,
     on_rows: &(dyn Fn(u64) + Sync),
 ) -> Result<Ingested> {
-    let started = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128);
-    let hash_now = |input: &InputFile| {
-        ecstat_lake::sha256_file(&input.path).map_err(|e| IngestError::Io {
-            path: input.path.clone(),
-            source: std::io::Error::other(e.to_string()),
-        })
-    };
+    let started = now_ns();
     let hashed_now = input.sha256.is_empty();
     // Records carry the hash in their normalising SQL: taken before.
     let hashed_first;
     let mut unreadable = None;
     let input = match spec.as_ref() {
-        SourceSpec::Records(_) if input.sha256.is_empty() => match hash_now(input) {
+        SourceSpec::Records(_) if input.sha256.is_empty() => match sha256_of(&input.path) {
             Ok(sha256) => {
                 hashed_first = InputFile {
                     sha256,
@@ -269,17 +280,10 @@ pub async fn ingest_file(
     }
     let ingested = ingest_rows(target, spec, env, input, &mut record, on_rows).await;
     if hashed_now {
-        // Hashed here: a stamp that changed meanwhile, or so recently that a further write
-        // could keep it, is not trusted next time (as in [`InputFile::open_trusting`]).
-        let after = std::fs::metadata(&input.path)
-            .ok()
-            .and_then(|m| FileStamp::of(&m));
-        record.stamp = input
-            .stamp
-            .filter(|s| Some(*s) == after && s.settled_before(started));
+        record.stamp = settled_stamp(&input.path, input.stamp, started);
         // A file rejected before it was read to its end is hashed on its own.
         if record.sha256.is_empty() {
-            record.sha256 = hash_now(input).unwrap_or_default();
+            record.sha256 = sha256_of(&input.path).unwrap_or_default();
         }
     }
     match ingested {

@@ -120,17 +120,11 @@ pub fn spawn(path: PathBuf, spec: Arc<Layout>, hash: bool) -> ReaderHandle {
                 Ok(sha256) => {
                     let mut stats = sink.finish()?;
                     // Read another way, or not to the end: hashed on its own.
-                    stats.sha256 =
-                        match sha256 {
-                            Some(sha256) => Some(sha256),
-                            None if hash => Some(ecstat_lake::sha256_file(&path).map_err(|e| {
-                                IngestError::Io {
-                                    path: path.clone(),
-                                    source: std::io::Error::other(e.to_string()),
-                                }
-                            })?),
-                            None => None,
-                        };
+                    stats.sha256 = match sha256 {
+                        Some(sha256) => Some(sha256),
+                        None if hash => Some(crate::sha256_of(&path)?),
+                        None => None,
+                    };
                     Ok(stats)
                 }
                 Err(e) => Err(sink.fail(e)),

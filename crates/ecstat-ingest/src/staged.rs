@@ -73,9 +73,13 @@ pub const ORDERS_FILE_HASH: &str = "file_sha256";
 
 /// The layout of a staged `orders` file: [`orders_schema`] without [`ORDERS_FILE_HASH`].
 pub fn orders_file_schema() -> SchemaRef {
-    let table = orders_schema();
+    without_file_hash(&orders_schema())
+}
+
+/// `schema` without [`ORDERS_FILE_HASH`]: what the files of a table with that layout hold.
+pub fn without_file_hash(schema: &Schema) -> SchemaRef {
     Arc::new(Schema::new(
-        table
+        schema
             .fields()
             .iter()
             .filter(|f| f.name() != ORDERS_FILE_HASH)

@@ -76,18 +76,19 @@ pub(crate) async fn ingest(
         stamp: None,
         hashed: true,
     };
-    let record = ingest_file(
-        Target::Lake(&lake),
-        spec,
-        &env(),
-        &input,
-        "test-run",
-        &|_| {},
-    )
-    .await
-    .expect("ingest")
-    .record;
+    let record = ingest_input(&lake, spec, &input).await.record;
     (lake, record)
+}
+
+/// Ingest `input` into `lake` in run `test-run`.
+pub(crate) async fn ingest_input(
+    lake: &DataDir,
+    spec: Arc<SourceSpec>,
+    input: &InputFile,
+) -> crate::Ingested {
+    ingest_file(Target::Lake(lake), spec, &env(), input, "test-run", &|_| {})
+        .await
+        .expect("ingest")
 }
 
 /// Every batch of the data-directory files `files`.
@@ -388,17 +389,7 @@ async fn a_file_hashed_while_read_stages_the_same_and_records_its_hash() {
     let lake = DataDir::open(&read.path().join("data")).expect("data dir");
     let input = InputFile::unhashed(&path, "orders.csv".into()).expect("stat");
     assert!(input.sha256.is_empty());
-    let record = ingest_file(
-        Target::Lake(&lake),
-        spec(SPEC),
-        &env(),
-        &input,
-        "test-run",
-        &|_| {},
-    )
-    .await
-    .expect("ingest")
-    .record;
+    let record = ingest_input(&lake, spec(SPEC), &input).await.record;
     assert_eq!(record.error, None);
     assert_eq!(
         record.sha256,
@@ -432,17 +423,7 @@ async fn a_file_hashed_while_read_stages_the_same_and_records_its_hash() {
     let rejected_path = read.path().join("rejected.csv");
     std::fs::write(&rejected_path, "订单号,店铺,时间\nA1,S1,2019-03-05\n").expect("write");
     let input = InputFile::unhashed(&rejected_path, "rejected.csv".into()).expect("stat");
-    let record = ingest_file(
-        Target::Lake(&lake),
-        spec(SPEC),
-        &env(),
-        &input,
-        "test-run",
-        &|_| {},
-    )
-    .await
-    .expect("ingest")
-    .record;
+    let record = ingest_input(&lake, spec(SPEC), &input).await.record;
     assert!(record.error.is_some());
     assert_eq!(
         record.sha256,

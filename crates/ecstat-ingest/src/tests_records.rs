@@ -721,16 +721,7 @@ async fn a_records_file_not_hashed_before_is_hashed_first() {
     std::fs::write(&path, json).unwrap();
     let lake = DataDir::open(&tmp.path().join("data")).expect("data dir");
     let input = InputFile::unhashed(&path, "p.json".into()).expect("stat");
-    let out = ingest_file(
-        Target::Lake(&lake),
-        spec(JSON_SPEC),
-        &env(),
-        &input,
-        "run-1",
-        &|_| {},
-    )
-    .await
-    .expect("ingest");
+    let out = crate::tests::ingest_input(&lake, spec(JSON_SPEC), &input).await;
     let sha256 = ecstat_lake::sha256_file(&path).expect("hash");
     assert_eq!(out.record.error, None);
     assert_eq!(out.record.sha256, sha256);

@@ -21,42 +21,15 @@ const HASH_CHUNK: usize = 1 << 20;
 
 /// SHA-256 of a file's content, hex encoded. Reading (the kernel's copy out of the page
 /// cache) and hashing each take about as long, so the file is read on this thread and
-/// hashed on another.
+/// hashed on another ([`HashingReader`]).
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(io_err(path))?;
-    // Chunks go to the hashing thread with the bytes read into them, and come back to be
-    // filled again: three in all.
-    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<(Vec<u8>, usize)>(2);
-    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-    for _ in 0..3 {
-        let _ = empty_tx.send(vec![0u8; HASH_CHUNK]);
-    }
-    std::thread::scope(|scope| {
-        let hashing = scope.spawn(move || {
-            let mut hasher = Sha256::new();
-            for (chunk, n) in full_rx {
-                hasher.update(&chunk[..n]);
-                // The reader may have stopped; then the chunk is simply dropped.
-                let _ = empty_tx.send(chunk);
-            }
-            hasher.finalize()
-        });
-        let read = (|| -> std::io::Result<()> {
-            while let Ok(mut chunk) = empty_rx.recv() {
-                let n = file.read(&mut chunk)?;
-                if n == 0 || full_tx.send((chunk, n)).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        })();
-        drop(full_tx);
-        let digest = hashing
-            .join()
-            .map_err(|_| io_err(path)(std::io::Error::other("hashing thread panicked")))?;
-        read.map_err(io_err(path))?;
-        Ok(hex::encode(digest))
-    })
+    let file = File::open(path).map_err(io_err(path))?;
+    let (mut reader, hash) = HashingReader::new(file);
+    let mut chunk = vec![0u8; HASH_CHUNK];
+    while reader.read(&mut chunk).map_err(io_err(path))? > 0 {}
+    drop(reader);
+    hash.finish()
+        .ok_or_else(|| io_err(path)(std::io::Error::other("hashing thread panicked")))
 }
 
 /// A reader that hashes (SHA-256) what is read through it, on another thread: a file is
@@ -283,7 +256,10 @@ mod tests {
         reader.read_to_end(&mut read).expect("read");
         drop(reader);
         assert_eq!(read, bytes);
-        assert_eq!(hash.finish(), Some(sha256_file(&path).expect("hash")));
+        // A second computation: the digest of the bytes in one piece.
+        let whole = hex::encode(Sha256::digest(&bytes));
+        assert_eq!(hash.finish(), Some(whole.clone()));
+        assert_eq!(sha256_file(&path).expect("hash"), whole);
 
         let (mut reader, hash) = HashingReader::new(File::open(&path).expect("open"));
         let mut part = vec![0u8; 1000];

@@ -242,14 +242,7 @@ impl Warehouse {
         use datafusion::prelude::{col, lit};
         use ecstat_ingest::staged::ORDERS_FILE_HASH;
         let schema = schema.unwrap_or_else(ecstat_ingest::staged::orders_schema);
-        let file_schema = Arc::new(Schema::new(
-            schema
-                .fields()
-                .iter()
-                .filter(|f| f.name() != ORDERS_FILE_HASH)
-                .cloned()
-                .collect::<Vec<_>>(),
-        ));
+        let file_schema = ecstat_ingest::staged::without_file_hash(&schema);
         let hash_of: std::collections::HashMap<&str, &str> = self
             .inputs
             .iter()
