@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, Int64Array, RecordBatch, StringArray};
-use datafusion::arrow::datatypes::Float64Type;
+use datafusion::arrow::datatypes::{Float64Type, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
@@ -14,7 +14,7 @@ use ecstat_core::sql::literal as quote;
 
 use crate::catalogue::{Catalogue, Indicator};
 use crate::disclosure::{self, Cell, CellKey};
-use crate::sql::{CALENDAR, bounds, indicator_sql, per_dimension};
+use crate::sql::{CALENDAR, Steps, base_sql, bounds, indicator_sql, per_dimension};
 
 /// What a computation needs besides the warehouse.
 pub struct Inputs<'a> {
@@ -48,8 +48,9 @@ pub async fn compute(
                 None => t.clone(),
             })
             .collect();
-        let rows_sql = indicator_sql(catalogue, ind, &missing);
-        let contributions_sql = if missing.is_empty() {
+        let base = base_sql(ind, &missing);
+        let rows = indicator_sql(catalogue, ind, &missing);
+        let contributions = if missing.is_empty() {
             contributions_sql(catalogue, ind)
         } else {
             None
@@ -58,20 +59,13 @@ pub async fn compute(
         let code = ind.code.clone();
         jobs.spawn(async move {
             let context = |e: DataFusionError| e.context(format!("indicator `{code}`"));
-            let rows = ctx.sql(&rows_sql).await.map_err(context)?;
-            let schema = Arc::new(rows.schema().as_arrow().clone());
-            let batches = rows.collect().await.map_err(context)?;
-            let cells = match contributions_sql {
-                Some(sql) => {
-                    let batches = ctx
-                        .sql(&sql)
-                        .await
-                        .map_err(context)?
-                        .collect()
-                        .await
-                        .map_err(context)?;
-                    cells_of(&code, &batches)?
-                }
+            let mut kept = Kept::new(ctx, format!("ecstat_ind_{i}_"));
+            // Kept even without a required source (then with no rows): an error in the
+            // indicator's SQL shows whatever the snapshot holds.
+            kept.keep("base", &base).await.map_err(context)?;
+            let (schema, batches) = kept.run(&rows).await.map_err(context)?;
+            let cells = match contributions {
+                Some(steps) => cells_of(&code, &kept.run(&steps).await.map_err(context)?.1)?,
                 None => Vec::new(),
             };
             Ok::<_, DataFusionError>((i, schema, batches, cells))
@@ -131,6 +125,83 @@ pub async fn compute(
     ctx.read_table(Arc::new(MemTable::try_new(schema, vec![batches])?))
 }
 
+/// The results of one indicator's steps ([`Steps`]), kept in memory under
+/// `{prefix}{name}` while the indicator is computed, and dropped with it.
+struct Kept {
+    ctx: SessionContext,
+    prefix: String,
+    names: Vec<&'static str>,
+}
+
+impl Kept {
+    fn new(ctx: SessionContext, prefix: String) -> Self {
+        Self {
+            ctx,
+            prefix,
+            names: Vec::new(),
+        }
+    }
+
+    /// Computes `sql` and keeps its rows as `name`.
+    async fn keep(&mut self, name: &'static str, sql: &str) -> Result<()> {
+        let (schema, batches) = self.collect(sql).await?;
+        self.ctx.register_table(
+            format!("{}{name}", self.prefix),
+            Arc::new(MemTable::try_new(schema, vec![batches])?),
+        )?;
+        self.names.push(name);
+        Ok(())
+    }
+
+    /// The rows of `sql`, which reads the kept results by their names.
+    async fn collect(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let sql = if self.names.is_empty() {
+            sql.to_string()
+        } else {
+            let names = self
+                .names
+                .iter()
+                .map(|n| format!("{n} AS (SELECT * FROM {}{n})", self.prefix))
+                .collect::<Vec<_>>()
+                .join(",\n");
+            format!("WITH {names}\nSELECT * FROM (\n{sql}\n)")
+        };
+        let df = self.ctx.sql(&sql).await?;
+        let planned = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        // The rows' own schema: the plan's may differ from it in nullability.
+        let schema = batches.first().map_or(planned, |b| b.schema());
+        Ok((schema, batches))
+    }
+
+    /// The rows of `query`: its steps are kept while its select runs, then dropped.
+    async fn run(&mut self, query: &Steps) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let before = self.names.len();
+        let rows = async {
+            for (name, sql) in &query.steps {
+                self.keep(name, sql).await?;
+            }
+            self.collect(&query.select).await
+        }
+        .await;
+        self.drop_from(before);
+        rows
+    }
+
+    fn drop_from(&mut self, from: usize) {
+        for name in self.names.drain(from..) {
+            // Only a table that is not there fails to deregister.
+            let _ = self.ctx.deregister_table(format!("{}{name}", self.prefix));
+        }
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.drop_from(0);
+    }
+}
+
 /// The required tables that have no rows.
 async fn empty_tables(
     ctx: &SessionContext,
@@ -164,15 +235,26 @@ async fn empty_tables(
     Ok(empty)
 }
 
-/// The SQL of the contributions behind each published cell of `ind`: contributors,
-/// total, largest and second-largest contribution per period and breakdown member.
-pub fn contributions_sql(catalogue: &Catalogue, ind: &Indicator) -> Option<String> {
+/// The SQL of the contributions behind each published cell of `ind`, from its rows in
+/// `base`: contributors, total, largest and second-largest contribution per period and
+/// breakdown member.
+pub fn contributions_sql(catalogue: &Catalogue, ind: &Indicator) -> Option<Steps> {
     let who = ind.contributor.as_deref()?;
     let per_member = per_dimension(
         catalogue,
         ind,
+        "contributed",
         ", ecstat_contributor",
         "CAST(sum(value) AS DECIMAL(22,4)) AS v",
+    );
+    let c = format!(
+        "WITH contributed AS (SELECT b.*, CAST(b.{who} AS VARCHAR) AS ecstat_contributor FROM base b),
+per_member AS (
+  {per_member}
+)
+SELECT dimension, member, CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(month, 6, 2) AS INT) AS mon,
+       ecstat_contributor AS who, v
+FROM per_member"
     );
     let programme = match catalogue.programme_start_year {
         Some(start) => format!(
@@ -184,24 +266,8 @@ pub fn contributions_sql(catalogue: &Catalogue, ind: &Indicator) -> Option<Strin
         ),
         None => String::new(),
     };
-    Some(format!(
-        "WITH base AS (SELECT b.*, CAST(b.{who} AS VARCHAR) AS ecstat_contributor FROM (\n{sql}\n) b),
-per_member AS (
-  {per_member}
-),
-c AS (
-  SELECT dimension, member, CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(month, 6, 2) AS INT) AS mon,
-         ecstat_contributor AS who, v
-  FROM per_member
-),
-m AS (SELECT dimension, year, mon FROM c),
-bounds AS (
-  {bounds}
-),
-calendar AS (
-  {calendar}
-),
-cells AS (
+    let select = format!(
+        "WITH cells AS (
   SELECT 'month' AS period_type, concat(CAST(year AS VARCHAR), '-', lpad(CAST(mon AS VARCHAR), 2, '0')) AS period,
          dimension, member, who, v
   FROM c
@@ -223,11 +289,22 @@ SELECT period_type, period, dimension, member,
        CAST(max(CASE WHEN rn = 1 THEN v END) AS DOUBLE) AS largest,
        CAST(coalesce(max(CASE WHEN rn = 2 THEN v END), 0) AS DOUBLE) AS second
 FROM ranked
-GROUP BY period_type, period, dimension, member",
-        sql = ind.sql.trim(),
-        bounds = bounds(ind),
-        calendar = CALENDAR,
-    ))
+GROUP BY period_type, period, dimension, member"
+    );
+    Some(Steps {
+        steps: vec![
+            ("c", c),
+            (
+                "bounds",
+                format!(
+                    "WITH m AS (SELECT dimension, year, mon FROM c)\n{}",
+                    bounds(ind)
+                ),
+            ),
+            ("calendar", CALENDAR.to_string()),
+        ],
+        select,
+    })
 }
 
 /// The cells of indicator `code` from its contributions query's rows.

@@ -14,7 +14,7 @@ pub use catalogue::{
     Target,
 };
 pub use compute::{Inputs, compute, contributions_sql};
-pub use sql::{RESULT_COLUMNS, indicator_sql};
+pub use sql::{RESULT_COLUMNS, Steps, base_sql, indicator_sql};
 
 /// Errors reading the catalogue.
 #[derive(Debug, thiserror::Error)]

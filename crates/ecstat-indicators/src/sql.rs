@@ -31,21 +31,62 @@ pub const RESULT_COLUMNS: &[&str] = &[
     "months_covered",
 ];
 
-/// `SELECT … AS dimension, … AS member, month, sums …` over `base`, once for the county and
+/// A query in steps. DataFusion plans a WITH query's subquery again wherever the query
+/// reads it, and an indicator reads its monthly values a dozen times over: as one query,
+/// planning costs far more than running it. So each step's rows are computed once and the
+/// later steps (and `select`) read them by the step's name.
+#[derive(Debug, Clone)]
+pub struct Steps {
+    /// Named steps in order; each may read the warehouse and the earlier steps by name.
+    pub steps: Vec<(&'static str, String)>,
+    /// The result, which may read every step by name.
+    pub select: String,
+}
+
+impl Steps {
+    /// The same query as one SQL statement, its steps as WITH subqueries (`given` names
+    /// earlier results it reads, with their SQL).
+    pub fn as_one_query(&self, given: &[(&str, &str)]) -> String {
+        let ctes = given
+            .iter()
+            .copied()
+            .chain(self.steps.iter().map(|(n, s)| (*n, s.as_str())))
+            .map(|(name, sql)| format!("{name} AS (\n{}\n)", sql.trim()))
+            .collect::<Vec<_>>()
+            .join(",\n");
+        format!("WITH {ctes}\nSELECT * FROM (\n{}\n)", self.select.trim())
+    }
+}
+
+/// The rows an indicator's figures come from: its SQL, or none of them when a required
+/// source is missing (`missing` names them).
+pub fn base_sql(ind: &Indicator, missing: &[String]) -> String {
+    if missing.is_empty() {
+        ind.sql.trim().to_string()
+    } else {
+        format!(
+            "SELECT * FROM (\n{}\n) no_source WHERE false",
+            ind.sql.trim()
+        )
+    }
+}
+
+/// `SELECT … AS dimension, … AS member, month, sums …` over `from`, once for the county and
 /// once per breakdown; `sums` are the aggregate expressions after the month.
 pub(crate) fn per_dimension(
     catalogue: &Catalogue,
     ind: &Indicator,
+    from: &str,
     extra_key: &str,
     sums: &str,
 ) -> String {
     let county = quote(&catalogue.county_code);
     let mut parts = vec![format!(
-        "SELECT 'county' AS dimension, {county} AS member, month{extra_key}, {sums} FROM base GROUP BY month{extra_key}"
+        "SELECT 'county' AS dimension, {county} AS member, month{extra_key}, {sums} FROM {from} GROUP BY month{extra_key}"
     )];
     for b in &ind.breakdowns {
         parts.push(format!(
-            "SELECT '{b}' AS dimension, coalesce(CAST({b} AS VARCHAR), '(空)') AS member, month{extra_key}, {sums} FROM base GROUP BY {b}, month{extra_key}"
+            "SELECT '{b}' AS dimension, coalesce(CAST({b} AS VARCHAR), '(空)') AS member, month{extra_key}, {sums} FROM {from} GROUP BY {b}, month{extra_key}"
         ));
     }
     parts.join("\n  UNION ALL\n  ")
@@ -76,10 +117,11 @@ pub(crate) const CALENDAR: &str =
   CROSS JOIN generate_series(1, 12) AS mo
   WHERE y.value * 100 + mo.value BETWEEN b.first_ym AND b.last_ym";
 
-/// The long-table rows of `ind`. `missing` names the required sources that are empty in
-/// the snapshot (with their departments): the indicator then has one 数据不足 row per
-/// year of dim_month saying which, and no figures.
-pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String]) -> String {
+/// The long-table rows of `ind`, from its rows in `base` (see [`base_sql`]). `missing`
+/// names the required sources that are empty in the snapshot (with their departments):
+/// the indicator then has one 数据不足 row per year of dim_month saying which, and no
+/// figures.
+pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String]) -> Steps {
     let county = quote(&catalogue.county_code);
     let (num_sum, den_sum) = if ind.ratio.is_some() {
         (
@@ -92,7 +134,7 @@ pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String])
             "CAST(NULL AS DECIMAL(22,4)) AS den",
         )
     };
-    let monthly = per_dimension(catalogue, ind, "", &format!("{num_sum}, {den_sum}"));
+    let monthly = per_dimension(catalogue, ind, "base", "", &format!("{num_sum}, {den_sum}"));
     // The figure from a numerator and a denominator: a ratio divides (no figure on a zero
     // denominator); anything else is its numerator.
     let figure = |num: &str, den: &str| match ind.ratio {
@@ -174,109 +216,8 @@ pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String])
         || "CAST(NULL AS VARCHAR)".to_string(),
         |t| quote(t.comparison.symbol()),
     );
-    // Without a required source there are no figures, only a 数据不足 row per year.
-    let (sql, missing_rows) = if missing.is_empty() {
-        (ind.sql.trim().to_string(), String::new())
-    } else {
-        let measure = ind.target.as_ref().map_or("value", |t| t.measure.code());
-        (
-            format!("SELECT * FROM (\n{}\n) no_source WHERE false", ind.sql.trim()),
-            format!(
-                "UNION ALL
-  SELECT '{measure}' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, 'county' AS dimension, {county} AS member,
-         CAST(NULL AS DECIMAL(22,4)) AS value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         CAST(0 AS BIGINT) AS months_covered, CAST(NULL AS BIGINT) AS base_months, {note} AS base_note
-  FROM (SELECT DISTINCT year FROM dim_month) years",
-                note = quote(&format!("缺少数据来源：{}", missing.join("、")))
-            ),
-        )
-    };
-    format!(
-        r#"SELECT * FROM (
-WITH base AS (
-{sql}
-),
-monthly AS (
-  {monthly}
-),
-m0 AS (
-  SELECT dimension, member, month,
-         CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(month, 6, 2) AS INT) AS mon, num, den
-  FROM monthly
-),
-m AS (SELECT m0.*, {m_value} AS value FROM m0),
--- The calendar of the data: every month from the county's first month with data to its
--- last (数据截至). Year-to-date values (1–M月累计) run on it, so a month without sales
--- still has its cumulative value, and a year counts as complete only with 12 months on it.
-bounds AS (
-  {bounds}
-),
-calendar AS (
-  {calendar}
-),
-coverage AS (SELECT year, {covered} AS months FROM calendar GROUP BY year),
-y_raw AS (SELECT dimension, member, year, {year_num} AS num, {year_den} AS den FROM m GROUP BY dimension, member, year),
-y AS (
-  SELECT r.dimension, r.member, r.year, {y_value} AS value, cov.months
-  FROM y_raw r JOIN coverage cov ON cov.year = r.year
-),
-members AS (SELECT DISTINCT dimension, member FROM m),
-ytd0 AS (
-  SELECT k.dimension, k.member, c.year, c.mon,
-         concat(CAST(c.year AS VARCHAR), '-', lpad(CAST(c.mon AS VARCHAR), 2, '0')) AS month,
-         {ytd_num} AS num, {ytd_den} AS den
-  FROM calendar c
-  CROSS JOIN members k
-  JOIN m x ON x.dimension = k.dimension AND x.member = k.member AND x.year = c.year AND x.mon <= c.mon
-  GROUP BY k.dimension, k.member, c.year, c.mon
-),
-ytd AS (SELECT ytd0.*, {ytd_value} AS value FROM ytd0),
-first_year AS (SELECT y0 FROM bounds),
-obs AS (
-  SELECT 'value' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, dimension, member,
-         value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         months AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
-  FROM y
-  UNION ALL
-  SELECT 'value' AS measure, 'month' AS period_type, month AS period, dimension, member, value,
-         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
-  FROM m
-  UNION ALL
-  SELECT 'value' AS measure, 'ytd' AS period_type, month AS period, dimension, member, value,
-         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
-         mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
-  FROM ytd
-  UNION ALL
-  SELECT 'yoy_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_year} AS value,
-         CAST(c.year - 1 AS VARCHAR) AS base_period, p.value AS base_value, c.months AS months_covered, pc.months AS base_months, {n_year} AS base_note
-  FROM y c CROSS JOIN first_year f
-  LEFT JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1
-  LEFT JOIN coverage pc ON pc.year = c.year - 1
-  WHERE c.year > f.y0
-  UNION ALL
-  SELECT 'yoy_pct' AS measure, 'month' AS period_type, c.month AS period, c.dimension, c.member, {g_month} AS value,
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, 1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_month} AS base_note
-  FROM m c CROSS JOIN first_year f
-  LEFT JOIN m p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
-  WHERE c.year > f.y0
-  UNION ALL
-  SELECT 'yoy_pct' AS measure, 'ytd' AS period_type, c.month AS period, c.dimension, c.member, {g_ytd} AS value,
-         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, c.mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_ytd} AS base_note
-  FROM ytd c CROSS JOIN first_year f
-  LEFT JOIN ytd p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
-  WHERE c.year > f.y0
-  UNION ALL
-  SELECT 'vs_baseline_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_base} AS value,
-         '{baseline}' AS base_period, b.value AS base_value, c.months AS months_covered, bc.months AS base_months, {n_base} AS base_note
-  FROM y c
-  LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
-  LEFT JOIN coverage bc ON bc.year = {baseline}
-  WHERE c.year > {baseline}
-  {programme}
-  {missing_rows}
-),
-names AS (
+    let select = format!(
+        r#"WITH names AS (
   SELECT 'county' AS dimension, region_code AS member, region_name AS member_name FROM dim_region WHERE level = 'county'
   UNION ALL SELECT 'township', region_code, region_name FROM dim_region WHERE level = 'township'
   UNION ALL SELECT 'township', 'unattributed', '未归属'
@@ -325,25 +266,119 @@ SELECT
                  THEN concat('基期年度数据不完整（', CAST(j.base_months AS VARCHAR), '个月）') END), '') AS note,
   CAST(j.months_covered AS BIGINT) AS months_covered
 FROM judged j
-LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
-)"#,
-        // A flow's year is complete with its 12 months; a stock's is known once it
-        // reaches December (its value is the one at the end of the year).
-        covered = match ind.aggregate {
-            Aggregate::Sum => "count(*)",
-            Aggregate::Last => "max(mon)",
-        },
+LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member"#,
         // A share changes by percentage points, not by a growth rate: no growth measures.
         growth_filter = if ind.ratio == Some(Ratio::Percent) {
             "WHERE o.measure NOT IN ('yoy_pct', 'vs_baseline_pct')"
         } else {
             ""
         },
+        code = quote(&ind.code),
+        name_zh = quote(&ind.name_zh),
+        name_en = quote(&ind.name_en),
+        unit = quote(&ind.unit),
+    );
+    // Without a required source there are no figures, only a 数据不足 row per year.
+    if !missing.is_empty() {
+        let measure = ind.target.as_ref().map_or("value", |t| t.measure.code());
+        let obs = format!(
+            "SELECT '{measure}' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, 'county' AS dimension, {county} AS member,
+         CAST(NULL AS DECIMAL(22,4)) AS value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         CAST(0 AS BIGINT) AS months_covered, CAST(NULL AS BIGINT) AS base_months, {note} AS base_note
+  FROM (SELECT DISTINCT year FROM dim_month) years",
+            note = quote(&format!("缺少数据来源：{}", missing.join("、")))
+        );
+        return Steps {
+            steps: vec![("obs", obs)],
+            select,
+        };
+    }
+    let m = format!(
+        "WITH monthly AS (
+  {monthly}
+),
+m0 AS (
+  SELECT dimension, member, month,
+         CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(month, 6, 2) AS INT) AS mon, num, den
+  FROM monthly
+)
+SELECT m0.*, {m_value} AS value FROM m0",
         m_value = figure("num", "den"),
+    );
+    // The calendar of the data: every month from the county's first month with data to its
+    // last (数据截至). Year-to-date values (1–M月累计) run on it, so a month without sales
+    // still has its cumulative value, and a year counts as complete only with 12 months on it.
+    let coverage = format!(
+        "SELECT year, {covered} AS months FROM calendar GROUP BY year",
+        // A flow's year is complete with its 12 months; a stock's is known once it
+        // reaches December (its value is the one at the end of the year).
+        covered = match ind.aggregate {
+            Aggregate::Sum => "count(*)",
+            Aggregate::Last => "max(mon)",
+        },
+    );
+    let y = format!(
+        "WITH y_raw AS (SELECT dimension, member, year, {year_num} AS num, {year_den} AS den FROM m GROUP BY dimension, member, year)
+SELECT r.dimension, r.member, r.year, {y_value} AS value, cov.months
+FROM y_raw r JOIN coverage cov ON cov.year = r.year",
         y_value = figure("r.num", "r.den"),
+    );
+    let ytd = format!(
+        "WITH members AS (SELECT DISTINCT dimension, member FROM m),
+ytd0 AS (
+  SELECT k.dimension, k.member, c.year, c.mon,
+         concat(CAST(c.year AS VARCHAR), '-', lpad(CAST(c.mon AS VARCHAR), 2, '0')) AS month,
+         {ytd_num} AS num, {ytd_den} AS den
+  FROM calendar c
+  CROSS JOIN members k
+  JOIN m x ON x.dimension = k.dimension AND x.member = k.member AND x.year = c.year AND x.mon <= c.mon
+  GROUP BY k.dimension, k.member, c.year, c.mon
+)
+SELECT ytd0.*, {ytd_value} AS value FROM ytd0",
         ytd_value = figure("num", "den"),
-        calendar = CALENDAR,
-        bounds = bounds(ind),
+    );
+    let obs = format!(
+        "SELECT 'value' AS measure, 'year' AS period_type, CAST(year AS VARCHAR) AS period, dimension, member,
+         value, CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         months AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
+  FROM y
+  UNION ALL
+  SELECT 'value' AS measure, 'month' AS period_type, month AS period, dimension, member, value,
+         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
+  FROM m
+  UNION ALL
+  SELECT 'value' AS measure, 'ytd' AS period_type, month AS period, dimension, member, value,
+         CAST(NULL AS VARCHAR) AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
+         mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, CAST(NULL AS VARCHAR) AS base_note
+  FROM ytd
+  UNION ALL
+  SELECT 'yoy_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_year} AS value,
+         CAST(c.year - 1 AS VARCHAR) AS base_period, p.value AS base_value, c.months AS months_covered, pc.months AS base_months, {n_year} AS base_note
+  FROM y c CROSS JOIN bounds f
+  LEFT JOIN y p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1
+  LEFT JOIN coverage pc ON pc.year = c.year - 1
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'yoy_pct' AS measure, 'month' AS period_type, c.month AS period, c.dimension, c.member, {g_month} AS value,
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, 1 AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_month} AS base_note
+  FROM m c CROSS JOIN bounds f
+  LEFT JOIN m p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'yoy_pct' AS measure, 'ytd' AS period_type, c.month AS period, c.dimension, c.member, {g_ytd} AS value,
+         concat(CAST(c.year - 1 AS VARCHAR), substr(c.month, 5)) AS base_period, p.value AS base_value, c.mon AS months_covered, CAST(NULL AS BIGINT) AS base_months, {n_ytd} AS base_note
+  FROM ytd c CROSS JOIN bounds f
+  LEFT JOIN ytd p ON p.dimension = c.dimension AND p.member = c.member AND p.year = c.year - 1 AND p.mon = c.mon
+  WHERE c.year > f.y0
+  UNION ALL
+  SELECT 'vs_baseline_pct' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member, {g_base} AS value,
+         '{baseline}' AS base_period, b.value AS base_value, c.months AS months_covered, bc.months AS base_months, {n_base} AS base_note
+  FROM y c
+  LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
+  LEFT JOIN coverage bc ON bc.year = {baseline}
+  WHERE c.year > {baseline}
+  {programme}",
         g_year = growth("c.value", "p.value"),
         n_year = base_note("p.value"),
         g_month = growth("c.value", "p.value"),
@@ -352,9 +387,17 @@ LEFT JOIN names n ON n.dimension = j.dimension AND n.member = j.member
         n_ytd = base_note("p.value"),
         g_base = growth("c.value", "b.value"),
         n_base = base_note("b.value"),
-        code = quote(&ind.code),
-        name_zh = quote(&ind.name_zh),
-        name_en = quote(&ind.name_en),
-        unit = quote(&ind.unit),
-    )
+    );
+    Steps {
+        steps: vec![
+            ("m", m),
+            ("bounds", bounds(ind).to_string()),
+            ("calendar", CALENDAR.to_string()),
+            ("coverage", coverage),
+            ("y", y),
+            ("ytd", ytd),
+            ("obs", obs),
+        ],
+        select,
+    }
 }

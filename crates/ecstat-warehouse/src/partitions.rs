@@ -195,6 +195,7 @@ impl Warehouse {
                 )?;
             }
             let relative = format!("warehouse/{}/month={month}/{run_id}.parquet", model.name);
+            let step = std::time::Instant::now();
             let df = self.ctx.sql(&model.sql).await.map_err(wrap)?;
             let rows = match self.write_month(&relative, df, column, month).await {
                 Err(WarehouseError::Engine(source)) => return Err(wrap(source)),
@@ -203,10 +204,19 @@ impl Warehouse {
                 }
                 other => other?,
             };
+            let written = step.elapsed();
             // The month's tests, on the month alone.
             self.register_parquet(&model.name, std::slice::from_ref(&relative), None)
                 .await?;
             let month_outcomes = self.run_tests(model).await?;
+            tracing::debug!(
+                model = %model.name,
+                %month,
+                rows,
+                built_ms = written.as_millis(),
+                tested_ms = (step.elapsed() - written).as_millis(),
+                "month built"
+            );
             let findings: Vec<PartitionFinding> = month_outcomes
                 .iter()
                 .filter(|o| o.failing_rows > 0)
