@@ -52,8 +52,16 @@ const MAX_FEN: i128 = 999_999_999_999_999_999;
 /// leading sign. A trailing `万元`/`万` or `亿元`/`亿` overrides `unit`. Anything else is an
 /// error.
 pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
-    let mut s: String = raw
-        .trim()
+    let plain = raw.trim();
+    // Most cells are ASCII digits with at most a sign and a decimal point: nothing to
+    // rewrite, so no copy of them is made.
+    if plain
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
+    {
+        return number_to_fen(plain, unit);
+    }
+    let mut s: String = plain
         .chars()
         .map(|c| match c {
             '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
@@ -74,9 +82,14 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
         unit = AmountUnit::YiYuan;
         s.truncate(rest.len());
     }
+    number_to_fen(&s, unit)
+}
+
+/// Fen of a number written `[-+][¥￥]digits[.digits]` in `unit`.
+fn number_to_fen(s: &str, unit: AmountUnit) -> Result<i128, AmountError> {
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, s.strip_prefix('+').unwrap_or(&s)),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
     };
     let body = body
         .strip_prefix('¥')
@@ -94,17 +107,20 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
     {
         return Err(AmountError::NotANumber);
     }
-    // value = digits / 10^scale units; fen = value * fen_per_unit, rounded.
-    let digits = format!("{int_part}{frac_part}");
-    let digits = digits.trim_start_matches('0');
-    if digits.len() > 30 {
-        return Err(AmountError::Overflow);
+    // value = digits / 10^scale units; fen = value * fen_per_unit, rounded. At most 30
+    // significant digits: the mantissa fits an i128.
+    let mut mantissa: i128 = 0;
+    let mut significant = 0usize;
+    for b in int_part.bytes().chain(frac_part.bytes()) {
+        if significant == 0 && b == b'0' {
+            continue;
+        }
+        significant += 1;
+        if significant > 30 {
+            return Err(AmountError::Overflow);
+        }
+        mantissa = mantissa * 10 + i128::from(b - b'0');
     }
-    let mantissa: i128 = if digits.is_empty() {
-        0
-    } else {
-        digits.parse().map_err(|_| AmountError::Overflow)?
-    };
     let scale = u32::try_from(frac_part.len()).map_err(|_| AmountError::Overflow)?;
     let numerator = mantissa
         .checked_mul(unit.fen_per_unit())
@@ -185,6 +201,17 @@ mod tests {
             assert_eq!(yuan(bad), Err(AmountError::NotANumber), "{bad}");
         }
         assert_eq!(yuan("99999999999999999999"), Err(AmountError::Overflow));
+        // Leading zeros are not significant digits; the 31st significant digit overflows.
+        assert_eq!(yuan(&format!("{}1.5", "0".repeat(40))), Ok(150));
+        assert_eq!(yuan(&format!("0.{}", "1".repeat(30))), Ok(11));
+        assert_eq!(
+            yuan(&format!("0.{}", "1".repeat(31))),
+            Err(AmountError::Overflow)
+        );
+        assert_eq!(yuan("+-5"), Err(AmountError::NotANumber));
+        assert_eq!(yuan("-"), Err(AmountError::NotANumber));
+        assert_eq!(yuan("."), Err(AmountError::NotANumber));
+        assert_eq!(yuan("5."), Ok(500));
     }
 
     /// `fen` written as yuan with two decimals, optionally with thousands separators.

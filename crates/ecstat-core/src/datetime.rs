@@ -34,8 +34,31 @@ pub fn parse_datetime<S: AsRef<str>>(raw: &str, formats: &[S]) -> Option<NaiveDa
 /// reading each format string again for every cell.
 #[derive(Debug, Clone)]
 pub struct DateTimeFormats {
-    /// Each format's items, and whether it ends in `%S` (fractional seconds accepted).
-    formats: Vec<(Vec<Item<'static>>, bool)>,
+    /// Each format's items, whether it ends in `%S` (fractional seconds accepted), and
+    /// whether it is `%Y-%m-%d %H:%M:%S` (see [`iso_seconds`]).
+    formats: Vec<(Vec<Item<'static>>, bool, bool)>,
+}
+
+/// `2019-03-05 12:03:04` read without chrono's general parser: the form nearly every
+/// platform export writes, in exactly that shape (zero-padded, no fraction). None for any
+/// other shape or an impossible time, which then goes to chrono as before, so the result is
+/// always the one chrono gives.
+fn iso_seconds(s: &str) -> Option<NaiveDateTime> {
+    let b: &[u8; 19] = s.as_bytes().try_into().ok()?;
+    let digits = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(0, 4)?).ok()?,
+        digits(5, 7)?,
+        digits(8, 10)?,
+    )?;
+    date.and_hms_opt(digits(11, 13)?, digits(14, 16)?, digits(17, 19)?)
 }
 
 impl DateTimeFormats {
@@ -46,7 +69,7 @@ impl DateTimeFormats {
             .filter_map(|f| {
                 let f = f.as_ref();
                 let items = StrftimeItems::new(f).parse_to_owned().ok()?;
-                Some((items, f.ends_with("%S")))
+                Some((items, f.ends_with("%S"), f == "%Y-%m-%d %H:%M:%S"))
             })
             .collect();
         Self { formats }
@@ -58,7 +81,10 @@ impl DateTimeFormats {
         if s.is_empty() {
             return None;
         }
-        for (items, ends_in_seconds) in &self.formats {
+        for (items, ends_in_seconds, iso) in &self.formats {
+            if *iso && let Some(dt) = iso_seconds(s) {
+                return Some(dt);
+            }
             let mut parsed = Parsed::new();
             let whole = format::parse(&mut parsed, s, items.iter()).is_ok();
             if whole && let Ok(dt) = parsed.to_naive_datetime_with_offset(0) {
@@ -357,6 +383,23 @@ mod tests {
     }
 
     proptest! {
+        /// The shortcut for `%Y-%m-%d %H:%M:%S` gives what chrono gives, for every string of
+        /// that shape (impossible dates and times, leap seconds included) and near it.
+        #[test]
+        fn the_iso_shortcut_agrees_with_chrono(
+            s in "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}|[0-9: -]{17,21}|20[0-9]{2}-[01][0-9]-[0-3][0-9] [0-2][0-9]:[0-6][0-9]:[0-6][0-9]"
+        ) {
+            let format = "%Y-%m-%d %H:%M:%S";
+            let items = StrftimeItems::new(format).parse_to_owned().unwrap();
+            let chrono_only = DateTimeFormats { formats: vec![(items, true, false)] };
+            let with_shortcut = DateTimeFormats::new(&[format]);
+            prop_assert!(with_shortcut.formats[0].2, "the shortcut is on");
+            prop_assert_eq!(with_shortcut.parse(&s), chrono_only.parse(&s), "{}", s);
+            if let Some(dt) = iso_seconds(&s) {
+                prop_assert_eq!(Some(dt), chrono_only.parse(&s), "{}", s);
+            }
+        }
+
         #[test]
         fn every_written_form_parses_back(d in any_date(), secs in 0u32..86_400) {
             let time = NaiveTime::from_num_seconds_from_midnight_opt(secs, 0).unwrap();

@@ -537,6 +537,37 @@ impl Cells for [String] {
     }
 }
 
+/// A CSV record's cells as text, checked as UTF-8 in one piece: csv's own `StringRecord`
+/// checks each cell on its own, which cost more than reading the file.
+struct TextRecord<'a> {
+    text: &'a str,
+    record: &'a csv::ByteRecord,
+}
+
+impl<'a> TextRecord<'a> {
+    /// None when the record is not UTF-8, or a cell does not begin and end on a character
+    /// (the two halves of a character split by a delimiter make valid UTF-8 together).
+    fn new(record: &'a csv::ByteRecord) -> Option<Self> {
+        let text = std::str::from_utf8(record.as_slice()).ok()?;
+        (0..record.len())
+            .filter_map(|i| record.range(i))
+            .all(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
+            .then_some(Self { text, record })
+    }
+}
+
+impl Cells for TextRecord<'_> {
+    fn count(&self) -> usize {
+        self.record.len()
+    }
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.record.range(i).and_then(|r| self.text.get(r))
+    }
+    fn undecodable(&self) -> bool {
+        self.text.contains('\u{FFFD}')
+    }
+}
+
 impl Cells for csv::StringRecord {
     fn count(&self) -> usize {
         self.len()
@@ -693,12 +724,12 @@ fn parse_csv(
             inner: decoded,
             left: budget.clone(),
         });
-    let mut record = csv::StringRecord::new();
+    let mut record = csv::ByteRecord::new();
     let mut index = 0u64;
     loop {
         // What the parser read ahead of this record was counted against the last one.
         budget.set(MAX_RECORD_BYTES + CSV_BUFFER as u64);
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) if budget_exceeded(&e) => {
@@ -735,10 +766,18 @@ fn parse_csv(
         }
         // The record number, header = `header_row`: what a spreadsheet shows as the row
         // (a quoted cell may span lines). csv's line positions lag by one after CRLF.
-        let more = if sink.header.is_some() {
-            sink.data_row(index, &record)?
-        } else {
-            sink.row(index as usize, record.iter().map(str::to_owned).collect())?
+        let more = match TextRecord::new(&record) {
+            Some(text) if sink.header.is_some() => sink.data_row(index, &text)?,
+            Some(text) => sink.row(index as usize, text.to_strings())?,
+            // Not UTF-8 (the decoder makes it so: not expected): what csv itself would do.
+            None => {
+                let lossy = csv::StringRecord::from_byte_record_lossy(record.clone());
+                if sink.header.is_some() {
+                    sink.data_row(index, &lossy)?
+                } else {
+                    sink.row(index as usize, lossy.iter().map(str::to_owned).collect())?
+                }
+            }
         };
         if !more {
             break;
@@ -1068,4 +1107,27 @@ fn json_record(path: &Path, index: u64, raw: &RawValue) -> Result<serde_json::Va
         path: path.to_path_buf(),
         message: format!("第{}条记录 / record {}: {e}", index + 1, index + 1),
     })
+}
+
+#[cfg(test)]
+mod text_record_tests {
+    use super::{Cells, TextRecord};
+
+    #[test]
+    fn a_record_is_text_only_when_every_cell_is() {
+        let record = csv::ByteRecord::from(vec!["订单号", "", "茶叶 ="]);
+        let text = TextRecord::new(&record).expect("UTF-8");
+        assert_eq!(text.count(), 3);
+        assert_eq!(
+            (0..3).map(|i| text.cell(i)).collect::<Vec<_>>(),
+            [Some("订单号"), Some(""), Some("茶叶 =")]
+        );
+        assert_eq!(text.cell(3), None);
+        assert!(!text.undecodable());
+        // 中 is E4 B8 AD: split over two cells, the record's bytes are UTF-8, its cells not.
+        let split = csv::ByteRecord::from(vec![&b"\xE4\xB8"[..], &b"\xAD"[..]]);
+        assert!(TextRecord::new(&split).is_none());
+        let invalid = csv::ByteRecord::from(vec![&b"ok"[..], &b"\xFF"[..]]);
+        assert!(TextRecord::new(&invalid).is_none());
+    }
 }
