@@ -266,6 +266,15 @@ fn indicator_steps_give_what_one_statement_gives() {
         .expect("catalogue");
     let columns = ecstat_indicators::RESULT_COLUMNS.join(", ");
     let order = "ORDER BY measure, period_type, period, dimension, member";
+    let cell_key = |r: &serde_json::Map<String, serde_json::Value>| {
+        let text = |k: &str| r[k].as_str().expect(k).to_string();
+        (
+            text("period_type"),
+            text("period"),
+            text("dimension"),
+            text("member"),
+        )
+    };
     for code in [
         "rural_online_retail",
         "new_ecommerce_entities",
@@ -291,16 +300,7 @@ fn indicator_steps_give_what_one_statement_gives() {
         let cells: BTreeMap<(String, String, String, String), i64> =
             query(data, &steps.as_one_query(&given))
                 .iter()
-                .map(|r| {
-                    let text = |k: &str| r[k].as_str().expect(k).to_string();
-                    let key = (
-                        text("period_type"),
-                        text("period"),
-                        text("dimension"),
-                        text("member"),
-                    );
-                    (key, r["contributors"].as_i64().expect("count"))
-                })
+                .map(|r| (cell_key(r), r["contributors"].as_i64().expect("count")))
                 .collect();
         assert!(!cells.is_empty(), "{code} has contributions");
         let rows = query(
@@ -312,13 +312,7 @@ fn indicator_steps_give_what_one_statement_gives() {
             ),
         );
         for r in rows {
-            let text = |k: &str| r[k].as_str().expect(k).to_string();
-            let key = (
-                text("period_type"),
-                text("period"),
-                text("dimension"),
-                text("member"),
-            );
+            let key = cell_key(&r);
             assert_eq!(
                 r["contributors"].as_i64(),
                 cells.get(&key).copied(),

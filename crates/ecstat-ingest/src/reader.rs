@@ -568,18 +568,6 @@ impl Cells for TextRecord<'_> {
     }
 }
 
-impl Cells for csv::StringRecord {
-    fn count(&self) -> usize {
-        self.len()
-    }
-    fn cell(&self, i: usize) -> Option<&str> {
-        self.get(i)
-    }
-    fn undecodable(&self) -> bool {
-        self.as_slice().contains('\u{FFFD}')
-    }
-}
-
 /// The batch being built: row numbers and the text of the spec's columns.
 struct Batch {
     rows: Int64Builder,
@@ -769,15 +757,15 @@ fn parse_csv(
         let more = match TextRecord::new(&record) {
             Some(text) if sink.header.is_some() => sink.data_row(index, &text)?,
             Some(text) => sink.row(index as usize, text.to_strings())?,
-            // Not UTF-8 (the decoder makes it so: not expected): what csv itself would do.
-            None => {
-                let lossy = csv::StringRecord::from_byte_record_lossy(record.clone());
-                if sink.header.is_some() {
-                    sink.data_row(index, &lossy)?
-                } else {
-                    sink.row(index as usize, lossy.iter().map(str::to_owned).collect())?
-                }
-            }
+            // Not UTF-8 (the decoder in front makes it so: not expected): each cell with
+            // what does not decode replaced by U+FFFD, as the decoder would.
+            None => sink.row(
+                index as usize,
+                record
+                    .iter()
+                    .map(|c| String::from_utf8_lossy(c).into_owned())
+                    .collect(),
+            )?,
         };
         if !more {
             break;
