@@ -472,7 +472,8 @@ impl<'a> Sink<'a> {
         if self.batch.len == 0 {
             return Ok(true);
         }
-        let batch = std::mem::replace(&mut self.batch, Batch::new(header.columns.len()));
+        let next = self.batch.sized_like();
+        let batch = std::mem::replace(&mut self.batch, next);
         let rows = batch.len;
         let mut arrays = batch.finish();
         for value in &self.file_values {
@@ -548,7 +549,7 @@ impl<'a> TextRecord<'a> {
     /// None when the record is not UTF-8, or a cell does not begin and end on a character
     /// (the two halves of a character split by a delimiter make valid UTF-8 together).
     fn new(record: &'a csv::ByteRecord) -> Option<Self> {
-        let text = std::str::from_utf8(record.as_slice()).ok()?;
+        let text = simdutf8::basic::from_utf8(record.as_slice()).ok()?;
         (0..record.len())
             .filter_map(|i| record.range(i))
             .all(|r| text.is_char_boundary(r.start) && text.is_char_boundary(r.end))
@@ -583,6 +584,21 @@ impl Batch {
             rows: Int64Builder::with_capacity(BATCH_ROWS),
             columns: (0..columns)
                 .map(|_| StringBuilder::with_capacity(BATCH_ROWS, BATCH_ROWS * 16))
+                .collect(),
+            len: 0,
+            bytes: 0,
+        }
+    }
+
+    /// An empty batch with room for as much text as this one holds: the next batch of a
+    /// file is usually much like the last, and its builders then do not grow by copying.
+    fn sized_like(&self) -> Self {
+        Self {
+            rows: Int64Builder::with_capacity(BATCH_ROWS),
+            columns: self
+                .columns
+                .iter()
+                .map(|b| StringBuilder::with_capacity(BATCH_ROWS, b.values_slice().len()))
                 .collect(),
             len: 0,
             bytes: 0,
@@ -688,21 +704,40 @@ fn read_csv(path: &Path, spec: &Layout, sink: &mut Sink<'_>, hash: bool) -> Resu
         (Box::new(file), None)
     };
     // The readers are dropped before the hash is asked for, which waits for them.
-    let parsed = parse_csv(path, file, encoding, sink);
+    let parsed = parse_csv(path, file, encoding, head.starts_with(UTF8_BOM), sink);
     let sha256 = read_hash.and_then(ecstat_lake::ReadHash::finish);
     parsed.map(|()| sha256)
 }
 
+/// `bom`: the file begins with UTF-8's byte-order mark.
 fn parse_csv(
     path: &Path,
-    file: Box<dyn Read>,
+    mut file: Box<dyn Read>,
     encoding: &'static encoding_rs::Encoding,
+    bom: bool,
     sink: &mut Sink<'_>,
 ) -> Result<()> {
-    let decoded = encoding_rs_io::DecodeReaderBytesBuilder::new()
-        .encoding(Some(encoding))
-        .bom_override(true)
-        .build(BufReader::with_capacity(1 << 20, file));
+    let decoded: Box<dyn Read> = if encoding == encoding_rs::UTF_8 {
+        // UTF-8 is parsed as it is, not copied through a decoder: each record is checked
+        // in one piece (TextRecord), and one that is not UTF-8 has what does not decode
+        // replaced by U+FFFD below, as the decoder would have done.
+        if bom {
+            std::io::copy(
+                &mut file.by_ref().take(UTF8_BOM.len() as u64),
+                &mut std::io::sink(),
+            )
+            .map_err(io(path))?;
+        }
+        file
+    } else {
+        // The mark, when there is one, says the encoding (a GBK spec's file saved as UTF-8).
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding))
+                .bom_override(true)
+                .build(BufReader::with_capacity(1 << 20, file)),
+        )
+    };
     let budget = Rc::new(Cell::new(0));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -757,8 +792,8 @@ fn parse_csv(
         let more = match TextRecord::new(&record) {
             Some(text) if sink.header.is_some() => sink.data_row(index, &text)?,
             Some(text) => sink.row(index as usize, text.to_strings())?,
-            // Not UTF-8 (the decoder in front makes it so: not expected): each cell with
-            // what does not decode replaced by U+FFFD, as the decoder would.
+            // Not UTF-8 (only a UTF-8 file, read without a decoder, can give one): each
+            // cell with what does not decode replaced by U+FFFD, as the decoder would.
             None => sink.row(
                 index as usize,
                 record

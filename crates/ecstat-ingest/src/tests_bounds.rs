@@ -300,3 +300,37 @@ async fn binary_that_starts_like_utf16_is_undecodable_not_utf16() {
     let error = record.error.expect("rejected");
     assert!(error.contains("not text in UTF-8 or GB18030"), "{error}");
 }
+
+#[tokio::test]
+async fn utf8_past_the_sniffed_bytes_that_does_not_decode_quarantines_its_row() {
+    // UTF-8 is parsed without a decoder in front: the byte-order mark must still not reach
+    // the first header, and a row that is not UTF-8 must still be held back, alone.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let good = |i: usize| format!("A{i},S1,交易成功,2019-03-05 12:00:00,1.00,0\n");
+    let rows = 2 * (64 << 10) / good(0).len();
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(HEADER.as_bytes());
+    for i in 0..rows {
+        bytes.extend_from_slice(good(i).as_bytes());
+    }
+    // A shop name cut in the middle of a character, and a byte no UTF-8 has.
+    bytes.extend_from_slice(b"B1,\xE5\xBA,\xFF,2019-03-05 12:00:00,1.00,0\n");
+    bytes.extend_from_slice(good(rows).as_bytes());
+    let checked = check(tmp.path(), spec(SPEC), "bom.csv", &bytes).await;
+    assert_eq!(checked.record.error, None);
+    assert_eq!(
+        (checked.record.rows_staged, checked.record.rows_quarantined),
+        (rows as u64 + 1, 1)
+    );
+    let problem = &checked.problems[0];
+    assert_eq!(problem.rule, "undecodable_text");
+    // The header is row 1.
+    assert_eq!(problem.row, rows as i64 + 2);
+    assert!(
+        problem
+            .value
+            .as_deref()
+            .is_some_and(|v| v.contains('\u{FFFD}')),
+        "{problem:?}"
+    );
+}

@@ -118,6 +118,14 @@ impl ScalarUDFImpl for RawParse {
         let input = utf8(&args.args[0], rows)?;
         let cells = input.iter().map(|v| v.and_then(clean_cell));
         let out: ArrayRef = match self.kind {
+            // Most columns have nothing to clean: then the input is the output, not a copy.
+            Kind::Text
+                if input.iter().all(|v| {
+                    v.is_none_or(|s| clean_cell(s).is_some_and(|c| c.len() == s.len()))
+                }) =>
+            {
+                Arc::new(input.clone())
+            }
             Kind::Text => {
                 let mut b = StringBuilder::with_capacity(rows, input.value_data().len());
                 cells.for_each(|c| b.append_option(c));
