@@ -1,5 +1,6 @@
 //! Models built one month at a time (`partition_by`): a run that finds one new month of
-//! orders builds that month only, and publishes what a run from nothing publishes.
+//! orders builds that month only, and publishes what a run from nothing publishes. Models
+//! built whole are reused when their SQL and every table they read are unchanged.
 
 use std::path::Path;
 
@@ -92,6 +93,14 @@ fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
         &new_month,
     )
     .expect("write");
+    // And the provincial platform's figures of 2019: a department input the orders do not
+    // touch, so that a model built whole over it must be built again.
+    std::fs::create_dir_all(inbox.join("provincial")).expect("mkdir");
+    std::fs::copy(
+        repo().join("sample_data/inbox/provincial/网络零售统计_2019.json"),
+        inbox.join("provincial/网络零售统计_2019.json"),
+    )
+    .expect("copy");
     run(&data, &inbox);
     let second = manifest(&data, 2);
 
@@ -124,13 +133,51 @@ fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
         }
     }
 
-    // The same inbox from nothing: the same figures, to the cent.
+    // Models built whole: one that reads neither the orders nor the new department file
+    // is reused (the file of the first run); one that reads the new file is built again.
+    let model_file = |m: &serde_json::Value, model: &str| {
+        m["models"][model]["file"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        model_file(&second, "dim_region"),
+        model_file(&first, "dim_region")
+    );
+    assert!(!model_file(&first, "dim_region").is_empty());
+    let provincial = "fct_provincial_retail_monthly";
+    assert_ne!(
+        model_file(&second, provincial),
+        model_file(&first, provincial)
+    );
+    let reused: Vec<&String> = second["models"]
+        .as_object()
+        .expect("models built whole")
+        .keys()
+        .filter(|m| model_file(&second, m) == model_file(&first, m))
+        .collect();
+
+    // The same inbox from nothing: the same figures, to the cent, and the same rows in
+    // every model the second run reused.
     let fresh = tmp.path().join("fresh");
     run(&fresh, &inbox);
     let incremental = query(&data, FIGURES);
     let full = query(&fresh, FIGURES);
     assert!(!full.is_empty());
     assert_eq!(incremental, full);
+    assert!(query(&fresh, &format!("SELECT * FROM {provincial}")).len() > 0);
+    for model in reused {
+        let rows = |data: &Path| {
+            let mut rows: Vec<String> = query(data, &format!("SELECT * FROM {model}"))
+                .iter()
+                .map(|r| serde_json::Value::Object(r.clone()).to_string())
+                .collect();
+            rows.sort();
+            rows
+        };
+        assert_eq!(rows(&data), rows(&fresh), "{model} reused");
+    }
     // And the new month's sales are in: the 12 lines' 网络零售额, recomputed from stg_orders.
     let jan = query(
         &data,
@@ -211,4 +258,71 @@ fn a_test_added_to_a_partitioned_model_runs_on_every_month() {
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("expression(quantity = 1)"), "{stdout}");
+}
+
+#[test]
+fn a_model_reused_whole_reports_its_findings_again_and_runs_a_changed_test() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    let inbox = taobao_2019_inbox(tmp.path());
+    let data = tmp.path().join("wh");
+    let doc = pipelines.join("models/dim_region.toml");
+    let original = std::fs::read_to_string(&doc).expect("doc");
+    let warn = |expression: &str| {
+        std::fs::write(
+            &doc,
+            format!("{original}\n[[warnings]]\nexpression = \"{expression}\"\n"),
+        )
+        .expect("write");
+    };
+    let run = || {
+        let out = run_with(&data, &inbox, &pipelines);
+        assert!(
+            out.status.success(),
+            "a warning does not withhold the snapshot"
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let region_file = |version| {
+        manifest(&data, version)["models"]["dim_region"]["file"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // Every region fails the warning.
+    warn("region_code = 'none'");
+    let first = run();
+    assert!(
+        first.contains("expression(region_code = 'none')"),
+        "{first}"
+    );
+
+    // New input the region dimension does not read: reused, and its finding shown again.
+    std::fs::create_dir_all(inbox.join("provincial")).expect("mkdir");
+    std::fs::copy(
+        repo().join("sample_data/inbox/provincial/网络零售统计_2019.json"),
+        inbox.join("provincial/网络零售统计_2019.json"),
+    )
+    .expect("copy");
+    let second = run();
+    assert_eq!(region_file(2), region_file(1), "dim_region reused");
+    assert!(
+        second.contains("expression(region_code = 'none')"),
+        "{second}"
+    );
+
+    // The warning changed, not the SQL: still reused, and the new warning is what runs.
+    warn("region_code = 'nowhere'");
+    let third = run();
+    assert_eq!(region_file(3), region_file(1), "dim_region reused");
+    assert!(
+        third.contains("expression(region_code = 'nowhere')"),
+        "{third}"
+    );
+    assert!(
+        !third.contains("expression(region_code = 'none')"),
+        "{third}"
+    );
 }

@@ -139,6 +139,7 @@ async fn build_locked(
         inputs: current.inputs.clone(),
         tables: wh.tables().clone(),
         partitions: wh.partitions().clone(),
+        models: wh.models().clone(),
         // Not the fingerprint of a whole run: the next `run` builds everything again.
         fingerprint: String::new(),
         confidential: crate::run::confidential_tables(&models, &specs),

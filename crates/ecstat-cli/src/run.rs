@@ -416,7 +416,9 @@ async fn run_locked(
     for model in &models {
         bar.set_message(model.name.clone());
         tracing::info!(model = %model.name, "building model");
+        let step = std::time::Instant::now();
         let rows = wh.build_model(model, &run_id).await?;
+        tracing::debug!(model = %model.name, rows, ms = step.elapsed().as_millis(), "model built");
         built.push((model.name.clone(), rows));
         crate::failpoint::hit("build:after_model");
         bar.inc(1);
@@ -426,10 +428,12 @@ async fn run_locked(
     let mut test_failures = Vec::new();
     let mut tests_run = 0usize;
     for model in &models {
+        let step = std::time::Instant::now();
         let outcomes = wh
             .test_model(model)
             .await
             .with_context(|| format!("testing model `{}`", model.name))?;
+        tracing::debug!(model = %model.name, tests = outcomes.len(), ms = step.elapsed().as_millis(), "model tested");
         for outcome in outcomes {
             tests_run += 1;
             if outcome.failing_rows > 0 {
@@ -486,6 +490,7 @@ async fn run_locked(
         inputs: inputs.clone(),
         tables: wh.tables().clone(),
         partitions: wh.partitions().clone(),
+        models: wh.models().clone(),
         fingerprint,
         confidential: confidential_tables(&models, &pipeline.specs),
     };

@@ -287,6 +287,7 @@ mod tests {
             fingerprint: String::new(),
             confidential: Vec::new(),
             partitions: BTreeMap::new(),
+            models: BTreeMap::new(),
         }
     }
 

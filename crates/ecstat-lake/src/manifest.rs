@@ -167,14 +167,23 @@ pub struct Manifest {
     /// reuses a partition whose key is unchanged instead of building it again.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub partitions: BTreeMap<String, BTreeMap<String, PartitionRecord>>,
+    /// Models built whole (not partitioned): model → its file, the key it was built under
+    /// and its test findings. A later run reuses a model whose key is unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub models: BTreeMap<String, PartitionRecord>,
 }
 
-/// One month of a partitioned model.
+/// What one build of a model wrote: a month of a partitioned model, or the whole of a
+/// model built whole.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PartitionRecord {
-    /// SHA-256 of everything the partition was computed from: the model's SQL, the files of
-    /// the month of each partitioned table it reads, and the content of every other table.
+    /// SHA-256 of everything the output was computed from: the model's SQL and tests, the
+    /// files of the month of each partitioned table it reads, and every other table read.
     pub key: String,
+    /// Of a model built whole: SHA-256 of its tests and of the tables they read, when its
+    /// findings were found. A reused model whose tests' key is unchanged reports them again.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub tests_key: String,
     /// Data-directory-relative Parquet file.
     pub file: String,
     pub rows: u64,
@@ -203,6 +212,7 @@ impl Manifest {
                 .flat_map(|months| months.values())
                 .map(|p| p.file.as_str()),
         );
+        out.extend(self.models.values().map(|m| m.file.as_str()));
         for input in &self.inputs {
             out.extend(input.staged_files.values().flatten().map(String::as_str));
             out.extend(input.quarantine_files.iter().map(String::as_str));

@@ -6,6 +6,7 @@ pub mod models;
 mod partitions;
 pub mod reference;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array};
@@ -54,6 +55,15 @@ pub struct Warehouse {
     >,
     /// Test outcomes of the partitioned models built (or reused) in this session.
     partition_outcomes: std::collections::BTreeMap<String, Vec<TestOutcome>>,
+    /// Models built whole in this session, or reused (for the manifest).
+    models: std::collections::BTreeMap<String, ecstat_lake::PartitionRecord>,
+    /// Models built whole in the snapshot before, which a build reuses when their key is
+    /// unchanged.
+    previous_models: std::collections::BTreeMap<String, ecstat_lake::PartitionRecord>,
+    /// Models reused whole from the snapshot before.
+    reused_models: BTreeSet<String>,
+    /// Fingerprints of the tables read by the models built so far ([`Warehouse::fingerprint`]).
+    fingerprints: std::sync::Mutex<std::collections::HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for Warehouse {
@@ -98,6 +108,10 @@ impl Warehouse {
             partitions: Default::default(),
             previous_partitions: Default::default(),
             partition_outcomes: Default::default(),
+            models: Default::default(),
+            previous_models: Default::default(),
+            reused_models: Default::default(),
+            fingerprints: Default::default(),
         };
         let staged = ecstat_lake::staged_files(inputs, "orders");
         wh.note_monthly("orders", &staged);
@@ -163,6 +177,8 @@ impl Warehouse {
         }
         wh.partitions = manifest.partitions.clone();
         wh.previous_partitions = manifest.partitions.clone();
+        // A model `build` does not build again keeps its record.
+        wh.models = manifest.models.clone();
         Ok(wh)
     }
 
@@ -185,10 +201,16 @@ impl Warehouse {
         &self.partitions
     }
 
-    /// Let builds reuse the partitions of `manifest` (the snapshot before) whose key is
-    /// unchanged.
+    /// Models built whole (for the manifest).
+    pub fn models(&self) -> &std::collections::BTreeMap<String, ecstat_lake::PartitionRecord> {
+        &self.models
+    }
+
+    /// Let builds reuse the partitions and models of `manifest` (the snapshot before) whose
+    /// key is unchanged.
     pub fn reuse_partitions_of(&mut self, manifest: &Manifest) {
         self.previous_partitions = manifest.partitions.clone();
+        self.previous_models = manifest.models.clone();
     }
 
     async fn register_parquet(
@@ -325,12 +347,121 @@ impl Warehouse {
             path: model.path.clone(),
             source,
         };
+        let key = self.model_key(model).await?;
+        if let Some(record) = self
+            .previous_models
+            .get(&model.name)
+            .filter(|r| r.key == key && self.data_dir.path(&r.file).is_file())
+            .cloned()
+        {
+            tracing::info!(model = %model.name, "model reused: its SQL and inputs are unchanged");
+            self.register_parquet(&model.name, std::slice::from_ref(&record.file), None)
+                .await?;
+            self.tables
+                .insert(model.name.clone(), vec![record.file.clone()]);
+            self.reused_models.insert(model.name.clone());
+            let rows = record.rows;
+            self.models.insert(model.name.clone(), record);
+            return Ok(rows);
+        }
         let df = self.ctx.sql(&model.sql).await.map_err(wrap)?;
         // Planning errors surface when the plan is optimised and run: name the model there too.
-        match self.write_table(&model.name, df, run_id).await {
+        let rows = match self.write_table(&model.name, df, run_id).await {
             Err(WarehouseError::Engine(source)) => Err(wrap(source)),
             other => other,
+        }?;
+        let file = self.tables[&model.name][0].clone();
+        self.models.insert(
+            model.name.clone(),
+            ecstat_lake::PartitionRecord {
+                key,
+                file,
+                rows,
+                // Filled in when the model is tested.
+                tests_key: String::new(),
+                findings: Vec::new(),
+            },
+        );
+        Ok(rows)
+    }
+
+    /// The key a model built whole is built under: SHA-256 of ecstat's version, the
+    /// model's SQL, and the fingerprint of every table it reads.
+    async fn model_key(&self, model: &Model) -> Result<String> {
+        self.key_of(b"ecstat model v1", &model.sql, &model.reads)
+            .await
+    }
+
+    /// The key of a model's tests: SHA-256 of ecstat's version, the tests, and the
+    /// fingerprint of every other table they read (known once every model is built).
+    async fn tests_key(&self, model: &Model) -> Result<String> {
+        let mut text = String::new();
+        let mut reads = BTreeSet::new();
+        for test in models::test_queries(model) {
+            text.push_str(&format!(
+                "{}\0{}\0{}\0",
+                test.name, test.failing_sql, test.warning
+            ));
+            reads.extend(models::table_references(&self.ctx, &test.failing_sql)?);
         }
+        reads.remove(&model.name);
+        self.key_of(b"ecstat tests v1", &text, &reads).await
+    }
+
+    async fn key_of(&self, kind: &[u8], text: &str, reads: &BTreeSet<String>) -> Result<String> {
+        use sha2::{Digest, Sha256};
+        let mut key = Sha256::new();
+        key.update(kind);
+        key.update(format!("\0{}\0", env!("CARGO_PKG_VERSION")).as_bytes());
+        key.update(text.as_bytes());
+        for table in reads {
+            // A table function (generate_series) is named like a table: its arguments are
+            // in the text.
+            if !self.ctx.table_exist(table.as_str())? {
+                continue;
+            }
+            let fingerprint = self.fingerprint(table).await?;
+            key.update(format!("\0{table}\0{fingerprint}").as_bytes());
+        }
+        Ok(hex::encode(key.finalize()))
+    }
+
+    /// What a model's key takes of a table it reads. A table held in files of more than
+    /// [`HELD_IN_MEMORY_BYTES`] (the order lines) is known by its files' names: a file is
+    /// never rewritten, and a new name means a new build. Any other table is known by its
+    /// content ([`Warehouse::content_fingerprint`]): the reference tables are written again
+    /// by every run, with the same rows. Kept for the session; tables are built once.
+    async fn fingerprint(&self, table: &str) -> Result<String> {
+        let cached = |fingerprints: &std::sync::Mutex<
+            std::collections::HashMap<String, String>,
+        >| { fingerprints.lock().ok().and_then(|f| f.get(table).cloned()) };
+        if let Some(fingerprint) = cached(&self.fingerprints) {
+            return Ok(fingerprint);
+        }
+        let mut files: Vec<&String> = match self.monthly.get(table) {
+            Some(months) => months.values().flatten().collect(),
+            None => self.tables.get(table).into_iter().flatten().collect(),
+        };
+        files.sort();
+        let bytes: u64 = files
+            .iter()
+            .filter_map(|f| std::fs::metadata(self.data_dir.path(f)).ok())
+            .map(|m| m.len())
+            .sum();
+        let fingerprint = if bytes > partitions::HELD_IN_MEMORY_BYTES {
+            use sha2::{Digest, Sha256};
+            let mut names = Sha256::new();
+            for file in files {
+                names.update(format!("{file}\0").as_bytes());
+            }
+            format!("files:{}", hex::encode(names.finalize()))
+        } else {
+            self.content_fingerprint(table).await?
+        };
+        if let Ok(mut f) = self.fingerprints.lock() {
+            f.insert(table.to_string(), fingerprint.clone());
+        }
+        Ok(fingerprint)
     }
 
     /// Stream `df` into `warehouse/NAME/RUN.parquet`, register it and remember it.
@@ -381,7 +512,9 @@ impl Warehouse {
 
     /// Run every test of `model`; each returns how many rows fail it. A partitioned model
     /// was tested month by month as it was built: its outcomes are those.
-    pub async fn test_model(&self, model: &Model) -> Result<Vec<TestOutcome>> {
+    /// A model reused whole whose tests and the tables they read are unchanged reports the
+    /// findings recorded when it was tested.
+    pub async fn test_model(&mut self, model: &Model) -> Result<Vec<TestOutcome>> {
         if model.doc.partition_by.is_some() {
             return Ok(self
                 .partition_outcomes
@@ -389,7 +522,39 @@ impl Warehouse {
                 .cloned()
                 .unwrap_or_default());
         }
-        self.run_tests(model).await
+        let tests_key = self.tests_key(model).await?;
+        if let Some(record) = self
+            .models
+            .get(&model.name)
+            .filter(|r| self.reused_models.contains(&model.name) && r.tests_key == tests_key)
+        {
+            return Ok(record
+                .findings
+                .iter()
+                .map(|f| TestOutcome {
+                    model: model.name.clone(),
+                    name: f.test.clone(),
+                    failing_rows: f.failing_rows,
+                    sample: f.sample.clone(),
+                    warning: f.warning,
+                })
+                .collect());
+        }
+        let outcomes = self.run_tests(model).await?;
+        if let Some(record) = self.models.get_mut(&model.name) {
+            record.tests_key = tests_key;
+            record.findings = outcomes
+                .iter()
+                .filter(|o| o.failing_rows > 0)
+                .map(|o| ecstat_lake::PartitionFinding {
+                    test: o.name.clone(),
+                    failing_rows: o.failing_rows,
+                    warning: o.warning,
+                    sample: o.sample.clone(),
+                })
+                .collect();
+        }
+        Ok(outcomes)
     }
 
     async fn run_tests(&self, model: &Model) -> Result<Vec<TestOutcome>> {

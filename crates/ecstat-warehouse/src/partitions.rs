@@ -36,7 +36,7 @@ use crate::{Result, TestOutcome, Warehouse, WarehouseError};
 const INGEST_FILES: &str = "ingest_files";
 
 /// Parquet bytes of a partitioned table up to which the session holds it in memory.
-const HELD_IN_MEMORY_BYTES: u64 = 16 << 20;
+pub(crate) const HELD_IN_MEMORY_BYTES: u64 = 16 << 20;
 
 impl Warehouse {
     /// Remember `table`'s files by month when all of them sit in `month=` folders.
@@ -236,6 +236,7 @@ impl Warehouse {
                 month.clone(),
                 PartitionRecord {
                     key,
+                    tests_key: String::new(),
                     file: relative,
                     rows,
                     findings,
@@ -347,7 +348,7 @@ impl Warehouse {
     /// values as text (with their lengths, NULL marked), the row hashes sorted and hashed.
     /// Meant for the dimension and reference tables a partitioned model reads whole: it
     /// holds 32 bytes per row.
-    async fn content_fingerprint(&self, table: &str) -> Result<String> {
+    pub(crate) async fn content_fingerprint(&self, table: &str) -> Result<String> {
         use arrow::util::display::{ArrayFormatter, FormatOptions};
         let mut stream = self.ctx.table(table).await?.execute_stream().await?;
         let options = FormatOptions::default();
