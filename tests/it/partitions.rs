@@ -166,7 +166,7 @@ fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
     let full = query(&fresh, FIGURES);
     assert!(!full.is_empty());
     assert_eq!(incremental, full);
-    assert!(query(&fresh, &format!("SELECT * FROM {provincial}")).len() > 0);
+    assert!(!query(&fresh, &format!("SELECT * FROM {provincial}")).is_empty());
     for model in reused {
         let rows = |data: &Path| {
             let mut rows: Vec<String> = query(data, &format!("SELECT * FROM {model}"))

@@ -432,10 +432,12 @@ impl Warehouse {
     /// content ([`Warehouse::content_fingerprint`]): the reference tables are written again
     /// by every run, with the same rows. Kept for the session; tables are built once.
     async fn fingerprint(&self, table: &str) -> Result<String> {
-        let cached = |fingerprints: &std::sync::Mutex<
-            std::collections::HashMap<String, String>,
-        >| { fingerprints.lock().ok().and_then(|f| f.get(table).cloned()) };
-        if let Some(fingerprint) = cached(&self.fingerprints) {
+        let cached = self
+            .fingerprints
+            .lock()
+            .ok()
+            .and_then(|f| f.get(table).cloned());
+        if let Some(fingerprint) = cached {
             return Ok(fingerprint);
         }
         let mut files: Vec<&String> = match self.monthly.get(table) {
@@ -814,7 +816,7 @@ mod tests {
             source,
         })?;
         let lake = DataDir::open(tmp.path())?;
-        let wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
+        let mut wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
         wh.ctx
             .sql("CREATE TABLE t AS VALUES ('a', 1), ('a', 2), (NULL, 3), ('b', -4)")
             .await?
