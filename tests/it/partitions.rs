@@ -59,6 +59,17 @@ fn taobao_2019_inbox(dir: &Path) -> std::path::PathBuf {
     inbox
 }
 
+/// Put the sample's provincial-platform figures of 2019 in `inbox`: a department input
+/// that no order-line model reads.
+fn add_provincial_2019(inbox: &Path) {
+    std::fs::create_dir_all(inbox.join("provincial")).expect("mkdir");
+    std::fs::copy(
+        repo().join("sample_data/inbox/provincial/网络零售统计_2019.json"),
+        inbox.join("provincial/网络零售统计_2019.json"),
+    )
+    .expect("copy");
+}
+
 const FIGURES: &str = "SELECT indicator_code, measure, period_type, period, dimension, member, \
      CAST(value AS VARCHAR) AS value, CAST(base_value AS VARCHAR) AS base_value, status \
      FROM ind_results ORDER BY indicator_code, measure, period_type, period, dimension, member";
@@ -95,12 +106,7 @@ fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
     .expect("write");
     // And the provincial platform's figures of 2019: a department input the orders do not
     // touch, so that a model built whole over it must be built again.
-    std::fs::create_dir_all(inbox.join("provincial")).expect("mkdir");
-    std::fs::copy(
-        repo().join("sample_data/inbox/provincial/网络零售统计_2019.json"),
-        inbox.join("provincial/网络零售统计_2019.json"),
-    )
-    .expect("copy");
+    add_provincial_2019(&inbox);
     run(&data, &inbox);
     let second = manifest(&data, 2);
 
@@ -300,12 +306,7 @@ fn a_model_reused_whole_reports_its_findings_again_and_runs_a_changed_test() {
     );
 
     // New input the region dimension does not read: reused, and its finding shown again.
-    std::fs::create_dir_all(inbox.join("provincial")).expect("mkdir");
-    std::fs::copy(
-        repo().join("sample_data/inbox/provincial/网络零售统计_2019.json"),
-        inbox.join("provincial/网络零售统计_2019.json"),
-    )
-    .expect("copy");
+    add_provincial_2019(&inbox);
     let second = run();
     assert_eq!(region_file(2), region_file(1), "dim_region reused");
     assert!(

@@ -86,6 +86,33 @@ pub struct TestOutcome {
     pub warning: bool,
 }
 
+impl TestOutcome {
+    /// A finding recorded in the manifest, reported again by a run that reuses the output.
+    fn recorded(model: &str, name: String, finding: &ecstat_lake::PartitionFinding) -> Self {
+        Self {
+            model: model.to_string(),
+            name,
+            failing_rows: finding.failing_rows,
+            sample: finding.sample.clone(),
+            warning: finding.warning,
+        }
+    }
+
+    /// The failing outcomes of `outcomes`, as the manifest records them.
+    fn findings(outcomes: &[TestOutcome]) -> Vec<ecstat_lake::PartitionFinding> {
+        outcomes
+            .iter()
+            .filter(|o| o.failing_rows > 0)
+            .map(|o| ecstat_lake::PartitionFinding {
+                test: o.name.clone(),
+                failing_rows: o.failing_rows,
+                warning: o.warning,
+                sample: o.sample.clone(),
+            })
+            .collect()
+    }
+}
+
 /// Failing rows shown per failed test.
 pub const FAILING_SAMPLE: usize = 5;
 
@@ -533,28 +560,13 @@ impl Warehouse {
             return Ok(record
                 .findings
                 .iter()
-                .map(|f| TestOutcome {
-                    model: model.name.clone(),
-                    name: f.test.clone(),
-                    failing_rows: f.failing_rows,
-                    sample: f.sample.clone(),
-                    warning: f.warning,
-                })
+                .map(|f| TestOutcome::recorded(&model.name, f.test.clone(), f))
                 .collect());
         }
         let outcomes = self.run_tests(model).await?;
         if let Some(record) = self.models.get_mut(&model.name) {
             record.tests_key = tests_key;
-            record.findings = outcomes
-                .iter()
-                .filter(|o| o.failing_rows > 0)
-                .map(|o| ecstat_lake::PartitionFinding {
-                    test: o.name.clone(),
-                    failing_rows: o.failing_rows,
-                    warning: o.warning,
-                    sample: o.sample.clone(),
-                })
-                .collect();
+            record.findings = TestOutcome::findings(&outcomes);
         }
         Ok(outcomes)
     }

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::DataType;
 use datafusion::datasource::MemTable;
-use ecstat_lake::{InputRecord, PartitionFinding, PartitionRecord};
+use ecstat_lake::{InputRecord, PartitionRecord};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
 
@@ -169,12 +169,8 @@ impl Warehouse {
                 .get(month)
                 .filter(|r| r.key == key && self.data_dir.path(&r.file).is_file())
             {
-                outcomes.extend(record.findings.iter().map(|f| TestOutcome {
-                    model: model.name.clone(),
-                    name: format!("{} [{month}]", f.test),
-                    failing_rows: f.failing_rows,
-                    sample: f.sample.clone(),
-                    warning: f.warning,
+                outcomes.extend(record.findings.iter().map(|f| {
+                    TestOutcome::recorded(&model.name, format!("{} [{month}]", f.test), f)
                 }));
                 total += record.rows;
                 records.insert(month.clone(), record.clone());
@@ -217,16 +213,7 @@ impl Warehouse {
                 tested_ms = (step.elapsed() - written).as_millis(),
                 "month built"
             );
-            let findings: Vec<PartitionFinding> = month_outcomes
-                .iter()
-                .filter(|o| o.failing_rows > 0)
-                .map(|o| PartitionFinding {
-                    test: o.name.clone(),
-                    failing_rows: o.failing_rows,
-                    warning: o.warning,
-                    sample: o.sample.clone(),
-                })
-                .collect();
+            let findings = TestOutcome::findings(&month_outcomes);
             outcomes.extend(month_outcomes.into_iter().map(|mut o| {
                 o.name = format!("{} [{month}]", o.name);
                 o
