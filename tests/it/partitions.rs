@@ -327,3 +327,23 @@ fn a_model_reused_whole_reports_its_findings_again_and_runs_a_changed_test() {
         "{third}"
     );
 }
+
+#[test]
+fn a_model_test_that_cannot_run_stops_the_run_and_names_its_model() {
+    // The tests of the models run side by side; an error must still say whose it is.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    let doc = pipelines.join("models/dim_region.toml");
+    let mut text = std::fs::read_to_string(&doc).expect("doc");
+    text.push_str("\n[[tests]]\nunique_combination = [\"no_such_column\"]\n");
+    std::fs::write(&doc, text).expect("write");
+    let inbox = taobao_2019_inbox(tmp.path());
+    let data = tmp.path().join("wh");
+    let out = run_with(&data, &inbox, &pipelines);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("testing model `dim_region`"), "{stderr}");
+    assert!(stderr.contains("no_such_column"), "{stderr}");
+    assert!(!data.join("_manifests/v00000001.json").exists());
+}

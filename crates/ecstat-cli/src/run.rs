@@ -427,13 +427,8 @@ async fn run_locked(
     crate::failpoint::hit("build:done");
     let mut test_failures = Vec::new();
     let mut tests_run = 0usize;
-    for model in &models {
-        let step = std::time::Instant::now();
-        let outcomes = wh
-            .test_model(model)
-            .await
-            .with_context(|| format!("testing model `{}`", model.name))?;
-        tracing::debug!(model = %model.name, tests = outcomes.len(), ms = step.elapsed().as_millis(), "model tested");
+    for (model, outcomes) in models.iter().zip(wh.test_models(&models).await) {
+        let outcomes = outcomes.with_context(|| format!("testing model `{}`", model.name))?;
         for outcome in outcomes {
             tests_run += 1;
             if outcome.failing_rows > 0 {
@@ -471,6 +466,7 @@ async fn run_locked(
 
     timings.push(("indicators", started.elapsed().as_secs_f64()));
     crate::failpoint::hit("indicators:done");
+    let step = std::time::Instant::now();
     summary.indicators_changed = match &previous {
         Some(p) => indicators_changed(&wh, lake, p).await,
         None => pipeline
@@ -480,6 +476,8 @@ async fn run_locked(
             .map(|i| i.code.clone())
             .collect(),
     };
+
+    tracing::debug!(ms = step.elapsed().as_millis(), "changed indicators found");
 
     // 4. Publish.
     let manifest = Manifest {
@@ -499,7 +497,9 @@ async fn run_locked(
     let publish = !test_failures.iter().any(|t| !t.warning);
     if publish {
         crate::failpoint::hit("publish:before");
+        let step = std::time::Instant::now();
         lake.publish(&manifest)?;
+        tracing::debug!(ms = step.elapsed().as_millis(), "manifest published");
         crate::failpoint::hit("publish:after");
         summary.published_version = Some(version);
     }
@@ -720,11 +720,31 @@ pub async fn export_snapshot(
     let mut meta = export_meta(manifest, catalogue);
     meta.lineage = crate::lineage::export_rows(wh).await?;
     let dir = lake.path("exports");
-    let mut exported = Vec::new();
-    for format in Format::ALL {
-        exported.push(ecstat_export::export(&batches, &meta, format, &dir)?);
-        crate::failpoint::hit("export:during");
-    }
+    // The formats are written side by side: each is its own file, and each waits for its
+    // own fsync.
+    let written: Vec<_> = std::thread::scope(|scope| {
+        let writers: Vec<_> = Format::ALL
+            .into_iter()
+            .map(|format| {
+                let (batches, meta, dir) = (&batches, &meta, &dir);
+                scope.spawn(move || {
+                    let step = std::time::Instant::now();
+                    let path = ecstat_export::export(batches, meta, format, dir)?;
+                    tracing::debug!(?format, ms = step.elapsed().as_millis(), "exported");
+                    crate::failpoint::hit("export:during");
+                    Ok::<_, ecstat_export::ExportError>(path)
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    let exported = written.into_iter().collect::<Result<Vec<_>, _>>()?;
     let mark =
         serde_json::json!({ "snapshot_version": manifest.version, "run_id": manifest.run_id });
     std::fs::write(dir.join(".snapshot.json.tmp"), mark.to_string())

@@ -343,6 +343,10 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
     }
     ws.set_landscape();
     ws.set_print_fit_to_pages(1, 0);
+    // Deflate level 3 instead of 6: most of the save is compressing the sheets' XML, and
+    // level 3 takes about 0.7 of the time for a file about 6% larger (rust_xlsxwriter's
+    // performance notes).
+    wb.set_zip_compression_level(3);
     wb.save(path).map_err(&e)?;
     Ok(())
 }

@@ -615,6 +615,8 @@ struct LinesSeen {
     seed: u64,
     /// The text hashed, reused from line to line.
     identity: Vec<u8>,
+    /// The month whose set was made last.
+    last_month: Option<String>,
 }
 
 impl LinesSeen {
@@ -630,6 +632,7 @@ impl LinesSeen {
             unchecked: 0,
             seed: std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8),
             identity: Vec::new(),
+            last_month: None,
         }
     }
 
@@ -653,9 +656,15 @@ impl LinesSeen {
                 return true;
             }
             None => {
-                let mut set = HashSet::default();
+                // Sized like the month begun last, which is usually as busy: the set then
+                // does not grow (and rehash) key by key. At most as many empty places as
+                // the last month has keys.
+                let last = self.last_month.as_ref().and_then(|m| self.months.get(m));
+                let mut set =
+                    HashSet::with_capacity_and_hasher(last.map_or(0, HashSet::len), KeyHash);
                 set.insert(key);
                 self.months.insert(month.to_string(), set);
+                self.last_month = Some(month.to_string());
             }
         }
         self.keys += 1;

@@ -544,83 +544,73 @@ impl Warehouse {
     /// A model reused whole whose tests and the tables they read are unchanged reports the
     /// findings recorded when it was tested.
     pub async fn test_model(&mut self, model: &Model) -> Result<Vec<TestOutcome>> {
-        if model.doc.partition_by.is_some() {
-            return Ok(self
-                .partition_outcomes
-                .get(&model.name)
-                .cloned()
-                .unwrap_or_default());
-        }
-        let tests_key = self.tests_key(model).await?;
-        if let Some(record) = self
-            .models
-            .get(&model.name)
-            .filter(|r| self.reused_models.contains(&model.name) && r.tests_key == tests_key)
-        {
-            return Ok(record
-                .findings
-                .iter()
-                .map(|f| TestOutcome::recorded(&model.name, f.test.clone(), f))
-                .collect());
-        }
-        let outcomes = self.run_tests(model).await?;
-        if let Some(record) = self.models.get_mut(&model.name) {
-            record.tests_key = tests_key;
-            record.findings = TestOutcome::findings(&outcomes);
-        }
-        Ok(outcomes)
+        let mut outcomes = self.test_models(std::slice::from_ref(model)).await;
+        outcomes.pop().unwrap_or_else(|| Ok(Vec::new()))
     }
 
-    async fn run_tests(&self, model: &Model) -> Result<Vec<TestOutcome>> {
-        let tests = models::test_queries(model);
-        let no_count = |name: &str| WarehouseError::Config {
-            path: model.path.with_extension("toml"),
-            message: format!("test {name} did not return a row count"),
-        };
-        // The checks of single rows are counted together, in one pass over the table.
-        let conditions: Vec<String> = tests
-            .iter()
-            .filter_map(|t| t.row_condition.as_deref())
-            .enumerate()
-            .map(|(i, c)| format!("count(*) FILTER (WHERE {c}) AS failing_{i}"))
-            .collect();
-        let row_counts = if conditions.is_empty() {
-            Vec::new()
-        } else {
-            let sql = format!("SELECT {} FROM {}", conditions.join(", "), model.name);
-            self.ctx.sql(&sql).await?.collect().await?
-        };
-        let mut row_column = 0;
-        let mut out = Vec::new();
-        for test in tests {
-            // A count query returns one Int64 row; anything else must not read as "passed".
-            let failing = if test.row_condition.is_some() {
-                row_column += 1;
-                first_int(&row_counts, row_column - 1)
-            } else {
-                first_int(&self.ctx.sql(&test.count_sql()).await?.collect().await?, 0)
+    /// [`Warehouse::test_model`] of each of `models`, in their order. The tests of
+    /// different models run side by side: each is a few small queries, whose planning is
+    /// work for one core. A model whose tests fail to run has its error in its place.
+    pub async fn test_models(&mut self, models: &[Model]) -> Vec<Result<Vec<TestOutcome>>> {
+        let mut results: Vec<Option<Result<Vec<TestOutcome>>>> = Vec::new();
+        let mut jobs = tokio::task::JoinSet::new();
+        for (i, model) in models.iter().enumerate() {
+            if model.doc.partition_by.is_some() {
+                let outcomes = self.partition_outcomes.get(&model.name).cloned();
+                results.push(Some(Ok(outcomes.unwrap_or_default())));
+                continue;
             }
-            .ok_or_else(|| no_count(&test.name))?;
-            let sample = if failing > 0 {
-                let batches = self
-                    .ctx
-                    .sql(&test.sample_sql(FAILING_SAMPLE))
-                    .await?
-                    .collect()
-                    .await?;
-                arrow::util::pretty::pretty_format_batches(&batches)?.to_string()
-            } else {
-                String::new()
+            let tests_key = match self.tests_key(model).await {
+                Ok(key) => key,
+                Err(e) => {
+                    results.push(Some(Err(e)));
+                    continue;
+                }
             };
-            out.push(TestOutcome {
-                model: test.model,
-                name: test.name,
-                failing_rows: failing.max(0) as u64,
-                sample,
-                warning: test.warning,
+            if let Some(record) = self
+                .models
+                .get(&model.name)
+                .filter(|r| self.reused_models.contains(&model.name) && r.tests_key == tests_key)
+            {
+                let recorded = record
+                    .findings
+                    .iter()
+                    .map(|f| TestOutcome::recorded(&model.name, f.test.clone(), f))
+                    .collect();
+                results.push(Some(Ok(recorded)));
+                continue;
+            }
+            results.push(None);
+            let (ctx, model) = (self.ctx.clone(), model.clone());
+            jobs.spawn(async move {
+                let step = std::time::Instant::now();
+                let outcomes = run_tests(&ctx, &model).await;
+                tracing::debug!(
+                    model = %model.name,
+                    tests = outcomes.as_ref().map_or(0, Vec::len),
+                    ms = step.elapsed().as_millis(),
+                    "model tested"
+                );
+                (i, tests_key, outcomes)
             });
         }
-        Ok(out)
+        while let Some(job) = jobs.join_next().await {
+            let (i, tests_key, outcomes) = match job {
+                Ok(done) => done,
+                // A test query that panicked: the panic goes on, as on one thread.
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
+            };
+            if let (Ok(outcomes), Some(record)) = (&outcomes, self.models.get_mut(&models[i].name))
+            {
+                record.tests_key = tests_key;
+                record.findings = TestOutcome::findings(outcomes);
+            }
+            results[i] = Some(outcomes);
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
+            .collect()
     }
 
     /// Plan a read-only query: DDL, DML and settings changes are refused.
@@ -812,6 +802,58 @@ fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)
+}
+
+/// Run the tests of `model` on the table the session holds under its name.
+pub(crate) async fn run_tests(ctx: &SessionContext, model: &Model) -> Result<Vec<TestOutcome>> {
+    let tests = models::test_queries(model);
+    let no_count = |name: &str| WarehouseError::Config {
+        path: model.path.with_extension("toml"),
+        message: format!("test {name} did not return a row count"),
+    };
+    // The checks of single rows are counted together, in one pass over the table.
+    let conditions: Vec<String> = tests
+        .iter()
+        .filter_map(|t| t.row_condition.as_deref())
+        .enumerate()
+        .map(|(i, c)| format!("count(*) FILTER (WHERE {c}) AS failing_{i}"))
+        .collect();
+    let row_counts = if conditions.is_empty() {
+        Vec::new()
+    } else {
+        let sql = format!("SELECT {} FROM {}", conditions.join(", "), model.name);
+        ctx.sql(&sql).await?.collect().await?
+    };
+    let mut row_column = 0;
+    let mut out = Vec::new();
+    for test in tests {
+        // A count query returns one Int64 row; anything else must not read as "passed".
+        let failing = if test.row_condition.is_some() {
+            row_column += 1;
+            first_int(&row_counts, row_column - 1)
+        } else {
+            first_int(&ctx.sql(&test.count_sql()).await?.collect().await?, 0)
+        }
+        .ok_or_else(|| no_count(&test.name))?;
+        let sample = if failing > 0 {
+            let batches = ctx
+                .sql(&test.sample_sql(FAILING_SAMPLE))
+                .await?
+                .collect()
+                .await?;
+            arrow::util::pretty::pretty_format_batches(&batches)?.to_string()
+        } else {
+            String::new()
+        };
+        out.push(TestOutcome {
+            model: test.model,
+            name: test.name,
+            failing_rows: failing.max(0) as u64,
+            sample,
+            warning: test.warning,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

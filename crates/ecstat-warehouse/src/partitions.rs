@@ -204,7 +204,7 @@ impl Warehouse {
             // The month's tests, on the month alone.
             self.register_parquet(&model.name, std::slice::from_ref(&relative), None)
                 .await?;
-            let month_outcomes = self.run_tests(model).await?;
+            let month_outcomes = crate::run_tests(&self.ctx, model).await?;
             tracing::debug!(
                 model = %model.name,
                 %month,
