@@ -554,6 +554,7 @@ impl Warehouse {
     pub async fn test_models(&mut self, models: &[Model]) -> Vec<Result<Vec<TestOutcome>>> {
         let mut results: Vec<Option<Result<Vec<TestOutcome>>>> = Vec::new();
         let mut jobs = tokio::task::JoinSet::new();
+        let mut model_of_job = std::collections::HashMap::new();
         for (i, model) in models.iter().enumerate() {
             if model.doc.partition_by.is_some() {
                 let outcomes = self.partition_outcomes.get(&model.name).cloned();
@@ -582,7 +583,7 @@ impl Warehouse {
             }
             results.push(None);
             let (ctx, model) = (self.ctx.clone(), model.clone());
-            jobs.spawn(async move {
+            let job = jobs.spawn(async move {
                 let step = std::time::Instant::now();
                 let outcomes = run_tests(&ctx, &model).await;
                 tracing::debug!(
@@ -591,14 +592,20 @@ impl Warehouse {
                     ms = step.elapsed().as_millis(),
                     "model tested"
                 );
-                (i, tests_key, outcomes)
+                (tests_key, outcomes)
             });
+            model_of_job.insert(job.id(), i);
         }
-        while let Some(job) = jobs.join_next().await {
-            let (i, tests_key, outcomes) = match job {
-                Ok(done) => done,
-                // A test query that panicked: the panic goes on, as on one thread.
-                Err(e) => std::panic::resume_unwind(e.into_panic()),
+        while let Some(job) = jobs.join_next_with_id().await {
+            let (i, (tests_key, outcomes)) = match job {
+                Ok((id, done)) => (model_of_job[&id], done),
+                // A task that panicked: an error of its model, as in the indicators.
+                Err(e) => {
+                    let i = model_of_job[&e.id()];
+                    let error = datafusion::error::DataFusionError::External(Box::new(e));
+                    results[i] = Some(Err(error.into()));
+                    continue;
+                }
             };
             if let (Ok(outcomes), Some(record)) = (&outcomes, self.models.get_mut(&models[i].name))
             {
