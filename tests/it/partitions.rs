@@ -200,9 +200,7 @@ fn a_new_month_is_the_only_month_built_and_the_figures_equal_a_full_build() {
 
 #[test]
 fn a_partitioned_model_that_writes_a_row_outside_its_month_fails_the_build() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let pipelines = tmp.path().join("pipelines");
-    copy_dir(&repo().join("pipelines"), &pipelines);
+    let (tmp, pipelines) = copied_pipelines();
     // A mistaken edit: every line dated to one month.
     let path = pipelines.join("models/stg_orders.sql");
     let sql = std::fs::read_to_string(&path).expect("sql");
@@ -224,6 +222,14 @@ fn a_partitioned_model_that_writes_a_row_outside_its_month_fails_the_build() {
     assert!(!data.join("_manifests/v00000001.json").exists());
 }
 
+/// A temporary folder holding a copy of the repository's pipelines, for a test to edit.
+fn copied_pipelines() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let pipelines = tmp.path().join("pipelines");
+    copy_dir(&repo().join("pipelines"), &pipelines);
+    (tmp, pipelines)
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
@@ -238,9 +244,7 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn a_test_added_to_a_partitioned_model_runs_on_every_month() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let pipelines = tmp.path().join("pipelines");
-    copy_dir(&repo().join("pipelines"), &pipelines);
+    let (tmp, pipelines) = copied_pipelines();
     let inbox = taobao_2019_inbox(tmp.path());
     let data = tmp.path().join("wh");
     let run = || run_with(&data, &inbox, &pipelines);
@@ -268,9 +272,7 @@ fn a_test_added_to_a_partitioned_model_runs_on_every_month() {
 
 #[test]
 fn a_model_reused_whole_reports_its_findings_again_and_runs_a_changed_test() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let pipelines = tmp.path().join("pipelines");
-    copy_dir(&repo().join("pipelines"), &pipelines);
+    let (tmp, pipelines) = copied_pipelines();
     let inbox = taobao_2019_inbox(tmp.path());
     let data = tmp.path().join("wh");
     let doc = pipelines.join("models/dim_region.toml");
@@ -331,9 +333,7 @@ fn a_model_reused_whole_reports_its_findings_again_and_runs_a_changed_test() {
 #[test]
 fn a_model_test_that_cannot_run_stops_the_run_and_names_its_model() {
     // The tests of the models run side by side; an error must still say whose it is.
-    let tmp = tempfile::tempdir().expect("tmp");
-    let pipelines = tmp.path().join("pipelines");
-    copy_dir(&repo().join("pipelines"), &pipelines);
+    let (tmp, pipelines) = copied_pipelines();
     let doc = pipelines.join("models/dim_region.toml");
     let mut text = std::fs::read_to_string(&doc).expect("doc");
     text.push_str("\n[[tests]]\nunique_combination = [\"no_such_column\"]\n");

@@ -583,7 +583,7 @@ async fn order_rows(
             // Every spec requires the order time, so a line without one was quarantined
             // above; were it not, such lines would be looked for among themselves.
             let day = if order_time.is_valid(i) {
-                order_time.value(i).div_euclid(MICROS_PER_DAY)
+                order_time.value(i).div_euclid(udf::MICROS_PER_DAY)
             } else {
                 i64::MIN
             };
@@ -699,9 +699,6 @@ impl LinesSeen {
         true
     }
 }
-
-/// Microseconds of a day: order times are stored as microseconds since 1970-01-01.
-const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// Hashes a key that is already a hash: its low 64 bits.
 #[derive(Debug, Default, Clone, Copy)]

@@ -23,6 +23,9 @@ use ecstat_core::text::clean_cell;
 pub const MONEY: DataType = DataType::Decimal128(18, 2);
 /// Naive Asia/Shanghai wall-clock time.
 pub const LOCAL_TIME: DataType = DataType::Timestamp(TimeUnit::Microsecond, None);
+
+/// Microseconds of a day: times are stored as microseconds since 1970-01-01.
+pub(crate) const MICROS_PER_DAY: i64 = 86_400_000_000;
 /// Non-money numbers of department records (areas, shares).
 pub const DECIMAL: DataType = DataType::Decimal128(18, 4);
 
@@ -198,7 +201,6 @@ impl ScalarUDFImpl for MonthOf {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         use chrono::Datelike;
-        const MICROS_PER_DAY: i64 = 86_400_000_000;
         let rows = args.number_rows;
         let input = args.args[0].to_array(rows)?;
         let Some(times) = input.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
