@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Args;
-use ecstat_core::spec::SourceSpec;
+use ecstat_core::spec::{FileFormat, SourceSpec};
 use ecstat_export::{ExportMeta, Format};
 use ecstat_indicators::Catalogue;
 use ecstat_ingest::{InputFile, Target};
@@ -41,6 +41,62 @@ pub struct RunArgs {
     rehash: bool,
 }
 
+enum ByHeader {
+    /// The spec that reads the file, and how it was chosen.
+    One(Arc<SourceSpec>, String),
+    /// Why none was.
+    None(String),
+}
+
+/// The spec for a file whose path no spec's patterns match, chosen by its header: the
+/// specs of its format (by extension) whose required headers the file has. Of several,
+/// the one that finds the most of its mapped columns, when one does; a tie is reported.
+async fn by_header(specs: &[Arc<SourceSpec>], path: &Path) -> ByHeader {
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let format = match extension.as_str() {
+        "csv" | "txt" => FileFormat::Csv,
+        "xlsx" | "xlsm" => FileFormat::Xlsx,
+        "json" => FileFormat::Json,
+        _ => return ByHeader::None(format!("a .{extension} file is no format a spec reads")),
+    };
+    let mut found: Vec<(usize, &Arc<SourceSpec>)> = Vec::new();
+    for spec in specs.iter().filter(|s| s.format() == format) {
+        if let Some(columns) = ecstat_ingest::header_columns(path, Arc::new(spec.layout())).await {
+            found.push((columns, spec));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name())));
+    let names = |found: &[(usize, &Arc<SourceSpec>)]| {
+        found
+            .iter()
+            .map(|(n, s)| format!("{} ({n} columns)", s.name()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match found.as_slice() {
+        [] => ByHeader::None("its header has the required columns of no spec".into()),
+        [(_, spec)] => ByHeader::One(
+            (*spec).clone(),
+            format!("read with spec `{}`, chosen by its header", spec.name()),
+        ),
+        [(a, spec), (b, _), ..] if a > b => ByHeader::One(
+            (*spec).clone(),
+            format!(
+                "read with spec `{}`, chosen by its header (the most columns of the candidates {})",
+                spec.name(),
+                names(&found)
+            ),
+        ),
+        _ => ByHeader::None(format!(
+            "its header fits several specs equally: {}",
+            names(&found)
+        )),
+    }
+}
+
 /// What the inbox holds: every regular file, sorted, with its `/`-separated relative path,
 /// and the entries not read (symbolic links, sockets, devices) with why.
 pub struct Inbox {
@@ -61,9 +117,6 @@ pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Inbox> {
         for entry in entries {
             let entry = entry.with_context(|| format!("reading inbox folder {}", dir.display()))?;
             let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
             let kind = entry
                 .file_type()
                 .with_context(|| format!("{}", path.display()))?;
@@ -74,6 +127,12 @@ pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Inbox> {
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
+            // Hidden files and folders (editors' and file managers' own) are not read,
+            // but said: a department's file saved as `.…` is not silently missing.
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                skipped.push(format!("{relative}: hidden (its name starts with a dot), not read"));
+                continue;
+            }
             if kind.is_dir() {
                 stack.push(path);
             } else if kind.is_file() {
@@ -196,9 +255,25 @@ async fn run_locked(
             .iter()
             .filter(|s| s.matches(&relative))
             .collect();
-        if specs.is_empty() {
-            unmatched.push(relative.clone());
-        }
+        let specs = if specs.is_empty() {
+            // Named as no spec expects: the spec whose required headers the file has.
+            match by_header(&pipeline.specs, &path).await {
+                ByHeader::One(spec, note) => {
+                    eprintln!("{relative}: {note}");
+                    summary.warnings.push(format!("inbox: {relative}: {note}"));
+                    vec![spec]
+                }
+                ByHeader::None(why) => {
+                    summary
+                        .warnings
+                        .push(format!("inbox: {relative}: no source spec matches ({why}); not read"));
+                    unmatched.push(format!("{relative} ({why})"));
+                    Vec::new()
+                }
+            }
+        } else {
+            specs.into_iter().cloned().collect()
+        };
         for spec in specs {
             work.push((spec.clone(), path.clone(), relative.clone()));
         }

@@ -36,8 +36,15 @@ pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
         };
         let sql = match spec.as_ref() {
             SourceSpec::Orders(s) => {
-                let columns: Vec<String> = s.columns.keys().cloned().collect();
-                ecstat_ingest::normalise::orders_sql(s, &columns)
+                let columns: Vec<String> = s
+                    .columns
+                    .keys()
+                    .chain(s.inputs.keys())
+                    .chain(s.file_fields.keys())
+                    .cloned()
+                    .collect();
+                let shop = ecstat_ingest::normalise::UnknownShop::of_file("FILE");
+                ecstat_ingest::normalise::orders_sql(s, &columns, &shop)
             }
             SourceSpec::Records(s) => {
                 let references =

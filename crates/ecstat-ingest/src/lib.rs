@@ -385,7 +385,9 @@ async fn ingest_rows(
     let mut present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
     present.extend(layout.file_fields.iter().map(|(c, _)| c.clone()));
     let sql = match spec.as_ref() {
-        SourceSpec::Orders(s) => normalise::orders_sql(s, &present),
+        SourceSpec::Orders(s) => {
+            normalise::orders_sql(s, &present, &normalise::UnknownShop::of_file(&input.relative))
+        }
         SourceSpec::Records(s) => records::records_sql(s, &present, &input.sha256, &env.lookups)
             .map_err(|message| IngestError::Spec {
                 path: path.clone(),
@@ -426,18 +428,37 @@ async fn ingest_rows(
         quarantine: QuarantineBuilder::default(),
         staged_rows: 0,
     };
+    let unknown_shop = normalise::UnknownShop::of_file(&input.relative);
     let rows = match spec.as_ref() {
-        SourceSpec::Orders(_) => order_rows(stream, &mut output, on_rows, path).await,
+        SourceSpec::Orders(s) => {
+            // With order-level columns the SQL already held back repeated lines.
+            let check_repeats = !s.has_order_level();
+            order_rows(
+                stream,
+                &mut output,
+                on_rows,
+                path,
+                check_repeats,
+                &unknown_shop.id,
+            )
+            .await
+        }
         SourceSpec::Records(s) => record_rows(s, stream, &mut output, on_rows, path, &headers)
             .await
-            .map(|()| 0),
+            .map(|()| (0, 0)),
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
     let stats = join(reader.done, path)??;
     if let Some(sha256) = &stats.sha256 {
         record.sha256.clone_from(sha256);
     }
-    let unchecked = rows?;
+    let (unchecked, unknown_shop_lines) = rows?;
+    if unknown_shop_lines > 0 {
+        record.notes.push(format!(
+            "文件中及报送信息中均无店铺，{unknown_shop_lines}行计入“{}”（{}）/ neither the file nor its submission names the shop: {unknown_shop_lines} lines counted under the unknown shop {}",
+            unknown_shop.name, unknown_shop.id, unknown_shop.id
+        ));
+    }
     if unchecked > 0 {
         record.notes.push(format!(
             "{unchecked}行属于文件前部已读完的日期，未检查文件内重复（文件未按时间排序）；入库时每条订单行只计一次 / {unchecked} lines of order days read earlier in the file were not checked for repeats within the file (it is not in time order); the warehouse still counts each line once"
@@ -520,6 +541,17 @@ async fn ingest_rows(
     Ok((problems, headers))
 }
 
+/// How many of `layout`'s columns the header of the file at `path` has, when it has the
+/// required ones (the reader's own header search, stopped once the header is known).
+pub async fn header_columns(path: &Path, layout: Arc<ecstat_core::spec::Layout>) -> Option<usize> {
+    let reader = reader::spawn(path.to_path_buf(), layout, false);
+    let header = reader.header.await.ok();
+    // The reader stops at its next batch once nobody receives them.
+    drop(reader.batches);
+    let _ = reader.done.join();
+    header.map(|h| h.columns.len())
+}
+
 /// What names a file's staged and quarantine files: its content hash, and the run.
 fn file_id(sha256: &str, run_id: &str) -> String {
     format!("{}-{run_id}", &sha256[..16.min(sha256.len())])
@@ -527,14 +559,18 @@ fn file_id(sha256: &str, run_id: &str) -> String {
 
 type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
 
-/// Order lines: quarantine what the SQL rejected, and order lines seen earlier in the file.
-/// Returns how many lines could not be checked for repeats (see [`LinesSeen`]).
+/// Order lines: quarantine what the SQL rejected, and (with `check_repeats`) order lines
+/// seen earlier in the file. Returns how many lines could not be checked for repeats (see
+/// [`LinesSeen`]), and how many were staged under the file's unknown shop.
 async fn order_rows(
     mut stream: NormalisedStream,
     output: &mut Output<'_>,
     on_rows: &(dyn Fn(u64) + Sync),
     path: &Path,
-) -> Result<u64> {
+    check_repeats: bool,
+    unknown_shop: &str,
+) -> Result<(u64, u64)> {
+    let mut unknown_shop_lines = 0u64;
     let engine_err = |source| IngestError::engine(path, source);
     let staged_schema = staged::orders_file_schema();
     let mut seen = LinesSeen::new(LinesSeen::MAX_KEYS);
@@ -542,11 +578,12 @@ async fn order_rows(
         let batch = batch.map_err(engine_err)?;
         on_rows(batch.num_rows() as u64);
         let text = |name: &str| text_column(&batch, name).map_err(engine_err);
-        let (rule, order_id, sub_order_id, title) = (
+        let (rule, order_id, sub_order_id, title, shop_id) = (
             text("_reject_rule")?,
             text("order_id")?,
             text("sub_order_id")?,
             text("item_title")?,
+            text("shop_id")?,
         );
         let order_time = batch
             .column_by_name("order_time")
@@ -587,7 +624,10 @@ async fn order_rows(
             } else {
                 i64::MIN
             };
-            if seen.first_time(day, order_id.value(i), line) {
+            if !check_repeats || seen.first_time(day, order_id.value(i), line) {
+                if shop_id.is_valid(i) && shop_id.value(i) == unknown_shop {
+                    unknown_shop_lines += 1;
+                }
                 match runs.last_mut() {
                     Some((start, len)) if *start + *len == i => *len += 1,
                     _ => runs.push((i, 1)),
@@ -610,7 +650,7 @@ async fn order_rows(
             )?;
         }
     }
-    Ok(seen.unchecked)
+    Ok((seen.unchecked, unknown_shop_lines))
 }
 
 /// The order lines of a file seen so far, to find a line written twice. A line is its

@@ -2,7 +2,7 @@
 //! statuses, derive the goods amount, and name the first check each row fails. The query is
 //! plain text, so `ecstat sources --sql NAME` can show a statistician exactly what runs.
 
-use ecstat_core::spec::{ColumnKind, GoodsAmountRule, OrderSpec};
+use ecstat_core::spec::{ColumnKind, GoodsAmountRule, OrderSpec, PAID_STATUSES};
 use ecstat_core::sql::{ident, literal as quote};
 
 /// Quarantine rules: what each means (Chinese for the submitting department, English), and
@@ -119,6 +119,11 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "请联系统计局更新口径映射",
     ),
     (
+        "order_line_rejected",
+        "同一订单的另一行被退回，整单暂不计入 / another line of the same order was rejected, so the order is held back whole",
+        "请更正该订单中被退回的行后整单重新提交",
+    ),
+    (
         "duplicate_order_line",
         "订单行重复 / the same order line appears earlier in the file",
         "请删除重复的订单行",
@@ -161,53 +166,156 @@ struct Check {
     raw: String,
 }
 
-/// Build the normalisation SQL for `spec` over table `raw`, given which canonical columns
-/// the file has. Output columns: the staged table's columns, then `_reject_rule`,
-/// `_reject_column`, `_reject_value` (NULL when the row passes).
-pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
+/// The shop a file's lines are counted under when neither its rows nor its submission
+/// name one: one per file, named so that a reader sees it is not a real shop.
+#[derive(Debug, Clone)]
+pub struct UnknownShop {
+    pub id: String,
+    pub name: String,
+}
+
+impl UnknownShop {
+    /// The unknown shop of the file at `relative` (its path under the inbox).
+    pub fn of_file(relative: &str) -> Self {
+        use sha2::Digest;
+        let digest = hex::encode(&sha2::Sha256::digest(relative.as_bytes())[..6]);
+        let name = relative.rsplit('/').next().unwrap_or(relative);
+        Self {
+            id: format!("unknown-{digest}"),
+            name: format!("未知店铺（{name}）"),
+        }
+    }
+}
+
+fn sql_type(kind: ColumnKind) -> &'static str {
+    match kind {
+        ColumnKind::Text => "VARCHAR",
+        ColumnKind::Amount => "DECIMAL(18,2)",
+        ColumnKind::Integer => "BIGINT",
+        ColumnKind::DateTime => "TIMESTAMP",
+    }
+}
+
+/// `value` as a column of `kind`'s staged type (times in microseconds, as ingest parses them).
+fn typed(value: &str, kind: ColumnKind) -> String {
+    match kind {
+        ColumnKind::DateTime => format!("arrow_cast({value}, 'Timestamp(Microsecond, None)')"),
+        other => format!("CAST({value} AS {})", sql_type(other)),
+    }
+}
+
+/// Build the normalisation SQL for `spec` over table `raw`, given which columns the file
+/// has (canonical, `[inputs]` and `[file_fields]` names). Output columns: the staged
+/// table's columns, then `_reject_rule`, `_reject_column`, `_reject_value` (NULL when the
+/// row passes).
+///
+/// The stages, each a named step of the query:
+/// - `filled`: cells the spec calls empty (`empty_values`) become NULL; an order-level
+///   column takes the order's first non-empty value among its lines;
+/// - `parsed`: every cell parsed as its type (NULL where unreadable), its text kept;
+/// - `derived`: `[derive]` expressions replace their columns;
+/// - `statused`: the canonical status, from the status and after-sale maps;
+/// - `checked`: the number of the first check a row fails;
+/// - for specs with order-level columns, `grouped`, `weighed` and `allocated`: a line
+///   repeated within the file, and every line of an order one of whose lines was rejected,
+///   are held back; order-level amounts are split over the order's lines.
+pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownShop) -> String {
     let has = |c: &str| present.iter().any(|p| p == c);
     let unit = spec.amount_unit.as_str();
     let formats = quote(&spec.datetime_formats().join("|"));
     let required_columns = spec.required_columns();
+    let order_level = spec.has_order_level();
+
+    // Every column read from the file: the staged columns, then the [inputs].
+    let mut read: Vec<(String, ColumnKind)> = spec
+        .table
+        .columns()
+        .iter()
+        .map(|c| (c.name.to_string(), c.kind))
+        .collect();
+    read.extend(
+        spec.inputs
+            .iter()
+            .map(|(name, input)| (name.clone(), input.kind.column_kind())),
+    );
+
+    // filled: empty spellings, and order-level values once per order.
+    let empties: Vec<String> = spec.empty_values.iter().map(|v| quote(v)).collect();
+    let mut filled = vec!["_row".to_string()];
+    for (name, _) in read.iter().filter(|(n, _)| has(n)) {
+        let raw = ident(name);
+        let mut cell = if empties.is_empty() {
+            raw.clone()
+        } else {
+            format!(
+                "CASE WHEN trim({raw}) IN ({}) THEN NULL ELSE {raw} END",
+                empties.join(", ")
+            )
+        };
+        if order_level && spec.is_order_level(name) {
+            cell = format!(
+                "first_value(CASE WHEN ecstat_present({cell}) THEN {cell} END) IGNORE NULLS OVER (PARTITION BY ecstat_text(order_id) ORDER BY _row ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+            );
+        }
+        filled.push(format!("{cell} AS {raw}"));
+    }
+
     let mut parsed = vec!["_row".to_string()];
+    let mut derived = vec!["_row".to_string()];
     let mut checks: Vec<Check> = Vec::new();
-    for column in spec.table.columns() {
-        let name = column.name;
+    for (name, kind) in &read {
+        let name = name.as_str();
+        let kind = *kind;
+        let raw = ident(name);
+        let raw_ref = ident(&format!("{name}__raw"));
+        let parsed_ref = ident(&format!("{name}__parsed"));
+        derived.push(raw_ref.clone());
+        match spec.derive.get(name) {
+            Some(expression) => {
+                derived.push(format!("{} AS {raw}", typed(&format!("({expression})"), kind)));
+                derived.push(format!("{raw} AS {parsed_ref}"));
+            }
+            None => {
+                derived.push(raw.clone());
+                derived.push(format!("{raw} AS {parsed_ref}"));
+            }
+        }
         if !has(name) {
-            let ty = match column.kind {
-                ColumnKind::Text => "VARCHAR",
-                ColumnKind::Amount => "DECIMAL(18,2)",
-                ColumnKind::Integer => "BIGINT",
-                ColumnKind::DateTime => "TIMESTAMP",
-            };
-            parsed.push(format!("CAST(NULL AS {ty}) AS {}", ident(name)));
-            parsed.push(format!(
-                "CAST(NULL AS VARCHAR) AS {}",
-                ident(&format!("{name}__raw"))
-            ));
+            parsed.push(format!("CAST(NULL AS {}) AS {raw}", sql_type(kind)));
+            parsed.push(format!("CAST(NULL AS VARCHAR) AS {raw_ref}"));
+            if spec.derive.contains_key(name) && required_columns.contains(&name) {
+                checks.push(Check {
+                    condition: format!("{raw} IS NULL"),
+                    rule: "missing_value",
+                    column: name.into(),
+                    raw: raw_ref.clone(),
+                });
+            }
             continue;
         }
-        let raw = ident(name);
-        let value = match column.kind {
+        let value = match kind {
             ColumnKind::Text => format!("ecstat_text({raw})"),
             ColumnKind::Amount => format!("ecstat_amount({raw}, '{unit}')"),
             ColumnKind::Integer => format!("ecstat_int({raw})"),
             ColumnKind::DateTime => format!("ecstat_datetime({raw}, {formats})"),
         };
         parsed.push(format!("{value} AS {raw}"));
-        parsed.push(format!("{raw} AS {}", ident(&format!("{name}__raw"))));
-        let raw_ref = ident(&format!("{name}__raw"));
+        parsed.push(format!("{raw} AS {raw_ref}"));
         let required = required_columns.contains(&name);
         let text_present = format!("ecstat_present({raw_ref})");
         if required {
             checks.push(Check {
-                condition: format!("NOT ({text_present})"),
+                condition: if spec.derive.contains_key(name) {
+                    format!("{raw} IS NULL")
+                } else {
+                    format!("NOT ({text_present})")
+                },
                 rule: "missing_value",
                 column: name.into(),
                 raw: raw_ref.clone(),
             });
         }
-        let unparseable = match column.kind {
+        let unparseable = match kind {
             ColumnKind::Text => None,
             ColumnKind::Amount => Some("unparseable_amount"),
             ColumnKind::Integer => Some("unparseable_integer"),
@@ -215,16 +323,16 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
         };
         if let Some(rule) = unparseable {
             checks.push(Check {
-                condition: format!("{raw} IS NULL AND {text_present}"),
+                condition: format!("{parsed_ref} IS NULL AND {text_present}"),
                 rule,
                 column: name.into(),
                 raw: raw_ref.clone(),
             });
         }
-        if column.kind == ColumnKind::Amount || column.kind == ColumnKind::Integer {
+        if kind == ColumnKind::Amount || kind == ColumnKind::Integer {
             checks.push(Check {
                 condition: format!("{raw} < 0"),
-                rule: if column.kind == ColumnKind::Amount {
+                rule: if kind == ColumnKind::Amount {
                     "negative_amount"
                 } else {
                     "unparseable_integer"
@@ -235,7 +343,9 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
         }
     }
 
-    // Status map: every raw value the spec knows, to its canonical status.
+    // Status map: every raw value the spec knows, to its canonical status; a line whose
+    // after-sale status says it was refunded in full is `refunded`, unless its order never
+    // carried sales (cancelled, closed, unpaid).
     let mut status_cases = String::new();
     let mut known = Vec::new();
     for (canonical, values) in &spec.status {
@@ -247,6 +357,17 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
             quote(canonical)
         ));
     }
+    let base_status = format!("CASE{status_cases} END");
+    let refunded_after_sale = match spec.after_sale.get("refunded") {
+        Some(values) if !values.is_empty() => {
+            let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+            format!("COALESCE(after_sale_status IN ({}), false)", list.join(", "))
+        }
+        _ => "false".to_string(),
+    };
+    let status_sql = format!(
+        "CASE WHEN {refunded_after_sale} AND COALESCE({base_status} NOT IN ('cancelled', 'closed', 'unpaid'), false) THEN 'refunded' ELSE {base_status} END"
+    );
     checks.push(Check {
         condition: if known.is_empty() {
             "status IS NOT NULL".into()
@@ -260,6 +381,8 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
         column: "status".into(),
         raw: ident("status__raw"),
     });
+    let paid: Vec<String> = PAID_STATUSES.iter().map(|s| quote(s)).collect();
+    let is_paid = format!("_status IN ({})", paid.join(", "));
 
     let goods = match spec.goods_amount {
         GoodsAmountRule::Column => "goods_amount".to_string(),
@@ -291,12 +414,20 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
         column: "order_time".into(),
         raw: ident("order_time__raw"),
     });
-    if spec.goods_amount == GoodsAmountRule::PaidMinusPostage {
+    // A derived goods amount below zero is an error only where the line was paid for: an
+    // unpaid or cancelled order's 0.00 paid minus its postage carries no sales, and its
+    // goods amount is taken as zero.
+    if spec.goods_amount != GoodsAmountRule::Column || spec.derive.contains_key("goods_amount") {
+        let column = match spec.goods_amount {
+            GoodsAmountRule::PaidMinusPostage => "paid_amount",
+            GoodsAmountRule::UnitPriceTimesQuantity => "unit_price",
+            GoodsAmountRule::Column => "goods_amount",
+        };
         checks.push(Check {
-            condition: "paid_amount - COALESCE(postage, 0) < 0".into(),
+            condition: format!("{is_paid} AND _goods < 0"),
             rule: "negative_amount",
-            column: "paid_amount".into(),
-            raw: ident("paid_amount__raw"),
+            column: column.into(),
+            raw: ident(&format!("{column}__raw")),
         });
     }
 
@@ -321,14 +452,114 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String]) -> String {
             .collect();
         format!("CASE _failed_check {} END", whens.join(" "))
     };
-    let reject_rule = pick(&|c| quote(c.rule));
-    let reject_column = pick(&|c| quote(&c.column));
-    let reject_value = pick(&|c| format!("CAST({} AS VARCHAR)", c.raw));
+    let mut reject_rule = pick(&|c| quote(c.rule));
+    let mut reject_column = pick(&|c| quote(&c.column));
+    let mut reject_value = pick(&|c| format!("CAST({} AS VARCHAR)", c.raw));
+
+    let shop_id = if spec.columns.contains_key("shop_id") {
+        "shop_id".to_string()
+    } else {
+        format!("COALESCE(shop_id, {})", quote(&unknown_shop.id))
+    };
+    // A layout without a shop-name column still names its shops: by their id.
+    let shop_name = if spec.columns.contains_key("shop_id") {
+        "COALESCE(shop_name, shop_id)".to_string()
+    } else {
+        format!(
+            "CASE WHEN shop_id IS NULL THEN {} ELSE COALESCE(shop_name, shop_id) END",
+            quote(&unknown_shop.name)
+        )
+    };
+
+    // The amounts of a line: its own, or its share of the order's.
+    let line_goods = "CASE WHEN _status IN ('cancelled', 'closed', 'unpaid') THEN GREATEST(_goods, CAST(0 AS DECIMAL(18,2))) ELSE _goods END";
+    let mut amounts: Vec<(&str, String)> = vec![
+        ("goods", format!("CAST({line_goods} AS DECIMAL(18,2))")),
+        ("refund", "refund_amount".to_string()),
+        ("postage", "postage".to_string()),
+    ];
+    let mut order_steps = String::new();
+    let mut source = "checked";
+    if order_level {
+        let mut allocated_columns = Vec::new();
+        let mut floors = Vec::new();
+        let mut ranks = Vec::new();
+        for (label, column) in [
+            ("goods", "goods_amount"),
+            ("refund", "refund_amount"),
+            ("postage", "postage"),
+        ] {
+            if !spec.is_order_level(column) {
+                continue;
+            }
+            let entry = amounts
+                .iter_mut()
+                .find(|(l, _)| *l == label)
+                .unwrap_or_else(|| unreachable!("every allocated amount is listed"));
+            let fen = format!("CAST(({}) * 100 AS BIGINT)", entry.1);
+            floors.push(format!(
+                "{fen} AS _fen_{label},\n    ecstat_share_floor({fen}, _w, _wtotal) AS _floor_{label},\n    ecstat_share_rem({fen}, _w, _wtotal) AS _rem_{label}"
+            ));
+            ranks.push(format!(
+                "ROW_NUMBER() OVER (PARTITION BY order_id, _kept ORDER BY _rem_{label} DESC, _line_key, _row) AS _rank_{label},\n    _fen_{label} - SUM(CASE WHEN _kept THEN _floor_{label} ELSE 0 END) OVER (PARTITION BY order_id) AS _left_{label}"
+            ));
+            allocated_columns.push(label);
+            entry.1 = format!(
+                "CASE WHEN _fen_{label} IS NULL THEN NULL ELSE CAST(CAST(_floor_{label} + CASE WHEN _rank_{label} <= abs(_left_{label}) THEN signum(_fen_{label}) ELSE 0 END AS DECIMAL(20,2)) / 100 AS DECIMAL(18,2)) END"
+            );
+        }
+        // Without an amount to split, the weights are still computed (and unused).
+        let floors = if floors.is_empty() {
+            String::new()
+        } else {
+            format!(",\n    {}", floors.join(",\n    "))
+        };
+        let ranks = if ranks.is_empty() {
+            String::new()
+        } else {
+            format!(",\n    {}", ranks.join(",\n    "))
+        };
+        order_steps = format!(
+            ",\n-- A line written twice in the file counts once; an order one of whose lines was\n-- rejected is held back whole (never half-counted).\ngrouped AS (\n  SELECT *,\n    CASE WHEN _failed_check IS NULL THEN ROW_NUMBER() OVER (PARTITION BY order_id, _line_key, _failed_check IS NULL ORDER BY _row) END AS _copy,\n    MAX(CASE WHEN _failed_check IS NULL THEN 0 ELSE 1 END) OVER (PARTITION BY order_id) AS _order_rejected\n  FROM checked\n),\nkept AS (\n  SELECT *,\n    COALESCE(_failed_check IS NULL AND _copy = 1 AND _order_rejected = 0, false) AS _kept,\n    CASE WHEN unit_price > 0 AND quantity > 0 THEN CAST(unit_price * 100 AS BIGINT) * quantity ELSE 0 END AS _weight\n  FROM grouped\n),\n-- Each kept line's weight: unit price × quantity in fen, or 1 each where the order's\n-- weights are all zero (equal shares).\nweighed AS (\n  SELECT *,\n    CASE WHEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id) > 0 THEN _weight ELSE 1 END AS _w,\n    CASE WHEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id) > 0\n      THEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id)\n      ELSE SUM(CASE WHEN _kept THEN 1 ELSE 0 END) OVER (PARTITION BY order_id) END AS _wtotal\n  FROM kept\n),\n-- An order amount in fen split by weight: each line its quotient, and the fen left over\n-- to the lines of the largest remainders (ties: the line key), so the lines add up to\n-- the order's amount exactly.\nshared AS (\n  SELECT *{floors}\n  FROM weighed\n),\nallocated AS (\n  SELECT *{ranks}\n  FROM shared\n)"
+        );
+        source = "allocated";
+        let repeat = "_failed_check IS NULL AND _copy > 1";
+        let rejected = "_failed_check IS NULL AND _order_rejected = 1";
+        reject_rule = format!(
+            "CASE WHEN {repeat} THEN 'duplicate_order_line' WHEN {rejected} THEN 'order_line_rejected' ELSE {reject_rule} END"
+        );
+        reject_column = format!(
+            "CASE WHEN {repeat} OR {rejected} THEN 'order_id' ELSE {reject_column} END"
+        );
+        reject_value = format!(
+            "CASE WHEN {repeat} OR {rejected} THEN concat(order_id, ' / ', _line_key) ELSE {reject_value} END"
+        );
+    }
+    let amount = |label: &str| {
+        amounts
+            .iter()
+            .find(|(l, _)| *l == label)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let goods_out = amount("goods");
+    // A line refunded by status or after-sale status with no refund amount written was
+    // refunded in full.
+    let refund_out = format!(
+        "CASE WHEN _after_sale_refunded OR (_status = 'refunded' AND ({refund}) IS NULL) THEN {goods_out} ELSE COALESCE({refund}, CAST(0 AS DECIMAL(18,2))) END",
+        refund = amount("refund")
+    );
+    let postage_out = format!(
+        "COALESCE({}, CAST(0 AS DECIMAL(18,2)))",
+        amount("postage")
+    );
 
     format!(
-        "WITH parsed AS (\n  SELECT {parsed}\n  FROM raw\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM parsed\n)\nSELECT\n  {source} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id, shop_id, shop_name, item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods} AS goods_amount_yuan,\n  COALESCE(postage, CAST(0 AS DECIMAL(18,2))) AS postage_yuan,\n  COALESCE(refund_amount, CAST(0 AS DECIMAL(18,2))) AS refund_yuan,\n  CASE{status_cases} END AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM checked",
+        "WITH filled AS (\n  SELECT {filled}\n  FROM raw\n),\nparsed AS (\n  SELECT {parsed}\n  FROM filled\n),\nderived AS (\n  SELECT {derived}\n  FROM parsed\n),\nstatused AS (\n  SELECT *,\n    {status_sql} AS _status,\n    {refunded_after_sale} AS _after_sale_refunded,\n    {goods} AS _goods,\n    COALESCE(sub_order_id, item_title, '') AS _line_key\n  FROM derived\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM statused\n){order_steps}\nSELECT\n  {source_name} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id,\n  {shop_id} AS shop_id,\n  {shop_name} AS shop_name,\n  item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods_out} AS goods_amount_yuan,\n  {postage_out} AS postage_yuan,\n  {refund_out} AS refund_yuan,\n  _status AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM {source}",
+        filled = filled.join(",\n    "),
         parsed = parsed.join(",\n    "),
-        source = quote(&spec.name),
+        derived = derived.join(",\n    "),
+        source_name = quote(&spec.name),
         platform = quote(&spec.platform),
     )
 }

@@ -385,10 +385,16 @@ impl<'a> Sink<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let folder = self
+            .path
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
         for (name, field) in &self.spec.file_fields {
             let haystack = match field.from {
                 FileFieldFrom::FileName => &file_name,
                 FileFieldFrom::Title => &self.title,
+                FileFieldFrom::Folder => &folder,
             };
             let value = regex::Regex::new(&field.pattern)
                 .ok()

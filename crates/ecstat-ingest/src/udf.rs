@@ -41,6 +41,84 @@ pub fn register(ctx: &SessionContext) {
         ctx.register_udf(ScalarUDF::from(RawParse::new(kind)));
     }
     ctx.register_udf(ScalarUDF::from(MonthOf::new()));
+    for remainder in [false, true] {
+        ctx.register_udf(ScalarUDF::from(Share::new(remainder)));
+    }
+}
+
+/// One line's share of an order amount, pro rata to its weight: `|amount| × weight ÷
+/// total` in whole fen, as its quotient (`ecstat_share_floor`, signed as the amount) and
+/// remainder (`ecstat_share_rem`). The largest-remainder method gives the fen left over
+/// by the quotients to the lines of the largest remainders (the ingest SQL ranks them), so
+/// the shares always add up to the order's amount. Computed in 128 bits: no overflow for
+/// any amount of Decimal(18,2) and weight of 64 bits.
+pub fn share(amount_fen: i64, weight: i64, total: i64) -> Option<(i64, i64)> {
+    if total <= 0 || weight < 0 || weight > total {
+        return None;
+    }
+    let product = i128::from(amount_fen).unsigned_abs() * weight.unsigned_abs() as u128;
+    let total = total.unsigned_abs() as u128;
+    let quotient = i64::try_from(product / total).ok()?;
+    let remainder = i64::try_from(product % total).ok()?;
+    Some((quotient * amount_fen.signum(), remainder))
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Share {
+    remainder: bool,
+    signature: Signature,
+}
+
+impl Share {
+    fn new(remainder: bool) -> Self {
+        Self {
+            remainder,
+            signature: Signature::exact(
+                vec![DataType::Int64, DataType::Int64, DataType::Int64],
+                Volatility::Immutable,
+            ),
+        }
+    }
+}
+
+impl ScalarUDFImpl for Share {
+    fn name(&self) -> &str {
+        if self.remainder {
+            "ecstat_share_rem"
+        } else {
+            "ecstat_share_floor"
+        }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let arrays = args
+            .args
+            .iter()
+            .map(|a| a.to_array(rows))
+            .collect::<Result<Vec<_>>>()?;
+        let ints = |i: usize| arrays[i].as_primitive::<arrow::datatypes::Int64Type>();
+        let (amount, weight, total) = (ints(0), ints(1), ints(2));
+        let mut b = Int64Builder::with_capacity(rows);
+        for i in 0..rows {
+            let value = if amount.is_valid(i) && weight.is_valid(i) && total.is_valid(i) {
+                share(amount.value(i), weight.value(i), total.value(i))
+                    .map(|(q, r)| if self.remainder { r } else { q })
+            } else {
+                None
+            };
+            b.append_option(value);
+        }
+        Ok(ColumnarValue::Array(Arc::new(b.finish())))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -5,6 +5,7 @@
 //! department / provincial records (`kind = "records"`, columns declared by the spec, see
 //! [`records`]). Both are read by the same readers, described to them as a [`Layout`].
 
+pub mod expression;
 pub mod orders;
 pub mod records;
 
@@ -16,7 +17,8 @@ use crate::encoding::EncodingSpec;
 use crate::{CoreError, Result};
 
 pub use orders::{
-    CanonicalColumn, ColumnKind, GoodsAmountRule, ORDER_COLUMNS, ORDER_STATUSES, OrderSpec,
+    ALLOCATED_AMOUNTS, CanonicalColumn, ColumnKind, GoodsAmountRule, InputColumn, InputKind,
+    ORDER_COLUMNS, ORDER_STATUSES, OrderSpec, PAID_STATUSES,
     StagedTable,
 };
 pub use records::{
@@ -151,7 +153,7 @@ impl SourceSpec {
     pub fn layout(&self) -> Layout {
         match self {
             SourceSpec::Orders(s) => {
-                let required = s.required_columns();
+                let required = s.required_headers();
                 Layout {
                     source: s.name.clone(),
                     format: s.format,
@@ -171,8 +173,17 @@ impl SourceSpec {
                                 required.contains(&name.as_str()),
                             )
                         })
+                        .chain(
+                            s.inputs
+                                .iter()
+                                .map(|(name, input)| (name.clone(), input.headers.clone(), false)),
+                        )
                         .collect(),
-                    file_fields: Vec::new(),
+                    file_fields: s
+                        .file_fields
+                        .iter()
+                        .map(|(name, field)| (name.clone(), field.clone()))
+                        .collect(),
                     personal: Vec::new(),
                 }
             }

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::amount::AmountUnit;
+use crate::spec::records::FileField;
 use crate::encoding::EncodingSpec;
 use crate::{CoreError, Result};
 
@@ -114,8 +115,29 @@ pub const ORDER_COLUMNS: &[CanonicalColumn] = &[
     col("ship_from", ColumnKind::Text, false, "ship-from address"),
 ];
 
-/// Canonical order statuses. Only `completed` and `refunded` can carry sales.
-pub const ORDER_STATUSES: &[&str] = &["completed", "refunded", "cancelled", "closed", "unpaid"];
+/// Amount columns that may be order-level: an order's amount is allocated to its lines.
+pub const ALLOCATED_AMOUNTS: &[&str] = &["goods_amount", "refund_amount", "postage"];
+
+/// Canonical order statuses. Only `completed` and `refunded` carry sales. `in_progress`
+/// (paid, not yet final: 待发货, 已发货待签收 …) counts zero until a later export of the
+/// same order shows its final status, which then replaces it in `stg_orders`.
+pub const ORDER_STATUSES: &[&str] = &[
+    "completed",
+    "refunded",
+    "in_progress",
+    "cancelled",
+    "closed",
+    "unpaid",
+];
+
+/// The canonical statuses of lines that were paid for, and so may carry sales now or once
+/// final: checks on derived amounts apply to them only (an unpaid order's 0.00 paid minus
+/// its postage is not a negative sale).
+pub const PAID_STATUSES: &[&str] = &["completed", "refunded", "in_progress"];
+
+/// Canonical after-sale outcomes (`[after_sale]`): what an after-sale status says of a
+/// line's sales, whatever its order status.
+pub const AFTER_SALE_OUTCOMES: &[&str] = &["refunded"];
 
 /// Where the goods amount of an order line comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -196,6 +218,63 @@ pub struct OrderSpec {
     pub columns: BTreeMap<String, Vec<String>>,
     /// Canonical status → raw status values.
     pub status: BTreeMap<String, Vec<String>>,
+    /// Cell texts that mean "empty" in this export (抖店 writes `-`), on top of blank.
+    #[serde(default)]
+    pub empty_values: Vec<String>,
+    /// Canonical after-sale outcome → raw after-sale status values (`refunded`: the line
+    /// was refunded in full, so it counts zero whatever its order status says).
+    #[serde(default)]
+    pub after_sale: BTreeMap<String, Vec<String>>,
+    /// Columns whose value is the order's, written on each of its lines (or on some of
+    /// them): taken once per order, the first non-empty value among its lines in the file.
+    /// Amounts among them (`goods_amount`, `refund_amount`, `postage`) are allocated to
+    /// the order's lines, pro rata to unit price × quantity, in whole fen.
+    #[serde(default)]
+    pub order_level: Vec<String>,
+    /// Values the table body does not hold, taken from the submission: the file name, the
+    /// folder it sits in, or the title rows (a shop's export has no shop column).
+    #[serde(default)]
+    pub file_fields: BTreeMap<String, FileField>,
+    /// Columns of the file that are not staged but that `[derive]` expressions read:
+    /// name → header names and type.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, InputColumn>,
+    /// Canonical column → SQL expression over the parsed columns and `[inputs]`, which
+    /// replaces the column's value (`coalesce(order_time, …)` fills it where empty).
+    /// Checked at load: columns, literals, operators, CASE, CAST and an allowed list of
+    /// functions only — nothing that reads a file or another table.
+    #[serde(default)]
+    pub derive: BTreeMap<String, String>,
+}
+
+/// A column read only to compute others (`[inputs]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputColumn {
+    pub headers: Vec<String>,
+    #[serde(rename = "type")]
+    pub kind: InputKind,
+}
+
+/// The type of an `[inputs]` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    Text,
+    Amount,
+    Integer,
+    Datetime,
+}
+
+impl InputKind {
+    pub fn column_kind(self) -> ColumnKind {
+        match self {
+            InputKind::Text => ColumnKind::Text,
+            InputKind::Amount => ColumnKind::Amount,
+            InputKind::Integer => ColumnKind::Integer,
+            InputKind::Datetime => ColumnKind::DateTime,
+        }
+    }
 }
 
 fn default_header_row() -> usize {
@@ -229,15 +308,79 @@ impl OrderSpec {
                 ));
             }
         }
+        let is_canonical = |key: &str| known.iter().any(|c| c.name == key);
+        for key in self.file_fields.keys() {
+            if !is_canonical(key) {
+                return Err(format!("unknown column `{key}` in [file_fields]"));
+            }
+            if self.columns.contains_key(key) {
+                return Err(format!(
+                    "`{key}` is both in [columns] and in [file_fields]; keep one"
+                ));
+            }
+        }
+        for (key, field) in &self.file_fields {
+            if regex::Regex::new(&field.pattern).is_err() {
+                return Err(format!("[file_fields] {key}: pattern is not a regular expression"));
+            }
+        }
+        for key in self.inputs.keys() {
+            if is_canonical(key) {
+                return Err(format!(
+                    "[inputs] {key} is a staged column: map it in [columns] instead"
+                ));
+            }
+        }
+        for (key, expression) in &self.derive {
+            if !is_canonical(key) {
+                return Err(format!("unknown column `{key}` in [derive]"));
+            }
+            let readable: Vec<&str> = known
+                .iter()
+                .map(|c| c.name)
+                .chain(self.inputs.keys().map(String::as_str))
+                .collect();
+            super::expression::check(expression, &readable)
+                .map_err(|e| format!("[derive] {key}: {e}"))?;
+        }
+        for key in &self.order_level {
+            if !is_canonical(key) && !self.inputs.contains_key(key) {
+                return Err(format!("unknown column `{key}` in order_level"));
+            }
+        }
+        // Order-level amounts are split over an order's lines, found by the order id.
+        for input in self.goods_amount.inputs() {
+            if self.order_level.iter().any(|c| c == input)
+                && !self.order_level.iter().any(|c| c == "goods_amount")
+            {
+                return Err(format!(
+                    "`{input}` is order-level, so the goods amount computed from it is the order's: list `goods_amount` in order_level too"
+                ));
+            }
+        }
+        // Shop columns may come from the submission, or else be one unknown shop per file.
         let needed = known
             .iter()
-            .filter(|c| c.required)
+            .filter(|c| c.required && c.name != "shop_id")
             .map(|c| c.name)
             .chain(self.goods_amount.inputs().iter().copied());
         for name in needed {
-            if !self.columns.contains_key(name) {
-                return Err(format!("[columns] must map `{name}`"));
+            if !self.supplies(name) {
+                return Err(format!(
+                    "[columns] must map `{name}` (or [derive] / [file_fields] supply it)"
+                ));
             }
+        }
+        for key in self.after_sale.keys() {
+            if !AFTER_SALE_OUTCOMES.contains(&key.as_str()) {
+                return Err(format!(
+                    "unknown outcome `{key}` in [after_sale]; use one of {}",
+                    AFTER_SALE_OUTCOMES.join(", ")
+                ));
+            }
+        }
+        if !self.after_sale.is_empty() && !self.supplies("after_sale_status") {
+            return Err("[after_sale] needs `after_sale_status` in [columns]".into());
         }
         for key in self.status.keys() {
             if !ORDER_STATUSES.contains(&key.as_str()) {
@@ -263,14 +406,23 @@ impl OrderSpec {
         super::fingerprint_of(&format!("{self:?}"))
     }
 
-    /// Columns a file must have and every row must fill: the table's required columns and
-    /// the inputs of the goods amount.
+    /// Whether the spec gives `column` a value: mapped, derived or from the submission.
+    pub fn supplies(&self, column: &str) -> bool {
+        self.columns.contains_key(column)
+            || self.derive.contains_key(column)
+            || self.file_fields.contains_key(column)
+    }
+
+    /// Columns every row must fill: the table's required columns and the inputs of the
+    /// goods amount. A file must have those the spec maps from its header (a derived one
+    /// may come from elsewhere); the shop, when the spec neither maps it nor takes it from
+    /// the submission, is the file's unknown shop.
     pub fn required_columns(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = self
             .table
             .columns()
             .iter()
-            .filter(|c| c.required)
+            .filter(|c| c.required && (c.name != "shop_id" || self.supplies("shop_id")))
             .map(|c| c.name)
             .collect();
         for input in self.goods_amount.inputs() {
@@ -279,6 +431,25 @@ impl OrderSpec {
             }
         }
         out
+    }
+
+    /// Required columns the file's header must have: those mapped in [columns] and not
+    /// derived (a derived value may fall back on other columns).
+    pub fn required_headers(&self) -> Vec<&'static str> {
+        self.required_columns()
+            .into_iter()
+            .filter(|c| self.columns.contains_key(*c) && !self.derive.contains_key(*c))
+            .collect()
+    }
+
+    /// Whether an order's lines must be read together: some column is order-level.
+    pub fn has_order_level(&self) -> bool {
+        !self.order_level.is_empty()
+    }
+
+    /// Whether `column` is order-level.
+    pub fn is_order_level(&self, column: &str) -> bool {
+        self.order_level.iter().any(|c| c == column)
     }
 
     /// The datetime formats to try.
@@ -305,6 +476,7 @@ impl OrderSpec {
 mod tests {
     use super::*;
     use crate::amount::AmountUnit;
+use crate::spec::records::FileField;
 
     const MINIMAL: &str = r#"
         name = "t"
