@@ -8,6 +8,7 @@ mod disclosure;
 mod docs;
 mod hostile;
 mod partitions;
+mod real_exports;
 mod sample;
 mod shell;
 /// The SQL shell's text handling, with its unit tests (the binary has no test target).

@@ -173,6 +173,19 @@ const SYSTEM_COLUMNS: &[(&str, &[(&str, &str)])] = &[
             ),
             ("run_id", "run that read the file"),
             ("received", "run that first received these bytes"),
+            (
+                "lines",
+                "order exports: order lines staged (NULL for records and files read before it was counted)",
+            ),
+            ("orders", "order exports: distinct orders of the staged lines"),
+            (
+                "completed_orders",
+                "order exports: distinct orders with a completed line",
+            ),
+            (
+                "sales_yuan",
+                "order exports: 网络零售额 of the file alone (completed and refunded lines, goods − refunds, postage excluded), 元; compare with the platform's 对账 total",
+            ),
         ],
     ),
     (

@@ -191,6 +191,13 @@ pub async fn run(data_dir: &Path, args: RunArgs) -> Result<u8, Failure> {
     result
 }
 
+/// Fen as yuan with two decimals (`-12.05`).
+fn fen_to_yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let abs = fen.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
 /// UTC now, RFC 3339 to the second.
 pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -1028,6 +1035,16 @@ impl Summary<'_> {
             )?;
             for note in &i.notes {
                 writeln!(out, "      note: {note}")?;
+            }
+            if let Some(r) = &i.reconciliation {
+                writeln!(
+                    out,
+                    "      对账 / reconciliation: {} lines, {} orders, {} completed, sales {} 元",
+                    r.lines,
+                    r.orders,
+                    r.completed_orders,
+                    fen_to_yuan(r.sales_fen)
+                )?;
             }
             for (t, v) in totals.iter_mut().zip([
                 i.rows_read,

@@ -269,6 +269,7 @@ pub async fn ingest_file(
         replaces: spec.replaces(),
         carried: false,
         stamp: input.stamp,
+        reconciliation: None,
     };
     if let Some(error) = unreadable {
         record.error = Some(error);
@@ -445,14 +446,15 @@ async fn ingest_rows(
         }
         SourceSpec::Records(s) => record_rows(s, stream, &mut output, on_rows, path, &headers)
             .await
-            .map(|()| (0, 0)),
+            .map(|()| (0, 0, None)),
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
     let stats = join(reader.done, path)??;
     if let Some(sha256) = &stats.sha256 {
         record.sha256.clone_from(sha256);
     }
-    let (unchecked, unknown_shop_lines) = rows?;
+    let (unchecked, unknown_shop_lines, reconciliation) = rows?;
+    record.reconciliation = reconciliation;
     if unknown_shop_lines > 0 {
         record.notes.push(format!(
             "文件中及报送信息中均无店铺，{unknown_shop_lines}行计入“{}”（{}）/ neither the file nor its submission names the shop: {unknown_shop_lines} lines counted under the unknown shop {}",
@@ -561,7 +563,8 @@ type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
 
 /// Order lines: quarantine what the SQL rejected, and (with `check_repeats`) order lines
 /// seen earlier in the file. Returns how many lines could not be checked for repeats (see
-/// [`LinesSeen`]), and how many were staged under the file's unknown shop.
+/// [`LinesSeen`]), how many were staged under the file's unknown shop, and the file's
+/// totals ([`Tally`]).
 async fn order_rows(
     mut stream: NormalisedStream,
     output: &mut Output<'_>,
@@ -569,8 +572,9 @@ async fn order_rows(
     path: &Path,
     check_repeats: bool,
     unknown_shop: &str,
-) -> Result<(u64, u64)> {
+) -> Result<(u64, u64, Option<ecstat_lake::Reconciliation>)> {
     let mut unknown_shop_lines = 0u64;
+    let mut tally = Tally::default();
     let engine_err = |source| IngestError::engine(path, source);
     let staged_schema = staged::orders_file_schema();
     let mut seen = LinesSeen::new(LinesSeen::MAX_KEYS);
@@ -578,13 +582,25 @@ async fn order_rows(
         let batch = batch.map_err(engine_err)?;
         on_rows(batch.num_rows() as u64);
         let text = |name: &str| text_column(&batch, name).map_err(engine_err);
-        let (rule, order_id, sub_order_id, title, shop_id) = (
+        let (rule, order_id, sub_order_id, title, shop_id, status) = (
             text("_reject_rule")?,
             text("order_id")?,
             text("sub_order_id")?,
             text("item_title")?,
             text("shop_id")?,
+            text("status")?,
         );
+        let money = |name: &str| {
+            batch
+                .column_by_name(name)
+                .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Decimal128Type>().cloned())
+                .ok_or_else(|| {
+                    engine_err(DataFusionError::Internal(format!(
+                        "normalised batch lacks {name}"
+                    )))
+                })
+        };
+        let (goods, refund) = (money("goods_amount_yuan")?, money("refund_yuan")?);
         let order_time = batch
             .column_by_name("order_time")
             .and_then(|c| {
@@ -628,6 +644,13 @@ async fn order_rows(
                 if shop_id.is_valid(i) && shop_id.value(i) == unknown_shop {
                     unknown_shop_lines += 1;
                 }
+                let status = status.is_valid(i).then(|| status.value(i));
+                let net = if matches!(status, Some("completed" | "refunded")) {
+                    (goods.value(i) - refund.value(i)).max(0)
+                } else {
+                    0
+                };
+                tally.line(order_id.value(i), status == Some("completed"), net);
                 match runs.last_mut() {
                     Some((start, len)) if *start + *len == i => *len += 1,
                     _ => runs.push((i, 1)),
@@ -650,7 +673,38 @@ async fn order_rows(
             )?;
         }
     }
-    Ok((seen.unchecked, unknown_shop_lines))
+    Ok((seen.unchecked, unknown_shop_lines, Some(tally.finish())))
+}
+
+/// The totals of an order export's staged lines (see [`ecstat_lake::Reconciliation`]).
+/// Orders are told apart by a 128-bit hash of their id: 16 bytes an order.
+#[derive(Default)]
+struct Tally {
+    lines: u64,
+    orders: HashSet<u128>,
+    completed: HashSet<u128>,
+    sales_fen: i128,
+}
+
+impl Tally {
+    fn line(&mut self, order_id: &str, completed: bool, net_fen: i128) {
+        let key = twox_hash::XxHash3_128::oneshot(order_id.as_bytes());
+        self.lines += 1;
+        self.orders.insert(key);
+        if completed {
+            self.completed.insert(key);
+        }
+        self.sales_fen += net_fen;
+    }
+
+    fn finish(self) -> ecstat_lake::Reconciliation {
+        ecstat_lake::Reconciliation {
+            lines: self.lines,
+            orders: self.orders.len() as u64,
+            completed_orders: self.completed.len() as u64,
+            sales_fen: i64::try_from(self.sales_fen).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 /// The order lines of a file seen so far, to find a line written twice. A line is its
@@ -1123,5 +1177,7 @@ impl PartitionStream for ChannelPartition {
 mod tests;
 #[cfg(test)]
 mod tests_bounds;
+#[cfg(test)]
+mod tests_order_level;
 #[cfg(test)]
 mod tests_records;

@@ -64,6 +64,23 @@ pub struct InputRecord {
     /// again (`ecstat run --rehash` does). None when the file was still being written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stamp: Option<FileStamp>,
+    /// An order export's own totals, for the bureau to compare with the platform's 对账
+    /// figures: what this file alone says, before lines repeated in other files are
+    /// resolved. None for records, and for files read before ecstat counted them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciliation: Option<Reconciliation>,
+}
+
+/// The staged lines of one order export, summed: lines, distinct orders, distinct orders
+/// with a completed line, and the 网络零售额 of the file (goods − refunds of completed and
+/// refunded lines, postage excluded), in fen.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Reconciliation {
+    pub lines: u64,
+    pub orders: u64,
+    pub completed_orders: u64,
+    pub sales_fen: i64,
 }
 
 /// What `stat` says of a file, the way git's index and rsync's quick check know a file
@@ -136,6 +153,7 @@ impl InputRecord {
             replaces: false,
             carried: false,
             stamp: None,
+            reconciliation: None,
         }
     }
 }

@@ -715,7 +715,19 @@ fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
         text("error"),
         text("run_id"),
         text("received"),
+        Field::new("lines", DataType::UInt64, true),
+        Field::new("orders", DataType::UInt64, true),
+        Field::new("completed_orders", DataType::UInt64, true),
+        Field::new("sales_yuan", DataType::Decimal128(18, 2), true),
     ]));
+    let tally = |f: &dyn Fn(&ecstat_lake::Reconciliation) -> u64| -> ArrayRef {
+        Arc::new(
+            inputs
+                .iter()
+                .map(|(_, i)| i.reconciliation.as_ref().map(f))
+                .collect::<UInt64Array>(),
+        )
+    };
     let strings = |f: &dyn Fn(&InputRecord) -> Option<String>| -> ArrayRef {
         Arc::new(inputs.iter().map(|(_, i)| f(i)).collect::<StringArray>())
     };
@@ -745,6 +757,16 @@ fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
             strings(&|i| i.error.clone()),
             strings(&|i| Some(i.run_id.clone())),
             strings(&|i| Some(i.received.clone())),
+            tally(&|r| r.lines),
+            tally(&|r| r.orders),
+            tally(&|r| r.completed_orders),
+            Arc::new(
+                inputs
+                    .iter()
+                    .map(|(_, i)| i.reconciliation.map(|r| i128::from(r.sales_fen)))
+                    .collect::<arrow::array::Decimal128Array>()
+                    .with_precision_and_scale(18, 2)?,
+            ),
         ],
     )?;
     Ok(MemTable::try_new(schema, vec![vec![batch]])?)

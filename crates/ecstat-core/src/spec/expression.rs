@@ -141,7 +141,7 @@ mod tests {
     fn plain_expressions_pass() {
         for ok in [
             "paid_amount - postage",
-            "coalesce(order_time, to_timestamp(concat('20', substr(order_id, 1, 6)), '%Y%m%d'))",
+            "coalesce(order_time, ecstat_datetime(substr(order_id, 1, 6), '%y%m%d'))",
             "CASE WHEN postage IS NULL THEN paid_amount ELSE paid_amount - postage END",
             "CAST(paid_amount AS DECIMAL(18,2))",
         ] {

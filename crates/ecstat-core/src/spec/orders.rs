@@ -415,14 +415,14 @@ impl OrderSpec {
 
     /// Columns every row must fill: the table's required columns and the inputs of the
     /// goods amount. A file must have those the spec maps from its header (a derived one
-    /// may come from elsewhere); the shop, when the spec neither maps it nor takes it from
-    /// the submission, is the file's unknown shop.
+    /// may come from elsewhere). The shop is required only where the spec maps a shop
+    /// column; taken from the submission, or not found there, it is the file's unknown shop.
     pub fn required_columns(&self) -> Vec<&'static str> {
         let mut out: Vec<&'static str> = self
             .table
             .columns()
             .iter()
-            .filter(|c| c.required && (c.name != "shop_id" || self.supplies("shop_id")))
+            .filter(|c| c.required && (c.name != "shop_id" || self.columns.contains_key("shop_id")))
             .map(|c| c.name)
             .collect();
         for input in self.goods_amount.inputs() {
@@ -476,7 +476,6 @@ impl OrderSpec {
 mod tests {
     use super::*;
     use crate::amount::AmountUnit;
-use crate::spec::records::FileField;
 
     const MINIMAL: &str = r#"
         name = "t"
@@ -527,5 +526,42 @@ use crate::spec::records::FileField;
         );
         let err = check(&text).unwrap_err();
         assert!(err.contains("unit_price"), "{err}");
+    }
+
+    #[test]
+    fn the_order_spec_language_is_checked_at_load() {
+        let with = |extra: &str| MINIMAL.replace("[columns]", &format!("{extra}\n[columns]"));
+        // Order-level inputs of a computed goods amount make the goods amount the order's.
+        let text = MINIMAL
+            .replace(
+                "goods_amount = \"column\"",
+                "goods_amount = \"paid_minus_postage\"\norder_level = [\"paid_amount\"]",
+            )
+            .replace("goods_amount = [\"金额\"]", "paid_amount = [\"实付\"]\npostage = [\"邮费\"]");
+        let err = check(&text).unwrap_err();
+        assert!(err.contains("list `goods_amount` in order_level"), "{err}");
+        let err = check(&with("order_level = [\"shop\"]")).unwrap_err();
+        assert!(err.contains("unknown column `shop` in order_level"), "{err}");
+        // [derive] expressions name known columns and allowed functions only.
+        let err = check(&format!("{MINIMAL}\n[derive]\norder_time = \"coalesce(order_time, paid)\"\n")).unwrap_err();
+        assert!(err.contains("[derive] order_time") && err.contains("unknown column `paid`"), "{err}");
+        let text = format!(
+            "{MINIMAL}\n[inputs]\npaid = {{ headers = [\"实付\"], type = \"amount\" }}\n[derive]\ngoods_amount = \"coalesce(goods_amount, paid)\"\n"
+        );
+        check(&text).expect("an [inputs] column may be read by [derive]");
+        // An after-sale map needs the after-sale column.
+        let err = check(&format!("{MINIMAL}\n[after_sale]\nrefunded = [\"退款成功\"]\n")).unwrap_err();
+        assert!(err.contains("after_sale_status"), "{err}");
+        // The shop may come from the submission, or not at all (the file's unknown shop).
+        let text = MINIMAL.replace("shop_id = [\"店铺\"]\n", "");
+        let spec = check(&text).expect("a spec without a shop column is valid");
+        assert!(!spec.required_columns().contains(&"shop_id"));
+        let text = format!(
+            "{}\n[file_fields]\nshop_id = {{ from = \"folder\", pattern = \"店铺_([^_/]+)\" }}\n",
+            MINIMAL.replace("shop_id = [\"店铺\"]\n", "")
+        );
+        let spec = check(&text).expect("a shop from the folder");
+        assert!(spec.supplies("shop_id"));
+        assert!(!spec.required_headers().contains(&"shop_id"));
     }
 }

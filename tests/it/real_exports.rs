@@ -1,0 +1,535 @@
+//! The platforms' real back-office export layouts (`tests/real_exports/inbox`, written by
+//! `tests/real_exports/make_fixtures.py`), read by `ecstat run --inbox` with no other flag,
+//! and checked against a second reader written here from the raw files.
+//!
+//! | platform | files | encoding | grain | a line's buyer-paid goods |
+//! |---|---|---|---|---|
+//! | taobao | `ExportOrderList*.csv` | GBK | order | 买家实际支付金额 − 买家应付邮费 |
+//! | jd | `jd_orders_export_*.csv` | GBK | SKU line | per ORDER: 应付金额 + 余额支付 − 运费金额 |
+//! | pinduoduo | `orders_export_*.csv` | UTF-8 BOM | order | 用户实付金额 − 邮费 |
+//! | douyin | `店铺_DD8801_…/*_抖店订单.csv` | UTF-8 | sub-order | 订单应付金额 − 运费 |
+//!
+//! Expected figures, computed here in whole fen from the files' decimal strings:
+//!
+//! - Each platform has two exports; an order line in both counts from the later file (by
+//!   file name), line by line. Lines are (order, 宝贝/商品 title) for taobao, jd and
+//!   pinduoduo, (主订单编号, 子订单编号) for douyin.
+//! - A line counts (is completed and not refunded) when its status is: taobao 交易成功 (交易关闭
+//!   is closed or refunded); jd 完成; pinduoduo 已签收 with 售后状态 other than 退款成功;
+//!   douyin 已完成 with 售后状态 other than 退款成功 (售后关闭 still counts). Every other line
+//!   (unpaid, cancelled, closed, in progress, locked, deleted, refunded) counts zero.
+//! - Sales (网络零售额) of a counted line are its buyer-paid goods, postage excluded; a JD
+//!   order's goods count once, not once per line. Completed orders are the distinct orders
+//!   with at least one counted line.
+//! - The year is that of the order's creation: taobao 订单创建时间, jd 下单时间, pinduoduo
+//!   订单成交时间 or, where that is blank, the order id's `YYMMDD-`, douyin 订单提交时间.
+//!
+//! The fixture's totals (also printed by make_fixtures.py):
+//!
+//! | platform | year | completed orders | sales 元 |
+//! |---|---|---|---|
+//! | taobao | 2018 | 10 | 1727.50 |
+//! | taobao | 2019 | 24 | 5114.71 |
+//! | taobao | 2020 | 5 | 1003.70 |
+//! | jd | 2018 | 6 | 2435.00 |
+//! | jd | 2019 | 14 | 3211.20 |
+//! | jd | 2020 | 3 | 507.30 |
+//! | pinduoduo | 2018 | 9 | 807.80 |
+//! | pinduoduo | 2019 | 21 | 2396.12 |
+//! | pinduoduo | 2020 | 4 | 319.46 |
+//! | douyin | 2018 | 5 | 845.10 |
+//! | douyin | 2019 | 16 | 3382.90 |
+//! | douyin | 2020 | 3 | 867.80 |
+//!
+//! Also: every fixture file is read whole (`rows_read` = its data rows = `rows_staged +
+//! rows_quarantined`); the lines of each JD order carry goods summing to the order's
+//! 应付金额 + 余额支付 − 运费金额 (allocation never changes an order's total); the 抖店 lines
+//! have the shop of their folder, DD8801.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::{decimal, ecstat, query, repo};
+
+/// One line of an export as the second reader sees it.
+#[derive(Debug, Clone)]
+struct Line {
+    order: String,
+    key: String,
+    year: i32,
+    /// Buyer-paid goods of the line, fen (JD: of the whole order, on every line).
+    goods: i64,
+    counted: bool,
+    /// Index of the file among its platform's files (name order).
+    file: usize,
+}
+
+/// A decimal string as whole fen, without floats: `12`, `12.5`, `-3.07`.
+fn fen(text: &str) -> i64 {
+    let t = text.trim();
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = t.split_once('.').unwrap_or((t, ""));
+    assert!(
+        !int.is_empty()
+            && frac.len() <= 2
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit()),
+        "not an amount: {text:?}"
+    );
+    let frac = format!("{frac:0<2}");
+    let v = int.parse::<i64>().expect("digits") * 100 + frac.parse::<i64>().expect("digits");
+    if negative { -v } else { v }
+}
+
+fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", fen.abs() / 100, fen.abs() % 100)
+}
+
+fn year_of(datetime: &str) -> i32 {
+    datetime
+        .get(..4)
+        .and_then(|y| y.parse().ok())
+        .unwrap_or_else(|| panic!("not a datetime: {datetime:?}"))
+}
+
+/// A file's records by (trimmed) header name.
+struct Table {
+    rows: Vec<HashMap<String, String>>,
+}
+
+fn read_table(path: &Path) -> Table {
+    let bytes = std::fs::read(path).expect("read fixture");
+    let text = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        String::from_utf8(bytes[3..].to_vec()).expect("utf-8")
+    } else if let Ok(s) = String::from_utf8(bytes.clone()) {
+        s
+    } else {
+        let (s, _, errors) = encoding_rs::GBK.decode(&bytes);
+        assert!(!errors, "{} decodes as GBK", path.display());
+        s.into_owned()
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| {
+            let r = r.expect("csv record");
+            headers
+                .iter()
+                .cloned()
+                .zip(r.iter().map(str::to_string))
+                .collect()
+        })
+        .collect();
+    Table { rows }
+}
+
+fn cell<'a>(row: &'a HashMap<String, String>, name: &str) -> &'a str {
+    row.get(name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+        .as_str()
+}
+
+/// The platform's files in name order, under `dir`.
+fn files(dir: &Path, matches: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read inbox")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .filter(|p| matches(&p.file_name().expect("name").to_string_lossy()))
+        .collect();
+    out.sort_by_key(|p| p.file_name().expect("name").to_os_string());
+    out
+}
+
+/// The lines of one platform's file: `(platform, parse)`.
+fn read_lines(platform: &str, file: usize, table: &Table) -> Vec<Line> {
+    table
+        .rows
+        .iter()
+        .map(|r| match platform {
+            "taobao" => {
+                let id = cell(r, "订单编号");
+                let id = id
+                    .strip_prefix("=\"")
+                    .and_then(|s| s.strip_suffix('"'))
+                    .unwrap_or(id);
+                Line {
+                    order: id.to_string(),
+                    key: cell(r, "宝贝标题").to_string(),
+                    year: year_of(cell(r, "订单创建时间")),
+                    goods: fen(cell(r, "买家实际支付金额")) - fen(cell(r, "买家应付邮费")),
+                    counted: cell(r, "订单状态") == "交易成功",
+                    file,
+                }
+            }
+            "jd" => Line {
+                order: cell(r, "订单号").to_string(),
+                key: cell(r, "商品名称").to_string(),
+                year: year_of(cell(r, "下单时间")),
+                goods: fen(cell(r, "应付金额")) + fen(cell(r, "余额支付"))
+                    - fen(cell(r, "运费金额")),
+                counted: cell(r, "订单状态") == "完成",
+                file,
+            },
+            "pinduoduo" => {
+                let id = cell(r, "订单号");
+                let time = cell(r, "订单成交时间");
+                let year = if time.trim().is_empty() {
+                    2000 + id[..2].parse::<i32>().expect("YY of the id")
+                } else {
+                    year_of(time)
+                };
+                Line {
+                    order: id.to_string(),
+                    key: cell(r, "商品").to_string(),
+                    year,
+                    goods: fen(cell(r, "用户实付金额(元)")) - fen(cell(r, "邮费(元)")),
+                    counted: cell(r, "订单状态") == "已签收" && cell(r, "售后状态") != "退款成功",
+                    file,
+                }
+            }
+            "douyin" => Line {
+                order: cell(r, "主订单编号").to_string(),
+                key: cell(r, "子订单编号").to_string(),
+                year: year_of(cell(r, "订单提交时间")),
+                goods: fen(cell(r, "订单应付金额")) - fen(cell(r, "运费")),
+                counted: cell(r, "订单状态") == "已完成" && cell(r, "售后状态") != "退款成功",
+                file,
+            },
+            other => panic!("no reader for {other}"),
+        })
+        .collect()
+}
+
+/// What the second reader expects of one platform.
+#[derive(Debug, Default)]
+struct Expected {
+    /// year → sales in fen.
+    sales: BTreeMap<i32, i64>,
+    /// year → completed orders.
+    completed: BTreeMap<i32, BTreeSet<String>>,
+    /// JD: order → (goods in fen, lines) of the copy that counts.
+    orders: BTreeMap<String, (i64, usize)>,
+    /// Inbox-relative path → data rows.
+    file_rows: BTreeMap<String, usize>,
+}
+
+fn expected(inbox: &Path, platform: &str) -> Expected {
+    let platforms = inbox.join("platforms");
+    let paths = match platform {
+        "taobao" => files(&platforms, |n| {
+            n.starts_with("ExportOrderList") && n.ends_with(".csv")
+        }),
+        "jd" => files(&platforms, |n| n.starts_with("jd_orders_export_")),
+        "pinduoduo" => files(&platforms, |n| n.starts_with("orders_export_")),
+        "douyin" => files(
+            &platforms.join("店铺_DD8801_安溪示例茶叶旗舰店"),
+            |n| n.ends_with("_抖店订单.csv"),
+        ),
+        other => panic!("{other}"),
+    };
+    assert_eq!(paths.len(), 2, "{platform}: two exports");
+    let mut out = Expected::default();
+    // Line by line, the later file's copy replaces the earlier's.
+    let mut winners: BTreeMap<(String, String), Line> = BTreeMap::new();
+    for (i, path) in paths.iter().enumerate() {
+        let table = read_table(path);
+        let rel = path
+            .strip_prefix(inbox)
+            .expect("under the inbox")
+            .to_string_lossy()
+            .into_owned();
+        out.file_rows.insert(rel, table.rows.len());
+        let mut seen = BTreeSet::new();
+        for line in read_lines(platform, i, &table) {
+            let id = (line.order.clone(), line.key.clone());
+            assert!(
+                seen.insert(id.clone()),
+                "{platform}: {id:?} twice in a file"
+            );
+            winners.insert(id, line);
+        }
+    }
+    // Group the winning lines by order.
+    let mut by_order: BTreeMap<String, Vec<Line>> = BTreeMap::new();
+    for ((order, _), line) in winners {
+        by_order.entry(order).or_default().push(line);
+    }
+    for (order, lines) in by_order {
+        let year = lines[0].year;
+        assert!(lines.iter().all(|l| l.year == year), "{order}: one year");
+        let sales = out.sales.entry(year).or_default();
+        out.completed.entry(year).or_default();
+        if platform == "jd" {
+            // Order-level amounts: the same on every line of the copy, counted once.
+            let first = &lines[0];
+            assert!(
+                lines
+                    .iter()
+                    .all(|l| l.file == first.file && l.goods == first.goods),
+                "jd {order}: the lines of one copy"
+            );
+            out.orders.insert(order.clone(), (first.goods, lines.len()));
+            if first.counted {
+                *sales += first.goods;
+            }
+        } else {
+            *sales += lines
+                .iter()
+                .filter(|l| l.counted)
+                .map(|l| l.goods)
+                .sum::<i64>();
+        }
+        if lines.iter().any(|l| l.counted) {
+            out.completed.entry(year).or_default().insert(order);
+        }
+    }
+    out
+}
+
+/// The totals make_fixtures.py prints from its own model of the orders (a third count):
+/// (platform, year, completed orders, sales in fen).
+const FIXTURE_TOTALS: &[(&str, i32, usize, i64)] = &[
+    ("taobao", 2018, 10, 172_750),
+    ("taobao", 2019, 24, 511_471),
+    ("taobao", 2020, 5, 100_370),
+    ("jd", 2018, 6, 243_500),
+    ("jd", 2019, 14, 321_120),
+    ("jd", 2020, 3, 50_730),
+    ("pinduoduo", 2018, 9, 80_780),
+    ("pinduoduo", 2019, 21, 239_612),
+    ("pinduoduo", 2020, 4, 31_946),
+    ("douyin", 2018, 5, 84_510),
+    ("douyin", 2019, 16, 338_290),
+    ("douyin", 2020, 3, 86_780),
+];
+
+#[test]
+fn the_second_reader_agrees_with_the_fixture_generator() {
+    let inbox = repo().join("tests/real_exports/inbox");
+    let mut got = Vec::new();
+    for platform in ["taobao", "jd", "pinduoduo", "douyin"] {
+        let e = expected(&inbox, platform);
+        for (year, sales) in &e.sales {
+            got.push((platform, *year, e.completed[year].len(), *sales));
+        }
+    }
+    assert_eq!(got, FIXTURE_TOTALS);
+}
+
+fn count(row: &serde_json::Map<String, serde_json::Value>, column: &str) -> i64 {
+    match &row[column] {
+        serde_json::Value::Number(n) => n.as_i64().expect("integer"),
+        serde_json::Value::String(s) => s.parse().expect("integer text"),
+        other => panic!("{column}: {other}"),
+    }
+}
+
+fn text(row: &serde_json::Map<String, serde_json::Value>, column: &str) -> String {
+    match &row[column] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[test]
+fn real_back_office_exports_are_counted_as_a_second_reader_counts_them() {
+    let inbox = repo().join("tests/real_exports/inbox");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("wh");
+    let out = ecstat(
+        &data,
+        &["run", "--inbox", inbox.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.status.success(),
+        "ecstat run --inbox tests/real_exports/inbox: {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let platforms = ["taobao", "jd", "pinduoduo", "douyin"];
+    let expected: BTreeMap<&str, Expected> = platforms
+        .iter()
+        .map(|&p| (p, expected(&inbox, p)))
+        .collect();
+
+    // Every fixture file is read, whole, and every row read is staged or quarantined.
+    let ingest = query(
+        &data,
+        "SELECT source, file, error, rows_read, rows_staged, rows_quarantined, rows_skipped \
+         FROM ingest_files",
+    );
+    for row in &ingest {
+        eprintln!(
+            "ingest_files: {} {} read {} staged {} quarantined {} skipped {} error {}",
+            text(row, "source"),
+            text(row, "file"),
+            count(row, "rows_read"),
+            count(row, "rows_staged"),
+            count(row, "rows_quarantined"),
+            count(row, "rows_skipped"),
+            text(row, "error"),
+        );
+        assert_eq!(
+            count(row, "rows_read"),
+            count(row, "rows_staged") + count(row, "rows_quarantined"),
+            "{row:?}"
+        );
+    }
+    let mut problems = Vec::new();
+    for (platform, e) in &expected {
+        for (rel, rows) in &e.file_rows {
+            let listed = ingest.iter().find(|r| {
+                let f = text(r, "file");
+                f == *rel || f.ends_with(rel.as_str())
+            });
+            match listed {
+                None => problems.push(format!("{platform}: {rel} is not in ingest_files")),
+                Some(r) if !text(r, "error").is_empty() => {
+                    problems.push(format!("{platform}: {rel} rejected: {}", text(r, "error")))
+                }
+                Some(r) if count(r, "rows_read") != *rows as i64 => problems.push(format!(
+                    "{platform}: {rel} rows_read {} but the file has {rows} data rows",
+                    count(r, "rows_read")
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+
+    // Completed orders and sales per platform and year.
+    let completed = query(
+        &data,
+        "SELECT platform, order_year, count(DISTINCT order_id) AS n FROM stg_orders \
+         WHERE status = 'completed' GROUP BY 1, 2",
+    );
+    let sales = query(
+        &data,
+        "SELECT platform, order_year, sum(net_sales_yuan) AS s FROM stg_orders GROUP BY 1, 2",
+    );
+    let got_completed: BTreeMap<(String, i64), i64> = completed
+        .iter()
+        .map(|r| ((text(r, "platform"), count(r, "order_year")), count(r, "n")))
+        .collect();
+    let got_sales: BTreeMap<(String, i64), i64> = sales
+        .iter()
+        .map(|r| {
+            let s = decimal(r, "s", 2).unwrap_or(0);
+            (
+                (text(r, "platform"), count(r, "order_year")),
+                i64::try_from(s).expect("fits"),
+            )
+        })
+        .collect();
+    let mut keys: BTreeSet<(String, i64)> = got_completed
+        .keys()
+        .chain(got_sales.keys())
+        .cloned()
+        .collect();
+    for (platform, e) in &expected {
+        for year in e.sales.keys() {
+            keys.insert((platform.to_string(), i64::from(*year)));
+        }
+    }
+    for key in &keys {
+        let e = expected.get(key.0.as_str());
+        let year = i32::try_from(key.1).expect("year");
+        let want_n = e
+            .and_then(|e| e.completed.get(&year))
+            .map_or(0, |s| s.len() as i64);
+        let want_s = e.and_then(|e| e.sales.get(&year)).copied().unwrap_or(0);
+        let got_n = got_completed.get(key).copied().unwrap_or(0);
+        let got_s = got_sales.get(key).copied().unwrap_or(0);
+        eprintln!(
+            "{} {}: completed {got_n} (expected {want_n}), sales {} (expected {})",
+            key.0,
+            key.1,
+            yuan(got_s),
+            yuan(want_s)
+        );
+        if got_n != want_n {
+            problems.push(format!(
+                "{} {}: completed orders {got_n}, expected {want_n}",
+                key.0, key.1
+            ));
+        }
+        if got_s != want_s {
+            problems.push(format!(
+                "{} {}: sales {}, expected {} (difference {})",
+                key.0,
+                key.1,
+                yuan(got_s),
+                yuan(want_s),
+                yuan(got_s - want_s)
+            ));
+        }
+    }
+
+    // JD: the lines of an order carry its goods amount, allocated without changing the total.
+    let jd = query(
+        &data,
+        "SELECT order_id, sum(goods_amount_yuan) AS goods, count(*) AS n FROM stg_orders \
+         WHERE platform = 'jd' GROUP BY order_id",
+    );
+    let got_jd: BTreeMap<String, (i64, i64)> = jd
+        .iter()
+        .map(|r| {
+            let g = decimal(r, "goods", 2).unwrap_or(0);
+            (
+                text(r, "order_id"),
+                (i64::try_from(g).expect("fits"), count(r, "n")),
+            )
+        })
+        .collect();
+    for (order, (goods, lines)) in &expected["jd"].orders {
+        match got_jd.get(order) {
+            None => problems.push(format!("jd order {order} is not in stg_orders")),
+            Some((g, n)) => {
+                if g != goods {
+                    problems.push(format!(
+                        "jd order {order}: lines' goods sum to {}, the order's \
+                         应付金额 + 余额支付 − 运费金额 is {}",
+                        yuan(*g),
+                        yuan(*goods)
+                    ));
+                }
+                if *n != *lines as i64 {
+                    problems.push(format!(
+                        "jd order {order}: {n} lines staged, {lines} in the export"
+                    ));
+                }
+            }
+        }
+    }
+
+    // The 抖店 shop is the one its folder names.
+    let shops = query(
+        &data,
+        "SELECT DISTINCT shop_id FROM stg_orders WHERE platform = 'douyin'",
+    );
+    let shops: Vec<String> = shops.iter().map(|r| text(r, "shop_id")).collect();
+    if shops != ["DD8801"] {
+        problems.push(format!("douyin shop_id {shops:?}, expected [\"DD8801\"]"));
+    }
+
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
