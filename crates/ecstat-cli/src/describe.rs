@@ -177,7 +177,10 @@ const SYSTEM_COLUMNS: &[(&str, &[(&str, &str)])] = &[
                 "lines",
                 "order exports: order lines staged (NULL for records and files read before it was counted)",
             ),
-            ("orders", "order exports: distinct orders of the staged lines"),
+            (
+                "orders",
+                "order exports: distinct orders of the staged lines",
+            ),
             (
                 "completed_orders",
                 "order exports: distinct orders with a completed line",

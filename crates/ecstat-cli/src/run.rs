@@ -130,7 +130,9 @@ pub fn scan_inbox(inbox: &Path) -> anyhow::Result<Inbox> {
             // Hidden files and folders (editors' and file managers' own) are not read,
             // but said: a department's file saved as `.…` is not silently missing.
             if entry.file_name().to_string_lossy().starts_with('.') {
-                skipped.push(format!("{relative}: hidden (its name starts with a dot), not read"));
+                skipped.push(format!(
+                    "{relative}: hidden (its name starts with a dot), not read"
+                ));
                 continue;
             }
             if kind.is_dir() {
@@ -271,9 +273,9 @@ async fn run_locked(
                     vec![spec]
                 }
                 ByHeader::None(why) => {
-                    summary
-                        .warnings
-                        .push(format!("inbox: {relative}: no source spec matches ({why}); not read"));
+                    summary.warnings.push(format!(
+                        "inbox: {relative}: no source spec matches ({why}); not read"
+                    ));
                     unmatched.push(format!("{relative} ({why})"));
                     Vec::new()
                 }

@@ -386,9 +386,11 @@ async fn ingest_rows(
     let mut present: Vec<String> = header.columns.iter().map(|(c, _)| c.clone()).collect();
     present.extend(layout.file_fields.iter().map(|(c, _)| c.clone()));
     let sql = match spec.as_ref() {
-        SourceSpec::Orders(s) => {
-            normalise::orders_sql(s, &present, &normalise::UnknownShop::of_file(&input.relative))
-        }
+        SourceSpec::Orders(s) => normalise::orders_sql(
+            s,
+            &present,
+            &normalise::UnknownShop::of_file(&input.relative),
+        ),
         SourceSpec::Records(s) => records::records_sql(s, &present, &input.sha256, &env.lookups)
             .map_err(|message| IngestError::Spec {
                 path: path.clone(),
@@ -593,7 +595,10 @@ async fn order_rows(
         let money = |name: &str| {
             batch
                 .column_by_name(name)
-                .and_then(|c| c.as_primitive_opt::<arrow::datatypes::Decimal128Type>().cloned())
+                .and_then(|c| {
+                    c.as_primitive_opt::<arrow::datatypes::Decimal128Type>()
+                        .cloned()
+                })
                 .ok_or_else(|| {
                     engine_err(DataFusionError::Internal(format!(
                         "normalised batch lacks {name}"

@@ -272,7 +272,10 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         derived.push(raw_ref.clone());
         match spec.derive.get(name) {
             Some(expression) => {
-                derived.push(format!("{} AS {raw}", typed(&format!("({expression})"), kind)));
+                derived.push(format!(
+                    "{} AS {raw}",
+                    typed(&format!("({expression})"), kind)
+                ));
                 derived.push(format!("{raw} AS {parsed_ref}"));
             }
             None => {
@@ -361,7 +364,10 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
     let refunded_after_sale = match spec.after_sale.get("refunded") {
         Some(values) if !values.is_empty() => {
             let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
-            format!("COALESCE(after_sale_status IN ({}), false)", list.join(", "))
+            format!(
+                "COALESCE(after_sale_status IN ({}), false)",
+                list.join(", ")
+            )
         }
         _ => "false".to_string(),
     };
@@ -528,9 +534,8 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         reject_rule = format!(
             "CASE WHEN {repeat} THEN 'duplicate_order_line' WHEN {rejected} THEN 'order_line_rejected' ELSE {reject_rule} END"
         );
-        reject_column = format!(
-            "CASE WHEN {repeat} OR {rejected} THEN 'order_id' ELSE {reject_column} END"
-        );
+        reject_column =
+            format!("CASE WHEN {repeat} OR {rejected} THEN 'order_id' ELSE {reject_column} END");
         reject_value = format!(
             "CASE WHEN {repeat} OR {rejected} THEN concat(order_id, ' / ', _line_key) ELSE {reject_value} END"
         );
@@ -549,10 +554,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         "CASE WHEN _after_sale_refunded OR (_status = 'refunded' AND ({refund}) IS NULL) THEN {goods_out} ELSE COALESCE({refund}, CAST(0 AS DECIMAL(18,2))) END",
         refund = amount("refund")
     );
-    let postage_out = format!(
-        "COALESCE({}, CAST(0 AS DECIMAL(18,2)))",
-        amount("postage")
-    );
+    let postage_out = format!("COALESCE({}, CAST(0 AS DECIMAL(18,2)))", amount("postage"));
 
     format!(
         "WITH filled AS (\n  SELECT {filled}\n  FROM raw\n),\nparsed AS (\n  SELECT {parsed}\n  FROM filled\n),\nderived AS (\n  SELECT {derived}\n  FROM parsed\n),\nstatused AS (\n  SELECT *,\n    {status_sql} AS _status,\n    {refunded_after_sale} AS _after_sale_refunded,\n    {goods} AS _goods,\n    COALESCE(sub_order_id, item_title, '') AS _line_key\n  FROM derived\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM statused\n){order_steps}\nSELECT\n  {source_name} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id,\n  {shop_id} AS shop_id,\n  {shop_name} AS shop_name,\n  item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods_out} AS goods_amount_yuan,\n  {postage_out} AS postage_yuan,\n  {refund_out} AS refund_yuan,\n  _status AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM {source}",

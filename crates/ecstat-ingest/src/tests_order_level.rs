@@ -120,17 +120,28 @@ async fn order_level_amounts_are_split_over_the_lines_and_add_up_to_each_order()
             let qty = 1 + next(3) as i64;
             // Some lines have no price: they weigh nothing (every price empty: equal shares).
             let priced = order % 7 != 0 && next(6) != 0;
-            weights.push((format!("SKU{order}-{line}"), if priced { price * qty } else { 0 }));
+            weights.push((
+                format!("SKU{order}-{line}"),
+                if priced { price * qty } else { 0 },
+            ));
             list += price * qty;
         }
         let postage = next(1_500) as i64;
         let goods = list - next(1 + list as u64 / 5) as i64;
-        let balance = if order % 3 == 0 { (next(500) as i64).min(goods) } else { 0 };
+        let balance = if order % 3 == 0 {
+            (next(500) as i64).min(goods)
+        } else {
+            0
+        };
         let paid = goods + postage - balance;
         let only_first = order % 5 == 0;
         for (line, (sku, weight)) in weights.iter().enumerate() {
             let qty = if *weight > 0 { 1 } else { 1 + line as i64 % 2 };
-            let price = if *weight > 0 { yuan(*weight) } else { String::new() };
+            let price = if *weight > 0 {
+                yuan(*weight)
+            } else {
+                String::new()
+            };
             let (p, b, f) = if only_first && line > 0 {
                 (String::new(), String::new(), String::new())
             } else {
@@ -211,7 +222,10 @@ async fn an_order_with_a_rejected_line_is_held_back_whole_and_a_repeated_line_co
             ("C1".to_string(), 1000, "in_progress".to_string()),
         ]
     );
-    assert_eq!(record.rows_read, record.rows_staged + record.rows_quarantined);
+    assert_eq!(
+        record.rows_read,
+        record.rows_staged + record.rows_quarantined
+    );
 }
 
 /// A 拼多多-like layout: one row per order, no shop column, refunds only by after-sale
@@ -288,5 +302,8 @@ async fn refunds_by_status_derived_dates_unpaid_orders_and_the_unknown_shop() {
     );
     // The derived time is the id's day, and the month partition follows it.
     let months: Vec<&String> = record.staged_files["orders"].iter().collect();
-    assert!(months.iter().all(|f| f.contains("month=2019-12")), "{months:?}");
+    assert!(
+        months.iter().all(|f| f.contains("month=2019-12")),
+        "{months:?}"
+    );
 }

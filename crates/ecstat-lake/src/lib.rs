@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 pub use durable::{HashingReader, PendingFile, ReadHash, sha256_file, sync_dir};
 pub use lock::{LockHolder, RunLock};
 pub use manifest::{
-    FileStamp, InputRecord, Manifest, PartitionFinding, PartitionRecord, month_of, partition_of,
-    Reconciliation, quarantine_files, staged_files, superseded,
+    FileStamp, InputRecord, Manifest, PartitionFinding, PartitionRecord, Reconciliation, month_of,
+    partition_of, quarantine_files, staged_files, superseded,
 };
 pub use runs::{RunInput, RunSummary};
 pub use vacuum::{Retain, VacuumReport};

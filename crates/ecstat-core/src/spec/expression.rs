@@ -97,7 +97,9 @@ fn allowed(expr: &Expr, columns: &[&str]) -> Result<(), String> {
         Expr::Function(function) => {
             let name = function.name.to_string().to_lowercase();
             if function.over.is_some() || function.filter.is_some() {
-                return Err(format!("`{name}`: window and filtered calls are not allowed"));
+                return Err(format!(
+                    "`{name}`: window and filtered calls are not allowed"
+                ));
             }
             if FUNCTIONS.contains(&name.as_str()) {
                 Ok(())

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::amount::AmountUnit;
-use crate::spec::records::FileField;
 use crate::encoding::EncodingSpec;
+use crate::spec::records::FileField;
 use crate::{CoreError, Result};
 
 use super::FileFormat;
@@ -321,7 +321,9 @@ impl OrderSpec {
         }
         for (key, field) in &self.file_fields {
             if regex::Regex::new(&field.pattern).is_err() {
-                return Err(format!("[file_fields] {key}: pattern is not a regular expression"));
+                return Err(format!(
+                    "[file_fields] {key}: pattern is not a regular expression"
+                ));
             }
         }
         for key in self.inputs.keys() {
@@ -537,20 +539,35 @@ mod tests {
                 "goods_amount = \"column\"",
                 "goods_amount = \"paid_minus_postage\"\norder_level = [\"paid_amount\"]",
             )
-            .replace("goods_amount = [\"金额\"]", "paid_amount = [\"实付\"]\npostage = [\"邮费\"]");
+            .replace(
+                "goods_amount = [\"金额\"]",
+                "paid_amount = [\"实付\"]\npostage = [\"邮费\"]",
+            );
         let err = check(&text).unwrap_err();
         assert!(err.contains("list `goods_amount` in order_level"), "{err}");
         let err = check(&with("order_level = [\"shop\"]")).unwrap_err();
-        assert!(err.contains("unknown column `shop` in order_level"), "{err}");
+        assert!(
+            err.contains("unknown column `shop` in order_level"),
+            "{err}"
+        );
         // [derive] expressions name known columns and allowed functions only.
-        let err = check(&format!("{MINIMAL}\n[derive]\norder_time = \"coalesce(order_time, paid)\"\n")).unwrap_err();
-        assert!(err.contains("[derive] order_time") && err.contains("unknown column `paid`"), "{err}");
+        let err = check(&format!(
+            "{MINIMAL}\n[derive]\norder_time = \"coalesce(order_time, paid)\"\n"
+        ))
+        .unwrap_err();
+        assert!(
+            err.contains("[derive] order_time") && err.contains("unknown column `paid`"),
+            "{err}"
+        );
         let text = format!(
             "{MINIMAL}\n[inputs]\npaid = {{ headers = [\"实付\"], type = \"amount\" }}\n[derive]\ngoods_amount = \"coalesce(goods_amount, paid)\"\n"
         );
         check(&text).expect("an [inputs] column may be read by [derive]");
         // An after-sale map needs the after-sale column.
-        let err = check(&format!("{MINIMAL}\n[after_sale]\nrefunded = [\"退款成功\"]\n")).unwrap_err();
+        let err = check(&format!(
+            "{MINIMAL}\n[after_sale]\nrefunded = [\"退款成功\"]\n"
+        ))
+        .unwrap_err();
         assert!(err.contains("after_sale_status"), "{err}");
         // The shop may come from the submission, or not at all (the file's unknown shop).
         let text = MINIMAL.replace("shop_id = [\"店铺\"]\n", "");
