@@ -2,17 +2,20 @@
 -- A line is identified by its order id and sub-order id, or its item title where the
 -- export has no sub-order id (the rule ingest uses within a file). A line that appears in
 -- several files (overlapping exports, a corrected resubmission) is taken from the file of
--- the latest run, then the latest file of that run. Where an order has sub-order lines
+-- the latest run, then, within that run, the export reaching the latest order time (what
+-- a back office exports later reaches later, whatever the file is called), then the
+-- later file of the run. Where an order has sub-order lines
 -- (in any file), a main-order row of it (no sub-order id) is dropped: never counted twice.
 -- net_sales_yuan applies the 网络零售额 caliber: buyer-paid goods amount of completed
 -- orders minus refunds, postage excluded; cancelled, closed and unpaid orders count zero.
 
--- The files in the order that decides between copies: by run, then by file within the run.
+-- The files in the order that decides between copies: by run, then by how far the export
+-- reaches, then by file within the run.
 with file_order as (
     select
         file_sha256,
         source,
-        row_number() over (order by run_id, ingest_seq) as file_rank
+        row_number() over (order by run_id, latest_order_time nulls first, ingest_seq) as file_rank
     from ingest_files
 ),
 

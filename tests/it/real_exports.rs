@@ -533,3 +533,99 @@ fn real_back_office_exports_are_counted_as_a_second_reader_counts_them() {
         problems.join("\n")
     );
 }
+
+/// The same exports as a bureau receives them: renamed by hand so that no spec's file
+/// pattern matches and the earlier export of each platform sorts AFTER the later one, with
+/// a hidden file and a file of no known layout beside them. Every export is matched by its
+/// header, the later export still wins (it reaches later orders), the figures are the
+/// fixture's, and the two files not read are listed in the run's summary and record.
+#[test]
+fn renamed_exports_are_matched_by_header_and_the_later_export_wins() {
+    let source = repo().join("tests/real_exports/inbox/platforms");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let platforms = tmp.path().join("inbox/platforms");
+    let shop = platforms.join("店铺_DD8801_安溪示例茶叶旗舰店");
+    std::fs::create_dir_all(&shop).expect("mkdir");
+    // (fixture file, its new name): "b" names the earlier export, "a" the later.
+    let renames = [
+        ("ExportOrderList201912311200.csv", "淘宝b.csv"),
+        ("ExportOrderList202001151030.csv", "淘宝a.csv"),
+        ("jd_orders_export_20191231.csv", "京东b.csv"),
+        ("jd_orders_export_20200115.csv", "京东a.csv"),
+        ("orders_export_20191231 (1).csv", "拼多多b.csv"),
+        ("orders_export_20200115.csv", "拼多多a.csv"),
+    ];
+    for (from, to) in renames {
+        std::fs::copy(source.join(from), platforms.join(to)).expect("copy");
+    }
+    for (from, to) in [
+        ("1577808000_抖店订单.csv", "b.csv"),
+        ("1579017600_抖店订单.csv", "a.csv"),
+    ] {
+        std::fs::copy(
+            source.join("店铺_DD8801_安溪示例茶叶旗舰店").join(from),
+            shop.join(to),
+        )
+        .expect("copy");
+    }
+    std::fs::write(platforms.join(".~lock.淘宝a.csv#"), "x").expect("hidden");
+    std::fs::write(platforms.join("说明.csv"), "序号,说明\n1,无关文件\n").expect("other");
+    let data = tmp.path().join("wh");
+    let inbox = tmp.path().join("inbox");
+    let out = ecstat(
+        &data,
+        &["run", "--inbox", inbox.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    for (name, spec) in [
+        ("淘宝a.csv", "taobao_order_list"),
+        ("京东b.csv", "jd_pop"),
+        ("拼多多a.csv", "pinduoduo_mms"),
+        ("a.csv", "douyin_doudian"),
+    ] {
+        assert!(
+            stderr.contains(&format!(
+                "{name}: read with spec `{spec}`, chosen by its header"
+            )),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(
+        stdout.contains("no source spec matches platforms/说明.csv"),
+        "{stdout}"
+    );
+    assert!(stderr.contains(".~lock.淘宝a.csv#: hidden"), "{stderr}");
+
+    let sales = query(
+        &data,
+        "SELECT platform, order_year, \
+                count(DISTINCT CASE WHEN status = 'completed' THEN order_id END) AS n, \
+                sum(net_sales_yuan) AS s \
+         FROM stg_orders GROUP BY 1, 2 ORDER BY 1, 2",
+    );
+    let mut got: Vec<(String, i32, usize, i64)> = sales
+        .iter()
+        .map(|r| {
+            (
+                text(r, "platform"),
+                i32::try_from(count(r, "order_year")).expect("year"),
+                usize::try_from(count(r, "n")).expect("count"),
+                i64::try_from(decimal(r, "s", 2).unwrap_or(0)).expect("fits"),
+            )
+        })
+        .filter(|(_, _, n, s)| *n > 0 || *s > 0)
+        .collect();
+    let mut want: Vec<(String, i32, usize, i64)> = FIXTURE_TOTALS
+        .iter()
+        .map(|(p, y, n, s)| (p.to_string(), *y, *n, *s))
+        .collect();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}

@@ -189,6 +189,10 @@ const SYSTEM_COLUMNS: &[(&str, &[(&str, &str)])] = &[
                 "sales_yuan",
                 "order exports: 网络零售额 of the file alone (completed and refunded lines, goods − refunds, postage excluded), 元; compare with the platform's 对账 total",
             ),
+            (
+                "latest_order_time",
+                "order exports: latest order time of the file's lines (how far the export reaches; orders the copies of a line within a run)",
+            ),
         ],
     ),
     (

@@ -656,6 +656,10 @@ async fn order_rows(
                     0
                 };
                 tally.line(order_id.value(i), status == Some("completed"), net);
+                if order_time.is_valid(i) {
+                    let t = order_time.value(i);
+                    tally.latest = Some(tally.latest.map_or(t, |l: i64| l.max(t)));
+                }
                 match runs.last_mut() {
                     Some((start, len)) if *start + *len == i => *len += 1,
                     _ => runs.push((i, 1)),
@@ -689,6 +693,7 @@ struct Tally {
     orders: HashSet<u128>,
     completed: HashSet<u128>,
     sales_fen: i128,
+    latest: Option<i64>,
 }
 
 impl Tally {
@@ -708,6 +713,7 @@ impl Tally {
             orders: self.orders.len() as u64,
             completed_orders: self.completed.len() as u64,
             sales_fen: i64::try_from(self.sales_fen).unwrap_or(i64::MAX),
+            latest_order_time: self.latest,
         }
     }
 }

@@ -81,6 +81,11 @@ pub struct Reconciliation {
     pub orders: u64,
     pub completed_orders: u64,
     pub sales_fen: i64,
+    /// The latest order time of its lines (µs since 1970-01-01, naive Asia/Shanghai): how
+    /// far the export reaches. Of two exports read in one run, the one reaching later is
+    /// the later export, whatever the files are called.
+    #[serde(default)]
+    pub latest_order_time: Option<i64>,
 }
 
 /// What `stat` says of a file, the way git's index and rsync's quick check know a file

@@ -719,6 +719,11 @@ fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
         Field::new("orders", DataType::UInt64, true),
         Field::new("completed_orders", DataType::UInt64, true),
         Field::new("sales_yuan", DataType::Decimal128(18, 2), true),
+        Field::new(
+            "latest_order_time",
+            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
+            true,
+        ),
     ]));
     let tally = |f: &dyn Fn(&ecstat_lake::Reconciliation) -> u64| -> ArrayRef {
         Arc::new(
@@ -766,6 +771,12 @@ fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
                     .map(|(_, i)| i.reconciliation.map(|r| i128::from(r.sales_fen)))
                     .collect::<arrow::array::Decimal128Array>()
                     .with_precision_and_scale(18, 2)?,
+            ),
+            Arc::new(
+                inputs
+                    .iter()
+                    .map(|(_, i)| i.reconciliation.and_then(|r| r.latest_order_time))
+                    .collect::<arrow::array::TimestampMicrosecondArray>(),
             ),
         ],
     )?;
