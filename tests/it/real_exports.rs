@@ -345,21 +345,28 @@ fn text(row: &serde_json::Map<String, serde_json::Value>, column: &str) -> Strin
     }
 }
 
+/// `ecstat run --inbox INBOX` into `data`, with no other flag; it must succeed.
+fn run_inbox(data: &Path, inbox: &Path) -> std::process::Output {
+    let out = ecstat(
+        data,
+        &["run", "--inbox", inbox.to_str().expect("utf-8 path")],
+    );
+    assert!(
+        out.status.success(),
+        "ecstat run --inbox {}: {:?}\n{}",
+        inbox.display(),
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    out
+}
+
 #[test]
 fn real_back_office_exports_are_counted_as_a_second_reader_counts_them() {
     let inbox = repo().join("tests/real_exports/inbox");
     let tmp = tempfile::tempdir().expect("tempdir");
     let data = tmp.path().join("wh");
-    let out = ecstat(
-        &data,
-        &["run", "--inbox", inbox.to_str().expect("utf-8 path")],
-    );
-    assert!(
-        out.status.success(),
-        "ecstat run --inbox tests/real_exports/inbox: {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout)
-    );
+    run_inbox(&data, &inbox);
 
     let platforms = ["taobao", "jd", "pinduoduo", "douyin"];
     let expected: BTreeMap<&str, Expected> = platforms
@@ -571,16 +578,7 @@ fn renamed_exports_are_matched_by_header_and_the_later_export_wins() {
     std::fs::write(platforms.join(".~lock.淘宝a.csv#"), "x").expect("hidden");
     std::fs::write(platforms.join("说明.csv"), "序号,说明\n1,无关文件\n").expect("other");
     let data = tmp.path().join("wh");
-    let inbox = tmp.path().join("inbox");
-    let out = ecstat(
-        &data,
-        &["run", "--inbox", inbox.to_str().expect("utf-8 path")],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
+    let out = run_inbox(&data, &tmp.path().join("inbox"));
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     for (name, spec) in [

@@ -2,7 +2,7 @@
 //! statuses, derive the goods amount, and name the first check each row fails. The query is
 //! plain text, so `ecstat sources --sql NAME` can show a statistician exactly what runs.
 
-use ecstat_core::spec::{ColumnKind, GoodsAmountRule, OrderSpec, PAID_STATUSES};
+use ecstat_core::spec::{ALLOCATED_AMOUNTS, ColumnKind, GoodsAmountRule, OrderSpec, PAID_STATUSES};
 use ecstat_core::sql::{ident, literal as quote};
 
 /// Quarantine rules: what each means (Chinese for the submitting department, English), and
@@ -214,9 +214,9 @@ fn typed(value: &str, kind: ColumnKind) -> String {
 ///   column takes the order's first non-empty value among its lines;
 /// - `parsed`: every cell parsed as its type (NULL where unreadable), its text kept;
 /// - `derived`: `[derive]` expressions replace their columns;
-/// - `statused`: the canonical status, from the status and after-sale maps;
+/// - `mapped`, `statused`: the canonical status, from the status and after-sale maps;
 /// - `checked`: the number of the first check a row fails;
-/// - for specs with order-level columns, `grouped`, `weighed` and `allocated`: a line
+/// - for specs with order-level columns, `grouped` to `allocated`: a line
 ///   repeated within the file, and every line of an order one of whose lines was rejected,
 ///   are held back; order-level amounts are split over the order's lines.
 pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownShop) -> String {
@@ -236,7 +236,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
     read.extend(
         spec.inputs
             .iter()
-            .map(|(name, input)| (name.clone(), input.kind.column_kind())),
+            .map(|(name, input)| (name.clone(), input.kind)),
     );
 
     // filled: empty spellings, and order-level values once per order.
@@ -278,11 +278,15 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
                 ));
                 derived.push(format!("{raw} AS {parsed_ref}"));
             }
-            None => {
-                derived.push(raw.clone());
-                derived.push(format!("{raw} AS {parsed_ref}"));
-            }
+            None => derived.push(raw.clone()),
         }
+        // A cell unreadable as its type is judged by its parsed value, before any
+        // [derive] expression replaced it.
+        let parsed_value = if spec.derive.contains_key(name) {
+            parsed_ref.clone()
+        } else {
+            raw.clone()
+        };
         if !has(name) {
             parsed.push(format!("CAST(NULL AS {}) AS {raw}", sql_type(kind)));
             parsed.push(format!("CAST(NULL AS VARCHAR) AS {raw_ref}"));
@@ -326,7 +330,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         };
         if let Some(rule) = unparseable {
             checks.push(Check {
-                condition: format!("{parsed_ref} IS NULL AND {text_present}"),
+                condition: format!("{parsed_value} IS NULL AND {text_present}"),
                 rule,
                 column: name.into(),
                 raw: raw_ref.clone(),
@@ -360,7 +364,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
             quote(canonical)
         ));
     }
-    let base_status = format!("CASE{status_cases} END");
+    let mapped_status = format!("CASE{status_cases} END");
     let refunded_after_sale = match spec.after_sale.get("refunded") {
         Some(values) if !values.is_empty() => {
             let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
@@ -371,9 +375,6 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         }
         _ => "false".to_string(),
     };
-    let status_sql = format!(
-        "CASE WHEN {refunded_after_sale} AND COALESCE({base_status} NOT IN ('cancelled', 'closed', 'unpaid'), false) THEN 'refunded' ELSE {base_status} END"
-    );
     checks.push(Check {
         condition: if known.is_empty() {
             "status IS NOT NULL".into()
@@ -478,39 +479,28 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
     };
 
     // The amounts of a line: its own, or its share of the order's.
-    let line_goods = "CASE WHEN _status IN ('cancelled', 'closed', 'unpaid') THEN GREATEST(_goods, CAST(0 AS DECIMAL(18,2))) ELSE _goods END";
-    let mut amounts: Vec<(&str, String)> = vec![
-        ("goods", format!("CAST({line_goods} AS DECIMAL(18,2))")),
-        ("refund", "refund_amount".to_string()),
-        ("postage", "postage".to_string()),
-    ];
+    let mut goods_line = "CAST(CASE WHEN _status IN ('cancelled', 'closed', 'unpaid') THEN GREATEST(_goods, CAST(0 AS DECIMAL(18,2))) ELSE _goods END AS DECIMAL(18,2))".to_string();
+    let mut refund_line = "refund_amount".to_string();
+    let mut postage_line = "postage".to_string();
     let mut order_steps = String::new();
     let mut source = "checked";
     if order_level {
-        let mut allocated_columns = Vec::new();
         let mut floors = Vec::new();
         let mut ranks = Vec::new();
-        for (label, column) in [
-            ("goods", "goods_amount"),
-            ("refund", "refund_amount"),
-            ("postage", "postage"),
-        ] {
-            if !spec.is_order_level(column) {
-                continue;
-            }
-            let entry = amounts
-                .iter_mut()
-                .find(|(l, _)| *l == label)
-                .unwrap_or_else(|| unreachable!("every allocated amount is listed"));
-            let fen = format!("CAST(({}) * 100 AS BIGINT)", entry.1);
+        for column in ALLOCATED_AMOUNTS.iter().filter(|c| spec.is_order_level(c)) {
+            let (label, line) = match *column {
+                "goods_amount" => ("goods", &mut goods_line),
+                "refund_amount" => ("refund", &mut refund_line),
+                _ => ("postage", &mut postage_line),
+            };
+            let fen = format!("CAST(({line}) * 100 AS BIGINT)");
             floors.push(format!(
                 "{fen} AS _fen_{label},\n    ecstat_share_floor({fen}, _w, _wtotal) AS _floor_{label},\n    ecstat_share_rem({fen}, _w, _wtotal) AS _rem_{label}"
             ));
             ranks.push(format!(
                 "ROW_NUMBER() OVER (PARTITION BY order_id, _kept ORDER BY _rem_{label} DESC, _line_key, _row) AS _rank_{label},\n    _fen_{label} - SUM(CASE WHEN _kept THEN _floor_{label} ELSE 0 END) OVER (PARTITION BY order_id) AS _left_{label}"
             ));
-            allocated_columns.push(label);
-            entry.1 = format!(
+            *line = format!(
                 "CASE WHEN _fen_{label} IS NULL THEN NULL ELSE CAST(CAST(_floor_{label} + CASE WHEN _rank_{label} <= abs(_left_{label}) THEN signum(_fen_{label}) ELSE 0 END AS DECIMAL(20,2)) / 100 AS DECIMAL(18,2)) END"
             );
         }
@@ -526,7 +516,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
             format!(",\n    {}", ranks.join(",\n    "))
         };
         order_steps = format!(
-            ",\n-- A line written twice in the file counts once; an order one of whose lines was\n-- rejected is held back whole (never half-counted).\ngrouped AS (\n  SELECT *,\n    CASE WHEN _failed_check IS NULL THEN ROW_NUMBER() OVER (PARTITION BY order_id, _line_key, _failed_check IS NULL ORDER BY _row) END AS _copy,\n    MAX(CASE WHEN _failed_check IS NULL THEN 0 ELSE 1 END) OVER (PARTITION BY order_id) AS _order_rejected\n  FROM checked\n),\nkept AS (\n  SELECT *,\n    COALESCE(_failed_check IS NULL AND _copy = 1 AND _order_rejected = 0, false) AS _kept,\n    CASE WHEN unit_price > 0 AND quantity > 0 THEN CAST(unit_price * 100 AS BIGINT) * quantity ELSE 0 END AS _weight\n  FROM grouped\n),\n-- Each kept line's weight: unit price × quantity in fen, or 1 each where the order's\n-- weights are all zero (equal shares).\nweighed AS (\n  SELECT *,\n    CASE WHEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id) > 0 THEN _weight ELSE 1 END AS _w,\n    CASE WHEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id) > 0\n      THEN SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id)\n      ELSE SUM(CASE WHEN _kept THEN 1 ELSE 0 END) OVER (PARTITION BY order_id) END AS _wtotal\n  FROM kept\n),\n-- An order amount in fen split by weight: each line its quotient, and the fen left over\n-- to the lines of the largest remainders (ties: the line key), so the lines add up to\n-- the order's amount exactly.\nshared AS (\n  SELECT *{floors}\n  FROM weighed\n),\nallocated AS (\n  SELECT *{ranks}\n  FROM shared\n)"
+            ",\n-- A line written twice in the file counts once; an order one of whose lines was\n-- rejected is held back whole (never half-counted).\ngrouped AS (\n  SELECT *,\n    CASE WHEN _failed_check IS NULL THEN ROW_NUMBER() OVER (PARTITION BY order_id, _line_key, _failed_check IS NULL ORDER BY _row) END AS _copy,\n    MAX(CASE WHEN _failed_check IS NULL THEN 0 ELSE 1 END) OVER (PARTITION BY order_id) AS _order_rejected\n  FROM checked\n),\nkept AS (\n  SELECT *,\n    COALESCE(_failed_check IS NULL AND _copy = 1 AND _order_rejected = 0, false) AS _kept,\n    CASE WHEN unit_price > 0 AND quantity > 0 THEN CAST(unit_price * 100 AS BIGINT) * quantity ELSE 0 END AS _weight\n  FROM grouped\n),\n-- Each kept line's weight: unit price × quantity in fen, or 1 each where the order's\n-- weights are all zero (equal shares).\nweighed AS (\n  SELECT *,\n    SUM(CASE WHEN _kept THEN _weight ELSE 0 END) OVER (PARTITION BY order_id) AS _weights,\n    SUM(CASE WHEN _kept THEN 1 ELSE 0 END) OVER (PARTITION BY order_id) AS _kept_lines\n  FROM kept\n),\nweights AS (\n  SELECT *,\n    CASE WHEN _weights > 0 THEN _weight ELSE 1 END AS _w,\n    CASE WHEN _weights > 0 THEN _weights ELSE _kept_lines END AS _wtotal\n  FROM weighed\n),\n-- An order amount in fen split by weight: each line its quotient, and the fen left over\n-- to the lines of the largest remainders (ties: the line key), so the lines add up to\n-- the order's amount exactly.\nshared AS (\n  SELECT *{floors}\n  FROM weights\n),\nallocated AS (\n  SELECT *{ranks}\n  FROM shared\n)"
         );
         source = "allocated";
         let repeat = "_failed_check IS NULL AND _copy > 1";
@@ -540,24 +530,15 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
             "CASE WHEN {repeat} OR {rejected} THEN concat(order_id, ' / ', _line_key) ELSE {reject_value} END"
         );
     }
-    let amount = |label: &str| {
-        amounts
-            .iter()
-            .find(|(l, _)| *l == label)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let goods_out = amount("goods");
     // A line refunded by status or after-sale status with no refund amount written was
     // refunded in full.
     let refund_out = format!(
-        "CASE WHEN _after_sale_refunded OR (_status = 'refunded' AND ({refund}) IS NULL) THEN {goods_out} ELSE COALESCE({refund}, CAST(0 AS DECIMAL(18,2))) END",
-        refund = amount("refund")
+        "CASE WHEN _after_sale_refunded OR (_status = 'refunded' AND ({refund_line}) IS NULL) THEN {goods_line} ELSE COALESCE({refund_line}, CAST(0 AS DECIMAL(18,2))) END"
     );
-    let postage_out = format!("COALESCE({}, CAST(0 AS DECIMAL(18,2)))", amount("postage"));
+    let postage_out = format!("COALESCE({postage_line}, CAST(0 AS DECIMAL(18,2)))");
 
     format!(
-        "WITH filled AS (\n  SELECT {filled}\n  FROM raw\n),\nparsed AS (\n  SELECT {parsed}\n  FROM filled\n),\nderived AS (\n  SELECT {derived}\n  FROM parsed\n),\nstatused AS (\n  SELECT *,\n    {status_sql} AS _status,\n    {refunded_after_sale} AS _after_sale_refunded,\n    {goods} AS _goods,\n    COALESCE(sub_order_id, item_title, '') AS _line_key\n  FROM derived\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM statused\n){order_steps}\nSELECT\n  {source_name} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id,\n  {shop_id} AS shop_id,\n  {shop_name} AS shop_name,\n  item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods_out} AS goods_amount_yuan,\n  {postage_out} AS postage_yuan,\n  {refund_out} AS refund_yuan,\n  _status AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM {source}",
+        "WITH filled AS (\n  SELECT {filled}\n  FROM raw\n),\nparsed AS (\n  SELECT {parsed}\n  FROM filled\n),\nderived AS (\n  SELECT {derived}\n  FROM parsed\n),\nmapped AS (\n  SELECT *,\n    {mapped_status} AS _mapped_status,\n    {refunded_after_sale} AS _after_sale_refunded\n  FROM derived\n),\nstatused AS (\n  SELECT *,\n    CASE WHEN _after_sale_refunded AND _mapped_status NOT IN ('cancelled', 'closed', 'unpaid') THEN 'refunded' ELSE _mapped_status END AS _status,\n    {goods} AS _goods,\n    COALESCE(sub_order_id, item_title, '') AS _line_key\n  FROM mapped\n),\nchecked AS (\n  SELECT *, {failed} AS _failed_check\n  FROM statused\n){order_steps}\nSELECT\n  {source_name} AS source,\n  {platform} AS platform,\n  _row AS source_row,\n  order_id, sub_order_id,\n  {shop_id} AS shop_id,\n  {shop_name} AS shop_name,\n  item_title, platform_category,\n  quantity,\n  unit_price AS unit_price_yuan,\n  {goods_line} AS goods_amount_yuan,\n  {postage_out} AS postage_yuan,\n  {refund_out} AS refund_yuan,\n  _status AS status,\n  status AS status_raw,\n  after_sale_status,\n  order_time, pay_time, ship_from,\n  ecstat_month_of(order_time) AS order_month,\n  {reject_rule} AS _reject_rule,\n  {reject_column} AS _reject_column,\n  {reject_value} AS _reject_value\nFROM {source}",
         filled = filled.join(",\n    "),
         parsed = parsed.join(",\n    "),
         derived = derived.join(",\n    "),

@@ -92,7 +92,7 @@ pub(crate) async fn ingest_input(
 }
 
 /// Every batch of the data-directory files `files`.
-fn read_batches<'a>(
+pub(crate) fn read_batches<'a>(
     lake: &DataDir,
     files: impl IntoIterator<Item = &'a String>,
 ) -> Vec<RecordBatch> {

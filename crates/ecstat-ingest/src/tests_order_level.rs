@@ -4,12 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray};
 use arrow::datatypes::Decimal128Type;
 use ecstat_lake::{DataDir, InputRecord};
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
-use crate::tests::{ingest, rules, spec};
+use crate::tests::{ingest, read_batches, rules, spec};
 
 /// A JD-POP-like layout: one row per SKU line, the order's amounts repeated on each line.
 const ORDER_LEVEL: &str = r#"
@@ -47,46 +46,37 @@ type Lines = BTreeMap<(String, String), (i128, i128, String, String)>;
 
 fn staged(lake: &DataDir, record: &InputRecord) -> Lines {
     let mut out = BTreeMap::new();
-    for file in record.staged_files.values().flatten() {
-        let f = std::fs::File::open(lake.path(file)).expect("open");
-        let batches: Vec<RecordBatch> = ParquetRecordBatchReaderBuilder::try_new(f)
-            .expect("parquet")
-            .build()
-            .expect("reader")
-            .map(|b| b.expect("batch"))
-            .collect();
-        for b in batches {
-            let text = |c: &str| b.column_by_name(c).expect(c).as_string::<i32>().clone();
-            let money = |c: &str| {
-                b.column_by_name(c)
-                    .expect(c)
-                    .as_primitive::<Decimal128Type>()
-                    .clone()
+    for b in read_batches(lake, record.staged_files.values().flatten()) {
+        let text = |c: &str| b.column_by_name(c).expect(c).as_string::<i32>().clone();
+        let money = |c: &str| {
+            b.column_by_name(c)
+                .expect(c)
+                .as_primitive::<Decimal128Type>()
+                .clone()
+        };
+        let (order, line, title, status, shop) = (
+            text("order_id"),
+            text("sub_order_id"),
+            text("item_title"),
+            text("status"),
+            text("shop_id"),
+        );
+        let (goods, refund) = (money("goods_amount_yuan"), money("refund_yuan"));
+        for i in 0..b.num_rows() {
+            let key = if line.is_valid(i) {
+                line.value(i)
+            } else {
+                title.value(i)
             };
-            let (order, line, title, status, shop) = (
-                text("order_id"),
-                text("sub_order_id"),
-                text("item_title"),
-                text("status"),
-                text("shop_id"),
+            out.insert(
+                (order.value(i).to_string(), key.to_string()),
+                (
+                    goods.value(i),
+                    refund.value(i),
+                    status.value(i).to_string(),
+                    shop.value(i).to_string(),
+                ),
             );
-            let (goods, refund) = (money("goods_amount_yuan"), money("refund_yuan"));
-            for i in 0..b.num_rows() {
-                let key = if line.is_valid(i) {
-                    line.value(i)
-                } else {
-                    title.value(i)
-                };
-                out.insert(
-                    (order.value(i).to_string(), key.to_string()),
-                    (
-                        goods.value(i),
-                        refund.value(i),
-                        status.value(i).to_string(),
-                        shop.value(i).to_string(),
-                    ),
-                );
-            }
         }
     }
     out

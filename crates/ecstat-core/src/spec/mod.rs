@@ -17,8 +17,8 @@ use crate::encoding::EncodingSpec;
 use crate::{CoreError, Result};
 
 pub use orders::{
-    ALLOCATED_AMOUNTS, CanonicalColumn, ColumnKind, GoodsAmountRule, InputColumn, InputKind,
-    ORDER_COLUMNS, ORDER_STATUSES, OrderSpec, PAID_STATUSES, StagedTable,
+    ALLOCATED_AMOUNTS, CanonicalColumn, ColumnKind, GoodsAmountRule, InputColumn, ORDER_COLUMNS,
+    ORDER_STATUSES, OrderSpec, PAID_STATUSES, StagedTable,
 };
 pub use records::{
     CheckKind, CheckSpec, ColumnSpec, FileField, FileFieldFrom, RecordSpec, Severity, ValueType,

@@ -14,13 +14,15 @@ use crate::{CoreError, Result};
 
 use super::FileFormat;
 
-/// How a canonical column is parsed and checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a canonical column (or an `[inputs]` column, as its `type`) is parsed and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
     Text,
     /// Money, parsed into `Decimal128(18,2)` yuan in the spec's unit.
     Amount,
     Integer,
+    #[serde(rename = "datetime")]
     DateTime,
 }
 
@@ -253,28 +255,7 @@ pub struct OrderSpec {
 pub struct InputColumn {
     pub headers: Vec<String>,
     #[serde(rename = "type")]
-    pub kind: InputKind,
-}
-
-/// The type of an `[inputs]` column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InputKind {
-    Text,
-    Amount,
-    Integer,
-    Datetime,
-}
-
-impl InputKind {
-    pub fn column_kind(self) -> ColumnKind {
-        match self {
-            InputKind::Text => ColumnKind::Text,
-            InputKind::Amount => ColumnKind::Amount,
-            InputKind::Integer => ColumnKind::Integer,
-            InputKind::Datetime => ColumnKind::DateTime,
-        }
-    }
+    pub kind: ColumnKind,
 }
 
 fn default_header_row() -> usize {
