@@ -1,11 +1,13 @@
 -- stg_orders: the snapshot's order lines, one row per platform order line.
 -- A line is identified by its order id and sub-order id, or its item title where the
--- export has no sub-order id (the rule ingest uses within a file). A line that appears in
--- several files (overlapping exports, a corrected resubmission) is taken from the file of
--- the latest run, then, within that run, the export reaching the latest order time (what
--- a back office exports later reaches later, whatever the file is called), then the
--- later file of the run. Where an order has sub-order lines
--- (in any file), a main-order row of it (no sub-order id) is dropped: never counted twice.
+-- export has no sub-order id (the rule ingest uses within a file). An order that appears
+-- in several files (overlapping exports, a corrected resubmission) is taken whole from the
+-- latest file that has it: the file of the latest run, then, within that run, the export
+-- reaching the latest order time (what a back office exports later reaches later,
+-- whatever the file is called), then the later file of the run. Its lines in earlier
+-- files are replaced, including a line the later export no longer has (a sub-order
+-- cancelled or split off). Where an order has sub-order lines (in any file), a
+-- main-order row of it (no sub-order id) is dropped: never counted twice.
 -- net_sales_yuan applies the 网络零售额 caliber: buyer-paid goods amount of completed
 -- orders minus refunds, postage excluded; cancelled, closed and unpaid orders count zero.
 
@@ -22,22 +24,26 @@ with file_order as (
 -- Each line with a number that orders its copies: the later file first, then the earlier
 -- row of a file (source_row < 2^32: a file of four billion rows would not be read).
 lines as (
-    select o.*, cast(f.file_rank as bigint) * 4294967296 - o.source_row as copy_rank
+    select
+        o.*,
+        f.file_rank,
+        cast(f.file_rank as bigint) * 4294967296 - o.source_row as copy_rank
     from orders o
     join file_order f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
 ),
 
--- Which copy of each line counts: per line, the copy from the latest run, then the latest
--- file of that run, then the first row of the file: the copy of the highest copy_rank.
--- Decided by aggregating (no sort of the lines), and the winners found again by that number.
+-- The latest copy of each line: the copy of the highest copy_rank (the latest file that has
+-- the line, then its first row there), and that file's rank. Decided by aggregating (no
+-- sort of the lines), and the winners found again by that number.
 line_winners as (
     select
         platform,
         order_id,
         coalesce(sub_order_id, item_title, '') as line_key,
         bool_or(sub_order_id is not null) as is_sub_line,
-        max(copy_rank) as copy_rank
+        max(copy_rank) as copy_rank,
+        max(file_rank) as file_rank
     from lines
     group by platform, order_id, coalesce(sub_order_id, item_title, '')
 ),
@@ -49,12 +55,29 @@ orders_with_sub_lines as (
     group by platform, order_id
 ),
 
-counted_lines as (
-    select w.copy_rank
+-- The lines that can count: sub-order lines, or an order's main row where it has none.
+candidate_lines as (
+    select w.platform, w.order_id, w.copy_rank, w.file_rank
     from line_winners w
     left join orders_with_sub_lines s
       on s.platform = w.platform and s.order_id = w.order_id
     where w.is_sub_line or s.order_id is null
+),
+
+-- The latest file that has each order: the order is counted as that file has it.
+order_files as (
+    select platform, order_id, max(file_rank) as file_rank
+    from candidate_lines
+    group by platform, order_id
+),
+
+-- A line counts when its latest copy is in its order's latest file; a line whose latest
+-- copy is in an earlier file is one the later export no longer has.
+counted_lines as (
+    select c.copy_rank
+    from candidate_lines c
+    join order_files o
+      on o.platform = c.platform and o.order_id = c.order_id and o.file_rank = c.file_rank
 ),
 
 -- The counted lines in full. counted_lines comes first: the join keeps its numbers in

@@ -564,10 +564,11 @@ fn a_hostile_inbox_is_answered_file_by_file_and_the_good_files_load() {
         assert_rejected(inputs, path, why);
     }
 
-    // Loaded: NUL bytes and formula text, verbatim; a sheet declaring A1:XFD1048576 and
-    // one 10,000 columns wide, as what they hold; odd names, under their lossy names.
+    // Quarantined: rows with NUL bytes in a cell (binary debris, never a platform's value).
+    // Loaded: formula text, verbatim; a sheet declaring A1:XFD1048576 and one 10,000
+    // columns wide, as what they hold; odd names, under their lossy names.
     for (path, staged, quarantined) in [
-        ("platforms/拼多多订单_nul.csv", 2, 0),
+        ("platforms/拼多多订单_nul.csv", 0, 2),
         ("platforms/拼多多订单_formula.csv", 4, 0),
         ("platforms/京东订单_dimension.xlsx", 2, 1),
         ("platforms/京东订单_columns.xlsx", 2, 0),
@@ -581,19 +582,28 @@ fn a_hostile_inbox_is_answered_file_by_file_and_the_good_files_load() {
             "{path}"
         );
     }
+    assert_eq!(order_ids(&data, "H-NUL-%"), vec![]);
+    let nul_rules = query(
+        &data,
+        "SELECT \"row\", rule, raw_value FROM quarantine WHERE file = 'platforms/拼多多订单_nul.csv' ORDER BY row",
+    );
+    let shown: Vec<(i64, String, bool)> = nul_rules
+        .iter()
+        .map(|r| {
+            let raw = r["raw_value"].as_str().unwrap_or("");
+            (
+                r["row"].as_i64().unwrap_or(0),
+                r["rule"].as_str().unwrap_or("").to_string(),
+                // Shown with the symbol for NUL, not with a NUL.
+                raw.contains('\u{2400}') && !raw.contains('\0'),
+            )
+        })
+        .collect();
     assert_eq!(
-        order_ids(&data, "H-NUL-%"),
+        shown,
         vec![
-            (
-                "H-NUL-1".into(),
-                "官桥\0红米店".into(),
-                "官桥红米 2.5kg".into()
-            ),
-            (
-                "H-NUL-2".into(),
-                "官桥红米店".into(),
-                "红\0米, 2.5kg".into()
-            ),
+            (2, "nul_in_cell".into(), true),
+            (3, "nul_in_cell".into(), true)
         ]
     );
     let formulas: Vec<(String, String)> = order_ids(&data, "H-FORMULA-%")
@@ -647,7 +657,9 @@ fn a_hostile_inbox_is_answered_file_by_file_and_the_good_files_load() {
         (&earlier.sha256, earlier.rows_staged)
     );
     let staged = query(&data, "SELECT count(*) AS n FROM stg_orders");
-    assert_eq!(staged[0]["n"].as_i64(), Some(14 + 2 + 4 + 2 + 2 + 1 + 1));
+    // 14 tiny lines, 4 formula, 2 + 2 of the two wide sheets, 1 + 1 of the odd names; the
+    // two NUL rows are quarantined.
+    assert_eq!(staged[0]["n"].as_i64(), Some(14 + 4 + 2 + 2 + 1 + 1));
 
     // The previous snapshot is untouched: its manifest, and every file it lists.
     assert_eq!(std::fs::read(&v1).expect("snapshot 1"), v1_bytes);
@@ -753,7 +765,7 @@ fn validate_gives_each_hostile_file_a_reason() {
         ),
         ("网络零售统计_2030.json", "expected an array of records"),
         ("网络零售统计_2031.json", "is an object of key/value pairs"),
-        ("拼多多订单_nul.csv", "通过 / passed"),
+        ("拼多多订单_nul.csv", "2 rows to correct"),
         ("拼多多订单_formula.csv", "通过 / passed"),
         ("京东订单_columns.xlsx", "通过 / passed"),
         ("京东订单_dimension.xlsx", "1 rows to correct"),

@@ -101,9 +101,10 @@ struct Table {
     rows: Vec<HashMap<String, String>>,
 }
 
-fn read_table(path: &Path) -> Table {
+/// A fixture file's text: UTF-8 (a byte-order mark dropped) or GBK.
+fn decode(path: &Path) -> String {
     let bytes = std::fs::read(path).expect("read fixture");
-    let text = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         String::from_utf8(bytes[3..].to_vec()).expect("utf-8")
     } else if let Ok(s) = String::from_utf8(bytes.clone()) {
         s
@@ -111,7 +112,11 @@ fn read_table(path: &Path) -> Table {
         let (s, _, errors) = encoding_rs::GBK.decode(&bytes);
         assert!(!errors, "{} decodes as GBK", path.display());
         s.into_owned()
-    };
+    }
+}
+
+fn read_table(path: &Path) -> Table {
+    let text = decode(path);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(text.as_bytes());
@@ -242,8 +247,8 @@ fn expected(inbox: &Path, platform: &str) -> Expected {
     };
     assert_eq!(paths.len(), 2, "{platform}: two exports");
     let mut out = Expected::default();
-    // Line by line, the later file's copy replaces the earlier's.
-    let mut winners: BTreeMap<(String, String), Line> = BTreeMap::new();
+    // Order by order, the later file's copy replaces the earlier's whole.
+    let mut by_order: BTreeMap<String, Vec<Line>> = BTreeMap::new();
     for (i, path) in paths.iter().enumerate() {
         let table = read_table(path);
         let rel = path
@@ -253,19 +258,16 @@ fn expected(inbox: &Path, platform: &str) -> Expected {
             .into_owned();
         out.file_rows.insert(rel, table.rows.len());
         let mut seen = BTreeSet::new();
+        let mut in_file: BTreeMap<String, Vec<Line>> = BTreeMap::new();
         for line in read_lines(platform, i, &table) {
             let id = (line.order.clone(), line.key.clone());
             assert!(
                 seen.insert(id.clone()),
                 "{platform}: {id:?} twice in a file"
             );
-            winners.insert(id, line);
+            in_file.entry(line.order.clone()).or_default().push(line);
         }
-    }
-    // Group the winning lines by order.
-    let mut by_order: BTreeMap<String, Vec<Line>> = BTreeMap::new();
-    for ((order, _), line) in winners {
-        by_order.entry(order).or_default().push(line);
+        by_order.extend(in_file);
     }
     for (order, lines) in by_order {
         let year = lines[0].year;
@@ -600,8 +602,14 @@ fn renamed_exports_are_matched_by_header_and_the_later_export_wins() {
     );
     assert!(stderr.contains(".~lock.淘宝a.csv#: hidden"), "{stderr}");
 
+    assert_eq!(totals(&data), fixture_totals(|_| true));
+}
+
+/// (platform, year, completed orders, sales in fen) as published in `stg_orders`, for the
+/// years with any.
+fn totals(data: &Path) -> Vec<(String, i32, usize, i64)> {
     let sales = query(
-        &data,
+        data,
         "SELECT platform, order_year, \
                 count(DISTINCT CASE WHEN status = 'completed' THEN order_id END) AS n, \
                 sum(net_sales_yuan) AS s \
@@ -619,11 +627,101 @@ fn renamed_exports_are_matched_by_header_and_the_later_export_wins() {
         })
         .filter(|(_, _, n, s)| *n > 0 || *s > 0)
         .collect();
+    got.sort();
+    got
+}
+
+/// FIXTURE_TOTALS of the platforms `keep` keeps, sorted as [`totals`] gives them.
+fn fixture_totals(keep: impl Fn(&str) -> bool) -> Vec<(String, i32, usize, i64)> {
     let mut want: Vec<(String, i32, usize, i64)> = FIXTURE_TOTALS
         .iter()
+        .filter(|(p, ..)| keep(p))
         .map(|(p, y, n, s)| (p.to_string(), *y, *n, *s))
         .collect();
-    got.sort();
     want.sort();
-    assert_eq!(got, want);
+    want
+}
+
+/// Write the CSV export `csv` as the xlsx the back office gives for the same export:
+/// amounts (two decimals) and quantities as numbers, times as Excel date-times, ids and
+/// everything else as text.
+fn csv_as_xlsx(csv: &Path, xlsx: &Path) {
+    let text = decode(csv);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    let time_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
+    let amount = |c: &str| {
+        c.split_once('.').is_some_and(|(i, f)| {
+            !i.is_empty() && f.len() == 2 && (i.to_owned() + f).bytes().all(|b| b.is_ascii_digit())
+        })
+    };
+    for (r, record) in reader.records().enumerate() {
+        let record = record.expect("csv record");
+        for (c, cell) in record.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            if r > 0
+                && (amount(cell)
+                    || (cell.len() <= 3
+                        && cell.bytes().all(|b| b.is_ascii_digit())
+                        && !cell.is_empty()))
+            {
+                sheet
+                    .write_number(r, c, cell.parse::<f64>().expect("number"))
+                    .expect("cell");
+            } else if r > 0
+                && let Ok(when) = rust_xlsxwriter::ExcelDateTime::parse_from_str(cell)
+                && cell.len() == 19
+            {
+                sheet
+                    .write_datetime_with_format(r, c, &when, &time_format)
+                    .expect("cell");
+            } else {
+                sheet.write_string(r, c, cell).expect("cell");
+            }
+        }
+    }
+    workbook.save(xlsx).expect("save xlsx");
+}
+
+/// The 京东, 拼多多 and 抖店 back offices export xlsx as well as CSV: the same exports as
+/// xlsx workbooks (numbers and date-times as cells of those types) give the same figures.
+#[test]
+fn xlsx_exports_of_the_same_orders_give_the_same_figures() {
+    let source = repo().join("tests/real_exports/inbox/platforms");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let platforms = tmp.path().join("inbox/platforms");
+    let shop = "店铺_DD8801_安溪示例茶叶旗舰店";
+    std::fs::create_dir_all(platforms.join(shop)).expect("mkdir");
+    let mut written = 0;
+    for dir in [source.clone(), source.join(shop)] {
+        for entry in std::fs::read_dir(&dir).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            if !path.is_file() || name.starts_with("ExportOrderList") {
+                continue;
+            }
+            let to = platforms
+                .join(dir.strip_prefix(&source).expect("under"))
+                .join(name.replace(".csv", ".xlsx"));
+            csv_as_xlsx(&path, &to);
+            written += 1;
+        }
+    }
+    assert_eq!(written, 6, "two exports each of 京东, 拼多多, 抖店");
+    let data = tmp.path().join("wh");
+    run_inbox(&data, &tmp.path().join("inbox"));
+    let ingest = query(&data, "SELECT file, error, rows_read FROM ingest_files");
+    assert_eq!(ingest.len(), 6, "{ingest:?}");
+    for row in &ingest {
+        assert!(text(row, "file").ends_with(".xlsx"), "{row:?}");
+        assert_eq!(text(row, "error"), "", "{row:?}");
+    }
+    assert_eq!(totals(&data), fixture_totals(|p| p != "taobao"));
 }

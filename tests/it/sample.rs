@@ -70,7 +70,11 @@ fn agricultural(rules: &[Rule], category: Option<&str>, title: Option<&str>) -> 
         .iter()
         .find(|r| match r.field.as_str() {
             "title" => title.is_some_and(|t| t.contains(&r.keyword)),
-            _ => category == Some(r.keyword.as_str()),
+            // The category path at a '>' boundary: 茶 matches 茶>乌龙茶, not 茶具.
+            _ => category.is_some_and(|c| {
+                c.strip_prefix(r.keyword.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('>'))
+            }),
         })
         .map(|r| r.agricultural)
 }
@@ -180,6 +184,8 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
     let rules = rules();
     // (platform, order, sub) → (ingest order, year, net fen, agricultural)
     let mut lines: HashMap<LineKey, LineFigures> = HashMap::new();
+    // (platform, order) → the latest file that has the order: it replaces the order whole.
+    let mut latest_file: HashMap<(String, String), usize> = HashMap::new();
     let mut staged_rows = 0usize;
     for (seq, input) in manifest["inputs"]
         .as_array()
@@ -238,6 +244,10 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
                         order.value(i).to_string(),
                         opt(&sub).or(opt(&title)),
                     );
+                    let latest = latest_file
+                        .entry((key.0.clone(), key.1.clone()))
+                        .or_insert(seq);
+                    *latest = (*latest).max(seq);
                     let entry = (seq, year, net, agri);
                     match lines.get(&key) {
                         Some(existing) if existing.0 > seq => {}
@@ -262,6 +272,9 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
 
     let mut rural: BTreeMap<i32, i128> = BTreeMap::new();
     let mut agri: BTreeMap<i32, i128> = BTreeMap::new();
+    lines.retain(|(platform, order, _), (seq, ..)| {
+        latest_file[&(platform.clone(), order.clone())] == *seq
+    });
     for (_, year, net, is_agri) in lines.values() {
         *rural.entry(*year).or_default() += net;
         if *is_agri == Some(true) {

@@ -730,6 +730,57 @@ fn a_main_order_row_beside_its_sub_order_lines_is_not_counted_twice() {
 }
 
 #[test]
+fn a_later_export_of_an_order_replaces_all_its_lines() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    let header = TAOBAO.lines().next().expect("header");
+    let line = |order: &str, sub: &str, amount: &str, time: &str| {
+        format!(
+            "\"=\"\"{order}\"\"\",\"=\"\"{sub}\"\"\",TB1,感德茶店,安溪铁观音 250g,茶叶,1,{amount},{amount},0.00,0.00,交易成功,{time},{time},福建省泉州市安溪县感德镇\n"
+        )
+    };
+    // The earlier export has order 1950 with two lines; the later one (reaching a later
+    // order time) has 1950 with one line only: its second sub-order is gone.
+    let earlier = format!(
+        "{header}\n{}{}",
+        line("1950", "195001", "100.00", "2019-06-01 10:00:00"),
+        line("1950", "195002", "50.00", "2019-06-01 10:00:00")
+    );
+    let later = format!(
+        "{header}\n{}{}",
+        line("1951", "195101", "10.00", "2019-06-05 10:00:00"),
+        line("1950", "195001", "100.00", "2019-06-01 10:00:00")
+    );
+    // Named so that the later export sorts first: the export's reach decides, not the name.
+    for (name, text) in [
+        ("淘宝订单导出_b.csv", &earlier),
+        ("淘宝订单导出_a.csv", &later),
+    ] {
+        let (gbk, _, _) = encoding_rs::GBK.encode(text);
+        std::fs::write(tmp.path().join("inbox/platforms").join(name), &*gbk).expect("write");
+    }
+    assert!(run(tmp.path()).status.success());
+    let data = tmp.path().join("wh");
+    let counted = query(
+        &data,
+        "SELECT sub_order_id, net_sales_yuan FROM stg_orders WHERE order_id = '1950'",
+    );
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert_eq!(counted[0]["sub_order_id"].as_str(), Some("195001"));
+    let (v, _, _) = indicator(
+        &data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    );
+    // 540 of the fixture, + 100 (1950 as the later export has it) + 10 (1951).
+    assert_eq!(v, Some(650 * Y));
+}
+
+#[test]
 fn build_select_rebuilds_a_model_and_what_depends_on_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     fixture(tmp.path());

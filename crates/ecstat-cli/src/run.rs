@@ -52,19 +52,18 @@ enum ByHeader {
 /// specs of its format (by extension) whose required headers the file has. Of several,
 /// the one that finds the most of its mapped columns, when one does; a tie is reported.
 async fn by_header(specs: &[Arc<SourceSpec>], path: &Path) -> ByHeader {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let format = match extension.as_str() {
-        "csv" | "txt" => FileFormat::Csv,
-        "xlsx" | "xlsm" => FileFormat::Xlsx,
-        "json" => FileFormat::Json,
-        _ => return ByHeader::None(format!("a .{extension} file is no format a spec reads")),
+    let Some(format) = FileFormat::of_path(path) else {
+        let extension = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        return ByHeader::None(format!("a .{extension} file is no format a spec reads"));
     };
     let mut found: Vec<(usize, &Arc<SourceSpec>)> = Vec::new();
-    for spec in specs.iter().filter(|s| s.format() == format) {
-        if let Some(columns) = ecstat_ingest::header_columns(path, Arc::new(spec.layout())).await {
+    for spec in specs.iter().filter(|s| s.formats().contains(format)) {
+        if let Some(columns) =
+            ecstat_ingest::header_columns(path, Arc::new(spec.layout_for(path))).await
+        {
             found.push((columns, spec));
         }
     }

@@ -79,7 +79,13 @@ pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
         ("submitter", column(&|s| s.submitter().to_string())),
         (
             "format",
-            column(&|s| format!("{:?}", s.format()).to_lowercase()),
+            column(&|s| {
+                s.formats()
+                    .iter()
+                    .map(|f| format!("{f:?}").to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }),
         ),
         ("files", column(&|s| s.files().join(" "))),
         ("description", column(&|s| s.description().to_string())),

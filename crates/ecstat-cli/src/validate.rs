@@ -262,7 +262,8 @@ fn write_report(
         list.set_column_width(c as u16, *width)?;
     }
     list.set_freeze_panes(1, 0)?;
-    let sheet = spec.layout().sheet.unwrap_or_else(|| match spec.format() {
+    let layout = spec.layout_for(file);
+    let sheet = layout.sheet.unwrap_or_else(|| match layout.format {
         ecstat_core::spec::FileFormat::Xlsx => "第一个工作表".into(),
         _ => String::new(),
     });

@@ -34,6 +34,39 @@ impl AmountUnit {
     }
 }
 
+/// What to do with an amount finer than one fen (`12.345` yuan).
+///
+/// A platform's own amounts are whole fen; more decimals mean a computed or mangled cell
+/// (a spreadsheet formula, a unit mix-up), so by default such a cell is not read and its
+/// row is quarantined. A spec whose source really rounds (an average price, a 万元 figure
+/// with six decimals) says so with `amount_rounding = "half_up"`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rounding {
+    /// Only whole fen are read; a finer amount is an error.
+    #[default]
+    Exact,
+    /// Rounded to the nearest fen, halves away from zero.
+    HalfUp,
+}
+
+impl Rounding {
+    /// The rule's name in specs and SQL: `exact`, `half_up`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rounding::Exact => "exact",
+            Rounding::HalfUp => "half_up",
+        }
+    }
+
+    /// The rule named `name` (as [`Rounding::as_str`] spells it).
+    pub fn named(name: &str) -> Option<Self> {
+        [Rounding::Exact, Rounding::HalfUp]
+            .into_iter()
+            .find(|r| r.as_str() == name)
+    }
+}
+
 /// Why a money value could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AmountError {
@@ -41,17 +74,20 @@ pub enum AmountError {
     NotANumber,
     #[error("too large")]
     Overflow,
+    #[error("finer than one fen")]
+    FinerThanFen,
 }
 
 /// Largest magnitude that fits `Decimal128(18, 2)`.
 const MAX_FEN: i128 = 999_999_999_999_999_999;
 
-/// Parse a money cell into fen (1/100 yuan), rounding half away from zero below one fen.
+/// Parse a money cell into fen (1/100 yuan); an amount finer than one fen is an error
+/// under [`Rounding::Exact`] and rounded half away from zero under [`Rounding::HalfUp`].
 ///
 /// Accepts thousands separators, a leading `¥`/`￥`, a trailing `元`, full-width digits and a
 /// leading sign. A trailing `万元`/`万` or `亿元`/`亿` overrides `unit`. Anything else is an
 /// error.
-pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
+pub fn parse_fen(raw: &str, unit: AmountUnit, rounding: Rounding) -> Result<i128, AmountError> {
     let plain = raw.trim();
     // Most cells are ASCII digits with at most a sign and a decimal point: nothing to
     // rewrite, so no copy of them is made.
@@ -59,7 +95,7 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'))
     {
-        return number_to_fen(plain, unit);
+        return number_to_fen(plain, unit, rounding);
     }
     let mut s: String = plain
         .chars()
@@ -82,11 +118,11 @@ pub fn parse_fen(raw: &str, unit: AmountUnit) -> Result<i128, AmountError> {
         unit = AmountUnit::YiYuan;
         s.truncate(rest.len());
     }
-    number_to_fen(&s, unit)
+    number_to_fen(&s, unit, rounding)
 }
 
 /// Fen of a number written `[-+][¥￥]digits[.digits]` in `unit`.
-fn number_to_fen(s: &str, unit: AmountUnit) -> Result<i128, AmountError> {
+fn number_to_fen(s: &str, unit: AmountUnit, rounding: Rounding) -> Result<i128, AmountError> {
     let (negative, body) = match s.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, s.strip_prefix('+').unwrap_or(s)),
@@ -127,7 +163,11 @@ fn number_to_fen(s: &str, unit: AmountUnit) -> Result<i128, AmountError> {
         .ok_or(AmountError::Overflow)?;
     let denominator = 10i128.checked_pow(scale).ok_or(AmountError::Overflow)?;
     let mut fen = numerator / denominator;
-    if (numerator % denominator) * 2 >= denominator {
+    let rest = numerator % denominator;
+    if rest != 0 && rounding == Rounding::Exact {
+        return Err(AmountError::FinerThanFen);
+    }
+    if rest * 2 >= denominator {
         fen += 1;
     }
     if fen > MAX_FEN {
@@ -141,7 +181,11 @@ mod tests {
     use super::*;
 
     fn yuan(s: &str) -> Result<i128, AmountError> {
-        parse_fen(s, AmountUnit::Yuan)
+        parse_fen(s, AmountUnit::Yuan, Rounding::Exact)
+    }
+
+    fn exact(s: &str, unit: AmountUnit) -> Result<i128, AmountError> {
+        parse_fen(s, unit, Rounding::Exact)
     }
 
     #[test]
@@ -157,9 +201,9 @@ mod tests {
 
     #[test]
     fn wan_yuan_is_exact() {
-        assert_eq!(parse_fen("1.2345", AmountUnit::WanYuan), Ok(1_234_500));
+        assert_eq!(exact("1.2345", AmountUnit::WanYuan), Ok(1_234_500));
         assert_eq!(yuan("3.5万元"), Ok(3_500_000));
-        assert_eq!(parse_fen("0.000001", AmountUnit::WanYuan), Ok(1));
+        assert_eq!(exact("0.000001", AmountUnit::WanYuan), Ok(1));
     }
 
     #[test]
@@ -167,9 +211,9 @@ mod tests {
         assert_eq!(yuan("12.5万"), Ok(12_500_000));
         assert_eq!(yuan("3.2亿元"), Ok(32_000_000_000));
         assert_eq!(yuan("-0.5亿"), Ok(-5_000_000_000));
-        assert_eq!(parse_fen("1.5万元", AmountUnit::YiYuan), Ok(1_500_000));
-        assert_eq!(parse_fen("0.0000000001", AmountUnit::YiYuan), Ok(1));
-        assert_eq!(parse_fen("１．２亿", AmountUnit::Yuan), Ok(12_000_000_000));
+        assert_eq!(exact("1.5万元", AmountUnit::YiYuan), Ok(1_500_000));
+        assert_eq!(exact("0.0000000001", AmountUnit::YiYuan), Ok(1));
+        assert_eq!(exact("１．２亿", AmountUnit::Yuan), Ok(12_000_000_000));
         assert_eq!(yuan("万"), Err(AmountError::NotANumber));
         assert_eq!(yuan("12万亿"), Err(AmountError::NotANumber));
         assert_eq!(yuan("10000000000亿"), Err(AmountError::Overflow));
@@ -189,10 +233,35 @@ mod tests {
     }
 
     #[test]
-    fn rounds_sub_fen_half_away_from_zero() {
-        assert_eq!(yuan("0.005"), Ok(1));
-        assert_eq!(yuan("0.0049"), Ok(0));
-        assert_eq!(yuan("-0.005"), Ok(-1));
+    fn rounds_sub_fen_half_away_from_zero_only_when_asked() {
+        let half_up = |s: &str| parse_fen(s, AmountUnit::Yuan, Rounding::HalfUp);
+        assert_eq!(half_up("0.005"), Ok(1));
+        assert_eq!(half_up("0.0049"), Ok(0));
+        assert_eq!(half_up("-0.005"), Ok(-1));
+        assert_eq!(half_up("12.30"), Ok(1_230));
+        for finer in ["0.005", "12.345", "-0.001", "1.0000001万"] {
+            assert_eq!(yuan(finer), Err(AmountError::FinerThanFen), "{finer}");
+        }
+        // Trailing zeros are not finer than a fen.
+        assert_eq!(yuan("12.3400"), Ok(1_234));
+        assert_eq!(
+            exact("0.0000001", AmountUnit::WanYuan),
+            Err(AmountError::FinerThanFen)
+        );
+    }
+
+    #[test]
+    fn rounding_names_match_serde() {
+        #[derive(serde::Deserialize)]
+        struct Wrap {
+            rounding: Rounding,
+        }
+        for rounding in [Rounding::Exact, Rounding::HalfUp] {
+            let toml = format!("rounding = \"{}\"", rounding.as_str());
+            let parsed: Wrap = toml::from_str(&toml).unwrap();
+            assert_eq!(parsed.rounding, rounding);
+            assert_eq!(Rounding::named(rounding.as_str()), Some(rounding));
+        }
     }
 
     #[test]
@@ -203,7 +272,14 @@ mod tests {
         assert_eq!(yuan("99999999999999999999"), Err(AmountError::Overflow));
         // Leading zeros are not significant digits; the 31st significant digit overflows.
         assert_eq!(yuan(&format!("{}1.5", "0".repeat(40))), Ok(150));
-        assert_eq!(yuan(&format!("0.{}", "1".repeat(30))), Ok(11));
+        assert_eq!(
+            parse_fen(
+                &format!("0.{}", "1".repeat(30)),
+                AmountUnit::Yuan,
+                Rounding::HalfUp
+            ),
+            Ok(11)
+        );
         assert_eq!(
             yuan(&format!("0.{}", "1".repeat(31))),
             Err(AmountError::Overflow)

@@ -36,6 +36,35 @@ fn trim_all(s: &str) -> &str {
     s.trim_matches(is_trimmed)
 }
 
+/// Whether an id cell is what a spreadsheet leaves of an id it took for a number:
+/// scientific notation (`4.71235E+18`, `4.71235E18`) or a float's `.0`
+/// (`4712350812345678567.0`). Neither is the id any more; the digits are lost or added.
+pub fn is_lossy_id(cell: &str) -> bool {
+    let Some(cell) = clean_cell(cell) else {
+        return false;
+    };
+    let bytes = cell.as_bytes();
+    let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    if let Some(e) = bytes.iter().position(|b| matches!(b, b'e' | b'E')) {
+        let (mantissa, exponent) = (&bytes[..e], &bytes[e + 1..]);
+        let exponent = exponent.strip_prefix(b"+").unwrap_or(exponent);
+        let mantissa_ok = match mantissa.iter().position(|b| *b == b'.') {
+            Some(dot) => digits(&mantissa[..dot]) && digits(&mantissa[dot + 1..]),
+            None => digits(mantissa),
+        };
+        return mantissa_ok && digits(exponent);
+    }
+    match bytes.iter().position(|b| *b == b'.') {
+        Some(dot) => {
+            digits(&bytes[..dot]) && {
+                let fraction = &bytes[dot + 1..];
+                !fraction.is_empty() && fraction.iter().all(|b| *b == b'0')
+            }
+        }
+        None => false,
+    }
+}
+
 /// Normalise a header for matching: trimmed, full-width brackets and spaces folded to
 /// ASCII, inner whitespace removed. `"商品总价（元） "` and `"商品总价(元)"` compare equal.
 pub fn normalize_header(raw: &str) -> String {
@@ -124,6 +153,35 @@ mod tests {
                 .collect();
             let folded = fold_width(&wide);
             prop_assert_eq!(folded.as_ref(), s.as_str());
+        }
+    }
+
+    #[test]
+    fn ids_a_spreadsheet_mangled_are_told_apart() {
+        for lossy in [
+            "4.71235E+18",
+            "4.71235E18",
+            "4.7e+18",
+            "1E15",
+            "4712350812345678567.0",
+            "123.00",
+            " 9.1E+18 ",
+        ] {
+            assert!(is_lossy_id(lossy), "{lossy}");
+        }
+        for id in [
+            "4712350812345678567",
+            "190101-123456789",
+            "SO-2019-0001",
+            "E100234",
+            "12E",
+            "1.5",
+            "",
+            "=\"4712350812345678567\"",
+            "Edge",
+            "3.0.1",
+        ] {
+            assert!(!is_lossy_id(id), "{id}");
         }
     }
 }

@@ -109,6 +109,15 @@ pub enum IngestError {
         found: String,
     },
     #[error(
+        "{path}: 表头重复，无法确定取哪一列 / the header row (row {row}) has {headers} more than once, and spec `{spec}` reads that column: the file is ambiguous; remove or rename the extra copy"
+    )]
+    DuplicateHeaders {
+        path: PathBuf,
+        spec: String,
+        row: usize,
+        headers: String,
+    },
+    #[error(
         "{path}: internal error: {read} rows read but {staged} staged and {quarantined} quarantined; the file was not ingested, please report this"
     )]
     Accounting {

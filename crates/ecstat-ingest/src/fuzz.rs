@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::ThreadId;
 
-use ecstat_core::amount::{AmountUnit, parse_fen};
+use ecstat_core::amount::{AmountUnit, Rounding, parse_fen};
 use ecstat_core::datetime::{format_month, parse_date, parse_datetime, parse_month};
 use ecstat_core::division::{Divisions, Resolution};
 use ecstat_core::spec::{Layout, SourceSpec};
@@ -53,7 +53,7 @@ pub fn json(bytes: &[u8]) {
 pub fn values(bytes: &[u8]) {
     let raw = String::from_utf8_lossy(bytes);
     for unit in [AmountUnit::Yuan, AmountUnit::WanYuan, AmountUnit::YiYuan] {
-        if let Ok(fen) = parse_fen(&raw, unit) {
+        if let Ok(fen) = parse_fen(&raw, unit, Rounding::HalfUp) {
             let yuan = format!(
                 "{}{}.{:02}",
                 if fen < 0 { "-" } else { "" },
@@ -61,7 +61,7 @@ pub fn values(bytes: &[u8]) {
                 fen.abs() % 100
             );
             assert_eq!(
-                parse_fen(&yuan, AmountUnit::Yuan),
+                parse_fen(&yuan, AmountUnit::Yuan, Rounding::Exact),
                 Ok(fen),
                 "{raw:?} → {yuan}"
             );

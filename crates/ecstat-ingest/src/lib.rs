@@ -366,7 +366,7 @@ async fn ingest_rows(
 ) -> Result<(Vec<Problem>, Vec<(String, String)>)> {
     let path = &input.path;
     let engine_err = |source| IngestError::engine(path, source);
-    let layout = Arc::new(spec.layout());
+    let layout = Arc::new(spec.layout_for(path));
     let reader = reader::spawn(path.clone(), layout.clone(), input.sha256.is_empty());
     let header = match reader.header.await {
         Ok(h) => h,
@@ -1194,6 +1194,8 @@ impl PartitionStream for ChannelPartition {
 mod tests;
 #[cfg(test)]
 mod tests_bounds;
+#[cfg(test)]
+mod tests_hostile_cells;
 #[cfg(test)]
 mod tests_order_level;
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! statuses, derive the goods amount, and name the first check each row fails. The query is
 //! plain text, so `ecstat sources --sql NAME` can show a statistician exactly what runs.
 
+use ecstat_core::amount::Rounding;
 use ecstat_core::spec::{ALLOCATED_AMOUNTS, ColumnKind, GoodsAmountRule, OrderSpec, PAID_STATUSES};
 use ecstat_core::sql::{ident, literal as quote};
 
@@ -17,6 +18,21 @@ pub const RULES: &[(&str, &str, &str)] = &[
         "unparseable_amount",
         "金额无法识别 / amount is not a number",
         "请填写数字金额，如 1234.50，单位按表头",
+    ),
+    (
+        "amount_finer_than_fen",
+        "金额小数超过两位（不足一分） / amount finer than one fen",
+        "请按分填写金额（最多两位小数）；如来源本身按四舍五入取分，请在规格中写 amount_rounding = \"half_up\"",
+    ),
+    (
+        "lossy_id",
+        "编号已被表格软件改写（科学计数法或末尾 .0），原值无法恢复 / id mangled by a spreadsheet",
+        "请从平台后台重新导出原始文件，或将编号列设为文本后再保存",
+    ),
+    (
+        "nul_in_cell",
+        "单元格含空字符（NUL） / cell contains a NUL byte",
+        "请从平台后台重新导出原始文件",
     ),
     (
         "unparseable_integer",
@@ -204,6 +220,9 @@ fn typed(value: &str, kind: ColumnKind) -> String {
     }
 }
 
+/// The id columns of an order line, whose text must be the platform's own.
+const LOSSY_ID_COLUMNS: &[&str] = &["order_id", "sub_order_id", "shop_id"];
+
 /// Build the normalisation SQL for `spec` over table `raw`, given which columns the file
 /// has (canonical, `[inputs]` and `[file_fields]` names). Output columns: the staged
 /// table's columns, then `_reject_rule`, `_reject_column`, `_reject_value` (NULL when the
@@ -222,6 +241,7 @@ fn typed(value: &str, kind: ColumnKind) -> String {
 pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownShop) -> String {
     let has = |c: &str| present.iter().any(|p| p == c);
     let unit = spec.amount_unit.as_str();
+    let rounding = spec.amount_rounding.as_str();
     let formats = quote(&spec.datetime_formats().join("|"));
     let required_columns = spec.required_columns();
     let order_level = spec.has_order_level();
@@ -302,7 +322,7 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
         }
         let value = match kind {
             ColumnKind::Text => format!("ecstat_text({raw})"),
-            ColumnKind::Amount => format!("ecstat_amount({raw}, '{unit}')"),
+            ColumnKind::Amount => format!("ecstat_amount({raw}, '{unit}', '{rounding}')"),
             ColumnKind::Integer => format!("ecstat_int({raw})"),
             ColumnKind::DateTime => format!("ecstat_datetime({raw}, {formats})"),
         };
@@ -322,12 +342,30 @@ pub fn orders_sql(spec: &OrderSpec, present: &[String], unknown_shop: &UnknownSh
                 raw: raw_ref.clone(),
             });
         }
+        if LOSSY_ID_COLUMNS.contains(&name) {
+            checks.push(Check {
+                condition: format!("ecstat_lossy_id({raw_ref})"),
+                rule: "lossy_id",
+                column: name.into(),
+                raw: raw_ref.clone(),
+            });
+        }
         let unparseable = match kind {
             ColumnKind::Text => None,
             ColumnKind::Amount => Some("unparseable_amount"),
             ColumnKind::Integer => Some("unparseable_integer"),
             ColumnKind::DateTime => Some("unparseable_datetime"),
         };
+        if kind == ColumnKind::Amount && spec.amount_rounding == Rounding::Exact {
+            checks.push(Check {
+                condition: format!(
+                    "{parsed_value} IS NULL AND {text_present} AND ecstat_amount({raw_ref}, '{unit}', 'half_up') IS NOT NULL"
+                ),
+                rule: "amount_finer_than_fen",
+                column: name.into(),
+                raw: raw_ref.clone(),
+            });
+        }
         if let Some(rule) = unparseable {
             checks.push(Check {
                 condition: format!("{parsed_value} IS NULL AND {text_present}"),

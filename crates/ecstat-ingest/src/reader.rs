@@ -212,7 +212,7 @@ impl<'a> Sink<'a> {
             return self.data_row(row as u64, cells.as_slice());
         }
         self.pending.push((row, cells));
-        if row == self.spec.header_row && self.try_header(self.pending.len() - 1) {
+        if row == self.spec.header_row && self.try_header(self.pending.len() - 1)? {
             return self.replay();
         }
         if row >= HEADER_SEARCH_ROWS.max(self.spec.header_row) {
@@ -231,14 +231,18 @@ impl<'a> Sink<'a> {
         Some(combine_header(&lines))
     }
 
-    /// Try the header rows ending at `pending[end]`; on a match, take it.
-    fn try_header(&mut self, end: usize) -> bool {
+    /// Try the header rows ending at `pending[end]`; on a match, take it. A matching header
+    /// that repeats a column the spec reads is an error, not a match.
+    fn try_header(&mut self, end: usize) -> Result<bool> {
         let Some(combined) = self.header_at(end) else {
-            return false;
+            return Ok(false);
         };
-        let (columns, missing, _) = self.match_columns(&combined);
-        if !missing.is_empty() {
-            return false;
+        let fit = self.match_columns(&combined);
+        if !fit.missing.is_empty() {
+            return Ok(false);
+        }
+        if !fit.duplicated.is_empty() {
+            return Err(self.duplicate_headers(self.pending[end].0, &fit.duplicated));
         }
         let start = end + 1 - self.spec.header_rows;
         for (_, cells) in &self.pending[..start] {
@@ -249,8 +253,8 @@ impl<'a> Sink<'a> {
         }
         self.stats.header_row = Some(self.pending[end].0);
         self.pending.drain(..=end);
-        self.accept(&combined, columns);
-        true
+        self.accept(&combined, fit.columns);
+        Ok(true)
     }
 
     /// Find the header among the held-back rows: the spec's row first, then any other;
@@ -260,11 +264,13 @@ impl<'a> Sink<'a> {
             .pending
             .iter()
             .position(|(r, _)| *r == self.spec.header_row);
-        if declared.is_some_and(|end| self.try_header(end)) {
+        if let Some(end) = declared
+            && self.try_header(end)?
+        {
             return Ok(());
         }
         for end in 0..self.pending.len() {
-            if Some(end) != declared && self.try_header(end) {
+            if Some(end) != declared && self.try_header(end)? {
                 return Ok(());
             }
         }
@@ -274,13 +280,13 @@ impl<'a> Sink<'a> {
                 row: self.spec.header_row,
             });
         };
-        let (_, missing, normalized) = self.match_columns(&combined);
+        let fit = self.match_columns(&combined);
         Err(IngestError::MissingColumns {
             path: self.path.to_path_buf(),
             spec: self.spec.source.clone(),
             row: self.spec.header_row,
-            missing: missing.join(", "),
-            found: self.mask_ids(&clip(&normalized.join(", "), MAX_SHOWN_CHARS)),
+            missing: fit.missing.join(", "),
+            found: self.mask_ids(&clip(&fit.normalized.join(", "), MAX_SHOWN_CHARS)),
         })
     }
 
@@ -296,39 +302,63 @@ impl<'a> Sink<'a> {
 
     /// Which spec columns a header row has, which required ones it lacks, and the
     /// normalised header texts.
-    fn match_columns(&self, cells: &[String]) -> (Vec<(String, usize)>, Vec<String>, Vec<String>) {
+    fn match_columns(&self, cells: &[String]) -> HeaderFit {
         let normalized: Vec<String> = cells.iter().map(|c| normalize_header(c)).collect();
-        let mut columns = Vec::new();
-        let mut missing = Vec::new();
+        let mut fit = HeaderFit::default();
         for (canonical, synonyms, required) in &self.spec.columns {
             let found = synonyms
                 .iter()
                 .map(|s| normalize_header(s))
                 .find_map(|syn| normalized.iter().position(|h| *h == syn));
             match found {
-                Some(index) => columns.push((canonical.clone(), index)),
-                None if *required => {
-                    missing.push(format!("{canonical} ({})", synonyms.join(" / ")))
+                Some(index) => {
+                    // A header the spec reads, written twice: which copy holds the values
+                    // cannot be known, so neither is taken.
+                    let header = &normalized[index];
+                    if normalized.iter().filter(|h| *h == header).count() > 1 {
+                        fit.duplicated.push(header.clone());
+                    }
+                    fit.columns.push((canonical.clone(), index));
                 }
+                None if *required => fit
+                    .missing
+                    .push(format!("{canonical} ({})", synonyms.join(" / "))),
                 None => {}
             }
         }
-        (columns, missing, normalized)
+        fit.normalized = normalized;
+        fit
+    }
+
+    fn duplicate_headers(&self, row: usize, duplicated: &[String]) -> IngestError {
+        IngestError::DuplicateHeaders {
+            path: self.path.to_path_buf(),
+            spec: self.spec.source.clone(),
+            row,
+            headers: duplicated
+                .iter()
+                .map(|h| format!("「{h}」"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
     }
 
     /// A header whose keys are known (JSON): no search.
     fn header_row(&mut self, cells: &[String]) -> Result<()> {
-        let (columns, missing, normalized) = self.match_columns(cells);
-        if !missing.is_empty() {
+        let fit = self.match_columns(cells);
+        if !fit.missing.is_empty() {
             return Err(IngestError::MissingColumns {
                 path: self.path.to_path_buf(),
                 spec: self.spec.source.clone(),
                 row: self.spec.header_row,
-                missing: missing.join(", "),
-                found: self.mask_ids(&clip(&normalized.join(", "), MAX_SHOWN_CHARS)),
+                missing: fit.missing.join(", "),
+                found: self.mask_ids(&clip(&fit.normalized.join(", "), MAX_SHOWN_CHARS)),
             });
         }
-        self.accept(cells, columns);
+        if !fit.duplicated.is_empty() {
+            return Err(self.duplicate_headers(self.spec.header_row, &fit.duplicated));
+        }
+        self.accept(cells, fit.columns);
         Ok(())
     }
 
@@ -343,7 +373,8 @@ impl<'a> Sink<'a> {
                 if self.personal_columns.contains(&i) {
                     ecstat_core::id_number::mask(c)
                 } else {
-                    c.clone()
+                    // A NUL is shown as the symbol for it, not stored as one.
+                    c.replace('\0', "\u{2400}")
                 }
             })
             .collect::<Vec<_>>()
@@ -450,6 +481,8 @@ impl<'a> Sink<'a> {
             Some("field_count")
         } else if cells.undecodable() {
             Some("undecodable_text")
+        } else if cells.has_nul() {
+            Some("nul_in_cell")
         } else {
             None
         };
@@ -519,6 +552,16 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// How a header row fits a spec: the columns found (canonical name, index), the required
+/// ones missing, the read headers written more than once, and the normalised header texts.
+#[derive(Default)]
+struct HeaderFit {
+    columns: Vec<(String, usize)>,
+    missing: Vec<String>,
+    duplicated: Vec<String>,
+    normalized: Vec<String>,
+}
+
 /// The cells of one row, however the format reader holds them: CSV rows are appended to
 /// the batch from the parser's record, without a `String` per cell.
 trait Cells {
@@ -527,6 +570,10 @@ trait Cells {
     /// Whether a cell holds U+FFFD, what text that did not decode became.
     fn undecodable(&self) -> bool {
         (0..self.count()).any(|i| self.cell(i).is_some_and(|c| c.contains('\u{FFFD}')))
+    }
+    /// Whether a cell holds a NUL character: binary debris, never a platform's value.
+    fn has_nul(&self) -> bool {
+        (0..self.count()).any(|i| self.cell(i).is_some_and(|c| c.contains('\0')))
     }
     fn to_strings(&self) -> Vec<String> {
         (0..self.count())
@@ -572,6 +619,9 @@ impl Cells for TextRecord<'_> {
     }
     fn undecodable(&self) -> bool {
         self.text.contains('\u{FFFD}')
+    }
+    fn has_nul(&self) -> bool {
+        self.text.as_bytes().contains(&0)
     }
 }
 
@@ -975,14 +1025,22 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Whole numbers up to 2^53 are exact in a float; beyond, digits are lost.
+const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
+
 fn cell_text(value: &DataRef<'_>) -> String {
     match value {
         DataRef::String(s) => s.clone(),
         DataRef::SharedString(s) => (*s).to_string(),
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
+            if f.fract() == 0.0 && f.abs() < MAX_EXACT_FLOAT {
                 format!("{}", *f as i64)
+            } else if f.fract() == 0.0 {
+                // A whole number beyond 2^53 held as a float has lost digits (a 19-digit
+                // order id typed into Excel): written as Excel shows it, `4.71235E18`, so
+                // that an id column sees it is not the id.
+                format!("{f:E}")
             } else {
                 format!("{f}")
             }

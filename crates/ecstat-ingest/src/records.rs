@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use ecstat_core::amount::Rounding;
 use ecstat_core::spec::{CheckKind, ColumnSpec, RecordSpec, Severity, ValueType};
 use ecstat_core::sql::{ident, literal as quote};
 
@@ -83,8 +84,9 @@ fn parse_expr(spec: &RecordSpec, column: &ColumnSpec, raw: &str) -> String {
         ValueType::Integer => format!("ecstat_int(ecstat_clean({raw}))"),
         ValueType::Decimal => format!("ecstat_decimal({raw})"),
         ValueType::Amount => format!(
-            "ecstat_amount({raw}, '{}')",
-            column.unit.unwrap_or(spec.amount_unit).as_str()
+            "ecstat_amount({raw}, '{}', '{}')",
+            column.unit.unwrap_or(spec.amount_unit).as_str(),
+            spec.amount_rounding.as_str()
         ),
         ValueType::Date => format!("ecstat_date({raw})"),
         ValueType::Month => format!("ecstat_month({raw})"),
@@ -181,7 +183,19 @@ pub fn records_sql(
                 .map(|(_, s)| *s)
                 .unwrap_or(Severity::Row),
         );
-        // A value that is there but cannot be read: as severe as an empty required one.
+        // A value that is there but cannot be read: as severe as an empty required one. An
+        // amount that is a number, only finer than a fen, says so.
+        if column.value_type == ValueType::Amount && spec.amount_rounding == Rounding::Exact {
+            checks.push(check(
+                not_null_severity,
+                format!(
+                    "{raw} IS NULL AND {present} AND ecstat_amount({raw_name}, '{}', 'half_up') IS NOT NULL",
+                    column.unit.unwrap_or(spec.amount_unit).as_str()
+                ),
+                "amount_finer_than_fen",
+                no_detail(),
+            ));
+        }
         if let Some(rule) = column.value_type.parse_rule() {
             let detail = match column.value_type {
                 ValueType::Township => {

@@ -131,7 +131,7 @@ pub(crate) fn rules(lake: &DataDir, record: &InputRecord) -> Vec<(i64, String)> 
 }
 
 /// (rows, goods amount in fen) of a file's staged files.
-fn staged_sum(lake: &DataDir, record: &InputRecord) -> (usize, i128) {
+pub(crate) fn staged_sum(lake: &DataDir, record: &InputRecord) -> (usize, i128) {
     let batches = read_batches(lake, record.staged_files.values().flatten());
     let rows = batches.iter().map(RecordBatch::num_rows).sum();
     let fen = batches

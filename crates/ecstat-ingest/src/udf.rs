@@ -12,12 +12,13 @@ use arrow::compute::cast;
 use arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 use datafusion::prelude::SessionContext;
-use ecstat_core::amount::{AmountUnit, parse_fen};
+use ecstat_core::amount::{AmountUnit, Rounding, parse_fen};
 use ecstat_core::datetime::DateTimeFormats;
-use ecstat_core::text::clean_cell;
+use ecstat_core::text::{clean_cell, is_lossy_id};
 
 /// Money type of every staged and warehouse amount.
 pub const MONEY: DataType = DataType::Decimal128(18, 2);
@@ -37,6 +38,7 @@ pub fn register(ctx: &SessionContext) {
         Kind::Amount,
         Kind::Int,
         Kind::DateTime,
+        Kind::LossyId,
     ] {
         ctx.register_udf(ScalarUDF::from(RawParse::new(kind)));
     }
@@ -129,6 +131,8 @@ enum Kind {
     Amount,
     Int,
     DateTime,
+    /// Whether an id cell is what a spreadsheet left of it (`text::is_lossy_id`).
+    LossyId,
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -139,15 +143,18 @@ struct RawParse {
 
 impl RawParse {
     fn new(kind: Kind) -> Self {
-        let arity = if matches!(kind, Kind::Text | Kind::Present | Kind::Int) {
-            1
-        } else {
-            2
+        let signature = match kind {
+            Kind::Text | Kind::Present | Kind::Int | Kind::LossyId => {
+                Signature::any(1, Volatility::Immutable)
+            }
+            // ecstat_amount(cell, unit [, rounding])
+            Kind::Amount => Signature::one_of(
+                vec![TypeSignature::Any(2), TypeSignature::Any(3)],
+                Volatility::Immutable,
+            ),
+            Kind::DateTime => Signature::any(2, Volatility::Immutable),
         };
-        Self {
-            kind,
-            signature: Signature::any(arity, Volatility::Immutable),
-        }
+        Self { kind, signature }
     }
 }
 
@@ -177,6 +184,7 @@ impl ScalarUDFImpl for RawParse {
             Kind::Amount => "ecstat_amount",
             Kind::Int => "ecstat_int",
             Kind::DateTime => "ecstat_datetime",
+            Kind::LossyId => "ecstat_lossy_id",
         }
     }
 
@@ -191,6 +199,7 @@ impl ScalarUDFImpl for RawParse {
             Kind::Amount => MONEY,
             Kind::Int => DataType::Int64,
             Kind::DateTime => LOCAL_TIME,
+            Kind::LossyId => DataType::Boolean,
         })
     }
 
@@ -213,6 +222,9 @@ impl ScalarUDFImpl for RawParse {
                 Arc::new(b.finish())
             }
             Kind::Present => Arc::new(BooleanArray::from_iter(cells.map(|c| Some(c.is_some())))),
+            Kind::LossyId => Arc::new(BooleanArray::from_iter(
+                cells.map(|c| Some(c.is_some_and(is_lossy_id))),
+            )),
             Kind::Int => {
                 let mut b = Int64Builder::with_capacity(rows);
                 cells.for_each(|c| b.append_option(c.and_then(parse_int)));
@@ -226,8 +238,20 @@ impl ScalarUDFImpl for RawParse {
                 else {
                     return exec_err!("unknown amount unit {name}");
                 };
+                let rounding = match args.args.get(2) {
+                    Some(arg) => {
+                        let name = literal(arg, "amount rounding")?;
+                        let Some(rounding) = Rounding::named(&name) else {
+                            return exec_err!("unknown amount rounding {name}");
+                        };
+                        rounding
+                    }
+                    None => Rounding::Exact,
+                };
                 let mut b = Decimal128Builder::with_capacity(rows);
-                cells.for_each(|c| b.append_option(c.and_then(|s| parse_fen(s, unit).ok())));
+                cells.for_each(|c| {
+                    b.append_option(c.and_then(|s| parse_fen(s, unit, rounding).ok()))
+                });
                 Arc::new(b.finish().with_data_type(MONEY))
             }
             Kind::DateTime => {

@@ -33,6 +33,80 @@ pub enum FileFormat {
     Json,
 }
 
+impl FileFormat {
+    /// The format a file's extension names (`csv`/`txt`, `xlsx`/`xlsm`, `json`), any case.
+    pub fn of_path(path: &Path) -> Option<Self> {
+        let extension = path.extension()?.to_string_lossy().to_lowercase();
+        match extension.as_str() {
+            "csv" | "txt" => Some(FileFormat::Csv),
+            "xlsx" | "xlsm" => Some(FileFormat::Xlsx),
+            "json" => Some(FileFormat::Json),
+            _ => None,
+        }
+    }
+}
+
+/// The formats a spec reads: one (`format = "csv"`) or several (`format = ["csv", "xlsx"]`:
+/// a back office that exports the same columns either way). With several, a file's
+/// extension picks the reader.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Formats(Vec<FileFormat>);
+
+impl Formats {
+    pub fn contains(&self, format: FileFormat) -> bool {
+        self.0.contains(&format)
+    }
+
+    /// The format to read `path` in: the one its extension names, when the spec reads it;
+    /// otherwise the spec's first (a file a `files` pattern gave this spec, whatever its
+    /// extension, is read as the spec says).
+    pub fn for_path(&self, path: &Path) -> FileFormat {
+        FileFormat::of_path(path)
+            .filter(|f| self.contains(*f))
+            .unwrap_or(self.0[0])
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = FileFormat> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl<'de> Deserialize<'de> for Formats {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany {
+            One(FileFormat),
+            Many(Vec<FileFormat>),
+        }
+        let formats = match OneOrMany::deserialize(deserializer).map_err(|_| {
+            serde::de::Error::custom(
+                "format must be \"csv\", \"xlsx\" or \"json\", or a list of them",
+            )
+        })? {
+            OneOrMany::One(f) => vec![f],
+            OneOrMany::Many(list) => {
+                let mut unique: Vec<FileFormat> = Vec::new();
+                for f in list {
+                    if unique.contains(&f) {
+                        return Err(serde::de::Error::custom(format!(
+                            "format lists {f:?} twice"
+                        )));
+                    }
+                    unique.push(f);
+                }
+                unique
+            }
+        };
+        if formats.is_empty() {
+            return Err(serde::de::Error::custom("format lists no format"));
+        }
+        Ok(Formats(formats))
+    }
+}
+
 /// One source spec of either kind.
 #[derive(Debug, Clone)]
 pub enum SourceSpec {
@@ -121,10 +195,19 @@ impl SourceSpec {
         }
     }
 
-    pub fn format(&self) -> FileFormat {
+    pub fn formats(&self) -> &Formats {
         match self {
-            SourceSpec::Orders(s) => s.format,
-            SourceSpec::Records(s) => s.format,
+            SourceSpec::Orders(s) => &s.format,
+            SourceSpec::Records(s) => &s.format,
+        }
+    }
+
+    /// How a reader finds the rows of `path`: [`SourceSpec::layout`] in the format the
+    /// file is in.
+    pub fn layout_for(&self, path: &Path) -> Layout {
+        Layout {
+            format: self.formats().for_path(path),
+            ..self.layout()
         }
     }
 
@@ -149,13 +232,15 @@ impl SourceSpec {
         }
     }
 
+    /// How a reader finds the rows of a file of this spec, in the spec's first format (see
+    /// [`SourceSpec::layout_for`] for a given file).
     pub fn layout(&self) -> Layout {
         match self {
             SourceSpec::Orders(s) => {
                 let required = s.required_headers();
                 Layout {
                     source: s.name.clone(),
-                    format: s.format,
+                    format: s.format.0[0],
                     encoding: s.encoding,
                     sheet: s.sheet.clone(),
                     header_row: s.header_row,
@@ -188,7 +273,7 @@ impl SourceSpec {
             }
             SourceSpec::Records(s) => Layout {
                 source: s.name.clone(),
-                format: s.format,
+                format: s.format.0[0],
                 encoding: s.encoding,
                 sheet: s.sheet.clone(),
                 header_row: s.header_row,

@@ -7,12 +7,12 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::amount::AmountUnit;
+use crate::amount::{AmountUnit, Rounding};
 use crate::encoding::EncodingSpec;
 use crate::spec::records::FileField;
 use crate::{CoreError, Result};
 
-use super::FileFormat;
+use super::Formats;
 
 /// How a canonical column (or an `[inputs]` column, as its `type`) is parsed and checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -199,7 +199,7 @@ pub struct OrderSpec {
     pub platform: String,
     /// File-name patterns relative to the inbox; `*` and `?` match within one name.
     pub files: Vec<String>,
-    pub format: FileFormat,
+    pub format: Formats,
     #[serde(default)]
     pub encoding: EncodingSpec,
     /// Sheet to read (xlsx); the first sheet when absent.
@@ -212,6 +212,10 @@ pub struct OrderSpec {
     pub footer_markers: Vec<String>,
     #[serde(default = "default_unit")]
     pub amount_unit: AmountUnit,
+    /// What an amount finer than one fen does: quarantine the row (`exact`, the default)
+    /// or round it (`half_up`).
+    #[serde(default)]
+    pub amount_rounding: Rounding,
     /// chrono formats tried in order; the defaults of `datetime::DEFAULT_FORMATS` when empty.
     #[serde(default)]
     pub datetime_formats: Vec<String>,

@@ -7,11 +7,11 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::amount::AmountUnit;
+use crate::amount::{AmountUnit, Rounding};
 use crate::encoding::EncodingSpec;
 use crate::{CoreError, Result};
 
-use super::FileFormat;
+use super::{FileFormat, Formats};
 
 /// What a column holds once parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -303,7 +303,7 @@ pub struct RecordSpec {
     pub table: String,
     /// File-name patterns relative to the inbox; `*` and `?` match within one name.
     pub files: Vec<String>,
-    pub format: FileFormat,
+    pub format: Formats,
     #[serde(default)]
     pub encoding: EncodingSpec,
     /// Sheet to read (xlsx); the first sheet when absent.
@@ -322,6 +322,10 @@ pub struct RecordSpec {
     /// Unit of `amount` columns unless a column says otherwise.
     #[serde(default = "yuan")]
     pub amount_unit: AmountUnit,
+    /// What an amount finer than one fen does: quarantine the row (`exact`, the default)
+    /// or round it (`half_up`).
+    #[serde(default)]
+    pub amount_rounding: Rounding,
     /// Columns whose values name what a submission covers — file fields, taken from the
     /// file name or title. A later file with the same values replaces the earlier one's
     /// rows (a corrected report for 湖头镇 2019-03 replaces the first one). Empty: every
@@ -365,7 +369,7 @@ impl RecordSpec {
         if self.files.is_empty() {
             return Err("files must list at least one pattern".into());
         }
-        if self.format == FileFormat::Json && self.json_records.is_none() {
+        if self.format.contains(FileFormat::Json) && self.json_records.is_none() {
             return Err("a json source needs json_records (the path to the array)".into());
         }
         if self.columns.is_empty() {
