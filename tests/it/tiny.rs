@@ -781,6 +781,73 @@ fn a_later_export_of_an_order_replaces_all_its_lines() {
 }
 
 #[test]
+fn tea_sets_and_canisters_are_not_tea_and_category_paths_match_by_prefix() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    fixture(tmp.path());
+    let header = TAOBAO.lines().next().expect("header");
+    let line = |order: &str, title: &str, category: &str| {
+        format!(
+            "\"=\"\"{order}\"\"\",\"=\"\"{order}01\"\"\",TB1,感德茶店,{title},{category},1,10.00,10.00,0.00,0.00,交易成功,2019-06-01 10:00:00,2019-06-01 10:00:00,福建省泉州市安溪县感德镇\n"
+        )
+    };
+    let items = [
+        ("1960", "安溪铁观音 茶叶罐 密封", "其他"),
+        ("1961", "铁观音 功夫茶具套装", "其他"),
+        ("1962", "淮山药切片机 家用", "其他"),
+        ("1963", "安溪铁观音 礼盒装", "茶>乌龙茶>铁观音"),
+        ("1964", "玻璃公道杯", "茶>茶具"),
+        ("1965", "高山乌龙 500g", "食品饮料>茗茶>乌龙茶"),
+        ("1966", "茶具收纳架", "茶具"),
+    ];
+    let text = format!(
+        "{header}\n{}",
+        items
+            .iter()
+            .map(|(o, t, c)| line(o, t, c))
+            .collect::<String>()
+    );
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    std::fs::write(tmp.path().join("inbox/platforms/淘宝订单导出_items.csv"), &*gbk)
+        .expect("write");
+    assert!(run(tmp.path()).status.success());
+    let data = tmp.path().join("wh");
+    let rows = query(
+        &data,
+        "SELECT item_title, category, is_agricultural, matched_by FROM dim_item \
+         WHERE item_title IN ('安溪铁观音 茶叶罐 密封', '铁观音 功夫茶具套装', '淮山药切片机 家用', \
+           '安溪铁观音 礼盒装', '玻璃公道杯', '高山乌龙 500g', '茶具收纳架') ORDER BY item_title",
+    );
+    let got: Vec<(String, String, Option<bool>, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["item_title"].as_str().unwrap_or("").to_string(),
+                r["category"].as_str().unwrap_or("").to_string(),
+                r["is_agricultural"].as_bool(),
+                r["matched_by"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let mut want = vec![
+        ("安溪铁观音 茶叶罐 密封", "包装", Some(false), "title:茶叶罐"),
+        ("铁观音 功夫茶具套装", "茶具", Some(false), "title:茶具"),
+        ("淮山药切片机 家用", "机械设备", Some(false), "title:切片机"),
+        ("安溪铁观音 礼盒装", "茶叶", Some(true), "title:铁观音"),
+        // The platform says 茶具, and no title word says otherwise first.
+        ("玻璃公道杯", "茶具", Some(false), "platform_category:茶>茶具"),
+        // 食品饮料>茗茶 is a prefix of the item's category path.
+        ("高山乌龙 500g", "茶叶", Some(true), "platform_category:食品饮料>茗茶"),
+        // 茶 is not a prefix of 茶具 at a '>' boundary; the title says 茶具.
+        ("茶具收纳架", "茶具", Some(false), "title:茶具"),
+    ]
+    .into_iter()
+    .map(|(t, c, a, m)| (t.to_string(), c.to_string(), a, m.to_string()))
+    .collect::<Vec<_>>();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn build_select_rebuilds_a_model_and_what_depends_on_it() {
     let tmp = tempfile::tempdir().expect("tempdir");
     fixture(tmp.path());
