@@ -807,8 +807,11 @@ fn tea_sets_and_canisters_are_not_tea_and_category_paths_match_by_prefix() {
             .collect::<String>()
     );
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
-    std::fs::write(tmp.path().join("inbox/platforms/淘宝订单导出_items.csv"), &*gbk)
-        .expect("write");
+    std::fs::write(
+        tmp.path().join("inbox/platforms/淘宝订单导出_items.csv"),
+        &*gbk,
+    )
+    .expect("write");
     assert!(run(tmp.path()).status.success());
     let data = tmp.path().join("wh");
     let rows = query(
@@ -829,14 +832,29 @@ fn tea_sets_and_canisters_are_not_tea_and_category_paths_match_by_prefix() {
         })
         .collect();
     let mut want = vec![
-        ("安溪铁观音 茶叶罐 密封", "包装", Some(false), "title:茶叶罐"),
+        (
+            "安溪铁观音 茶叶罐 密封",
+            "包装",
+            Some(false),
+            "title:茶叶罐",
+        ),
         ("铁观音 功夫茶具套装", "茶具", Some(false), "title:茶具"),
         ("淮山药切片机 家用", "机械设备", Some(false), "title:切片机"),
         ("安溪铁观音 礼盒装", "茶叶", Some(true), "title:铁观音"),
         // The platform says 茶具, and no title word says otherwise first.
-        ("玻璃公道杯", "茶具", Some(false), "platform_category:茶>茶具"),
+        (
+            "玻璃公道杯",
+            "茶具",
+            Some(false),
+            "platform_category:茶>茶具",
+        ),
         // 食品饮料>茗茶 is a prefix of the item's category path.
-        ("高山乌龙 500g", "茶叶", Some(true), "platform_category:食品饮料>茗茶"),
+        (
+            "高山乌龙 500g",
+            "茶叶",
+            Some(true),
+            "platform_category:食品饮料>茗茶",
+        ),
         // 茶 is not a prefix of 茶具 at a '>' boundary; the title says 茶具.
         ("茶具收纳架", "茶具", Some(false), "title:茶具"),
     ]
