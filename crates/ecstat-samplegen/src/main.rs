@@ -40,9 +40,12 @@ enum Command {
     /// Write the bundled sample set (淘宝, 京东, 拼多多, 抖音 × 2017–2019) and the shop register
     #[command(
         long_about = "Write the bundled sample set: one export per platform and year \
-        (淘宝/天猫 GBK CSV, 京东 xlsx, 拼多多 UTF-8+BOM CSV, 抖音 UTF-8 CSV; 抖音 starts May 2018) \
-        plus the shop register listing ~80% of the shops. Prints per-file row counts and the \
-        planned number of deliberately bad rows by kind."
+        (淘宝/天猫 GBK CSV, 京东 xlsx, 拼多多 UTF-8+BOM CSV, 抖音 UTF-8 CSV; 抖音 starts May 2018), \
+        one shop per platform's own back-office exports in the platform's real layout (淘宝 \
+        ExportOrderList, 京东 POP, 拼多多 商家后台, 抖店; in a folder 店铺_<id>_<name>, newest \
+        first, refunds only as statuses, the last days' orders still on their way), the shop \
+        register listing ~80% of the shops, and the expected reconciliation of each real-layout \
+        file. Prints per-file row counts and the planned number of deliberately bad rows by kind."
     )]
     Sample {
         /// Directory for the platform export files
@@ -51,6 +54,9 @@ enum Command {
         /// Path of the shop register CSV to write
         #[arg(long, default_value = "sample_data/reference/shops.csv")]
         shops: PathBuf,
+        /// Path of the expected file: what a correct reader finds in each shop's own export
+        #[arg(long, default_value = "sample_data/expected/platforms.toml")]
+        expected: PathBuf,
         /// Seed for every random choice; same seed and options, same bytes
         #[arg(long, default_value_t = 2018)]
         seed: u64,
@@ -108,11 +114,13 @@ fn main() -> Result<()> {
         Command::Sample {
             out,
             shops,
+            expected,
             seed,
             orders_per_year,
         } => sample::run(&sample::SampleConfig {
             out_dir: out,
             shops_path: shops,
+            expected_path: expected,
             seed,
             orders_per_year,
         }),

@@ -176,6 +176,13 @@ impl Draws {
 
     /// Items in the next order of `shop` on `platform`.
     pub fn item_count(&mut self, platform: Platform, shop: &Shop) -> usize {
+        // A shop's own 京东 POP export holds multi-item orders, as 淘宝 carts do: the
+        // order-level amounts its layout repeats on every item line need several lines.
+        let platform = if shop.own_export && platform == Platform::Jd {
+            Platform::Taobao
+        } else {
+            platform
+        };
         item_count(platform, self.shop_draws(shop).items.next())
     }
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::catalog::Sector;
+use crate::layout::real::{self, RealLayout};
 use crate::layout::{CsvLayout, douyin, jd};
 use crate::messy::{self, BadCounts, BadKind};
 use crate::orders::{self, Draws, IdScheme, Line, Outcome};
@@ -36,6 +37,8 @@ const COUNTY_LINES_PER_UNIT: f64 = 3.0;
 pub struct SampleConfig {
     pub out_dir: PathBuf,
     pub shops_path: PathBuf,
+    /// Where to write what a correct reader finds in each shop's own export.
+    pub expected_path: PathBuf,
     pub seed: u64,
     pub orders_per_year: u32,
 }
@@ -216,6 +219,125 @@ fn write_csv_file(
     Ok((rows, counts))
 }
 
+/// Write one shop's own export of `year` in its platform's real back-office layout, under
+/// `<out>/店铺_<id>_<name>/`: orders newest first, each made to say only what the layout
+/// can (see `layout::real`), the export ending at the year's last second.
+fn write_real_export(
+    cfg: &SampleConfig,
+    platform: Platform,
+    year: i32,
+    ids: &IdScheme,
+    mut lines: Vec<Line<'_>>,
+) -> Result<(FileReport, RealExpect)> {
+    let layout = RealLayout::of(platform);
+    let shop = lines[0].shop;
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .context("end of year")?;
+    let folder = cfg.out_dir.join(real::shop_folder(shop));
+    std::fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
+    let name = format!("{}/{}", real::shop_folder(shop), layout.file_name(year));
+    let path = cfg.out_dir.join(&name);
+    // Orders as runs of lines (generate_lines keeps an order's lines together), newest first.
+    let mut orders: Vec<Vec<Line<'_>>> = Vec::new();
+    for line in lines.drain(..) {
+        match orders.last_mut() {
+            Some(order) if order[0].order_seq == line.order_seq => order.push(line),
+            _ => orders.push(vec![line]),
+        }
+    }
+    orders.reverse();
+    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    let mut sink = CsvSink::new(
+        BufWriter::new(file),
+        layout.encoding(),
+        layout.line_ending(),
+    );
+    sink.record(layout.header())?;
+    let mut data_rows = 0;
+    let (mut agri, mut non_agri) = (SectorTally::default(), SectorTally::default());
+    let (mut completed_orders, mut sales_cents) = (0u64, 0i64);
+    for order in &mut orders {
+        layout.as_exported(order);
+        data_rows += layout.write_order(&mut sink, ids, order, end)?;
+        // Completed: some line signed for and not refunded, the order no longer on its way.
+        if order.iter().any(|l| {
+            matches!(l.outcome, Outcome::Completed | Outcome::PartialRefund)
+                && !real::in_flight(l, end)
+        }) {
+            completed_orders += 1;
+        }
+        sales_cents += order.iter().map(|l| real::net_cents(l, end)).sum::<i64>();
+        for line in order.iter() {
+            let t = match line.shop.sector {
+                Sector::Agri => &mut agri,
+                Sector::NonAgri => &mut non_agri,
+            };
+            t.lines += 1;
+            let v = real::net_cents(line, end);
+            t.net_cents += v;
+            if attributable(line.shop) {
+                t.attributed_net_cents += v;
+            }
+        }
+    }
+    let (_, bytes) = sink
+        .finish()
+        .with_context(|| format!("writing {}", path.display()))?;
+    let expected = RealExpect {
+        path: format!("platforms/{name}"),
+        lines: data_rows,
+        orders: orders.len() as u64,
+        completed_orders,
+        sales_cents,
+    };
+    let report = FileReport {
+        platform,
+        year,
+        name,
+        bytes,
+        data_rows,
+        orders: orders.len() as u64,
+        bad: BadCounts::default(),
+        agri,
+        non_agri,
+    };
+    Ok((report, expected))
+}
+
+/// What a correct reader finds in one shop's own export: the per-file reconciliation
+/// (对账) totals, from the orders as the generator drew them, not from reading the file.
+struct RealExpect {
+    path: String,
+    lines: u64,
+    orders: u64,
+    completed_orders: u64,
+    sales_cents: i64,
+}
+
+fn expected_toml(cfg: &SampleConfig, files: &[RealExpect]) -> String {
+    let mut s = format!(
+        "# Written by `ecstat-gen sample --seed {}`: what a correct reader finds in each shop's\n\
+         # own back-office export (the platforms' real layouts), from the orders as generated:\n\
+         # lines and orders in the file, completed orders (some line signed for, not refunded,\n\
+         # not still on its way at the end of the export) and sales (their goods net of\n\
+         # refunds, postage excluded). tests/it/sample.rs compares ingest_files with it.\n",
+        cfg.seed
+    );
+    for f in files {
+        let _ = write!(
+            s,
+            "\n[[file]]\npath = \"{}\"\nlines = {}\norders = {}\ncompleted_orders = {}\nsales_yuan = \"{}\"\n",
+            f.path,
+            f.lines,
+            f.orders,
+            f.completed_orders,
+            crate::textout::Money(f.sales_cents)
+        );
+    }
+    s
+}
+
 pub fn run(cfg: &SampleConfig) -> Result<()> {
     std::fs::create_dir_all(&cfg.out_dir)
         .with_context(|| format!("creating {}", cfg.out_dir.display()))?;
@@ -223,6 +345,7 @@ pub fn run(cfg: &SampleConfig) -> Result<()> {
     let registered = shops::write_register(&cfg.shops_path, &shops)?;
 
     let mut reports = Vec::new();
+    let mut expected = Vec::new();
     for platform in Platform::ALL {
         for (yi, &year) in YEARS.iter().enumerate() {
             if platform == Platform::Douyin && year < douyin::FIRST_YEAR {
@@ -230,8 +353,17 @@ pub fn run(cfg: &SampleConfig) -> Result<()> {
             }
             let rng = SplitMix64::stream(cfg.seed, &format!("{}-{year}", platform.code()));
             let mut d = Draws::new(rng);
-            let lines = generate_lines(&mut d, &shops, platform, yi, cfg.orders_per_year);
+            let all_lines = generate_lines(&mut d, &shops, platform, yi, cfg.orders_per_year);
             let ids = IdScheme::new(&mut d.rng);
+            // The shop that submits its own back-office export: its orders go to a file in
+            // the platform's real layout, in its folder; the others to the yearly file.
+            let (own, lines): (Vec<Line<'_>>, Vec<Line<'_>>) =
+                all_lines.into_iter().partition(|l| l.shop.own_export);
+            if !own.is_empty() {
+                let (report, expect) = write_real_export(cfg, platform, year, &ids, own)?;
+                reports.push(report);
+                expected.push(expect);
+            }
             let marks = messy::plan_sample(&mut d.rng, lines.len(), platform);
             let (name, (data_rows, bad)) = match platform {
                 Platform::Jd => {
@@ -260,13 +392,23 @@ pub fn run(cfg: &SampleConfig) -> Result<()> {
                 name,
                 bytes,
                 data_rows,
-                orders: lines.last().map_or(0, |l| l.order_seq + 1),
+                orders: 1 + lines
+                    .windows(2)
+                    .filter(|w| w[0].order_seq != w[1].order_seq)
+                    .count() as u64,
                 bad,
                 agri,
                 non_agri,
             });
         }
     }
+    let text = expected_toml(cfg, &expected);
+    toml::from_str::<toml::Value>(&text).context("the expected file is not valid TOML")?;
+    if let Some(dir) = cfg.expected_path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&cfg.expected_path, &text)
+        .with_context(|| format!("writing {}", cfg.expected_path.display()))?;
     print!("{}", summary(cfg, registered, &shops, &reports));
     Ok(())
 }

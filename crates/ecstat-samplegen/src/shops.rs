@@ -353,6 +353,10 @@ pub struct Shop {
     /// Share of its sector's orders on its platform.
     pub weight: f64,
     pub products: &'static [Product],
+    /// Submits its own back-office export (the platform's real layout, in a folder of its
+    /// own) instead of appearing in the platform's yearly file: one registered
+    /// agricultural shop per platform, the last in archetype order.
+    pub own_export: bool,
 }
 
 impl Shop {
@@ -388,7 +392,15 @@ pub fn all_shops() -> Vec<Shop> {
                 sector: arch.sector,
                 weight: arch.weight,
                 products: arch.products,
+                own_export: false,
             });
+        }
+        if let Some(shop) = out
+            .iter_mut()
+            .rev()
+            .find(|s| s.platform == platform && s.is_registered() && s.sector == Sector::Agri)
+        {
+            shop.own_export = true;
         }
     }
     out

@@ -4,6 +4,7 @@
 pub mod douyin;
 pub mod jd;
 pub mod pinduoduo;
+pub mod real;
 pub mod taobao;
 
 use std::fmt;
