@@ -22,15 +22,44 @@ with file_order as (
 ),
 
 -- Each line with a number that orders its copies: the later file first, then the earlier
--- row of a file (source_row < 2^32: a file of four billion rows would not be read).
+-- row of a file (source_row < 2^32: a file of four billion rows would not be read), then
+-- the item within the row (below 1024, see int_order_detail).
+-- A 淘宝 order-list row (one per order) whose order has items in a detail list is taken as
+-- those items (int_order_item_shares: the order's amounts allocated to them to the fen);
+-- the item's line id is the order id and its number, `<order>#<n>`.
 lines as (
     select
-        o.*,
+        o.source,
+        o.platform,
+        o.file_sha256,
+        o.source_row,
+        o.order_id,
+        coalesce(o.sub_order_id, o.order_id || '#' || cast(s.item_no as varchar)) as sub_order_id,
+        o.shop_id,
+        o.shop_name,
+        coalesce(s.item_title, o.item_title) as item_title,
+        o.platform_category,
+        coalesce(s.quantity, o.quantity) as quantity,
+        coalesce(s.unit_price_yuan, o.unit_price_yuan) as unit_price_yuan,
+        coalesce(s.goods_amount_yuan, o.goods_amount_yuan) as goods_amount_yuan,
+        coalesce(s.postage_yuan, o.postage_yuan) as postage_yuan,
+        coalesce(s.refund_yuan, o.refund_yuan) as refund_yuan,
+        o.status,
+        o.status_raw,
+        o.order_time,
+        o.pay_time,
+        o.ship_from,
+        o.order_month,
         f.file_rank,
-        cast(f.file_rank as bigint) * 4294967296 - o.source_row as copy_rank
+        (cast(f.file_rank as bigint) * 4294967296 - o.source_row) * 1024
+            + coalesce(s.item_no, 0) as copy_rank
     from orders o
     join file_order f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
+    left join int_order_item_shares s
+      on o.sub_order_id is null
+     and s.file_sha256 = o.file_sha256
+     and s.source_row = o.source_row
 ),
 
 -- The latest copy of each line: the copy of the highest copy_rank (the latest file that has

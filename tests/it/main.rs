@@ -107,3 +107,27 @@ pub fn decimal(
     let n: i128 = digits.parse().ok()?;
     Some(if negative { -n } else { n })
 }
+
+/// Split `amount` (fen) over `weights` as the issue on real exports states the rule, written
+/// for the tests on their own: pro rata in whole fen, the fen left over to the largest
+/// remainders (ties: the earlier item), equal shares when every weight is zero.
+pub fn largest_remainder(amount: i64, weights: &[i64]) -> Vec<i64> {
+    let weights: Vec<i128> = if weights.iter().all(|w| *w == 0) {
+        vec![1; weights.len()]
+    } else {
+        weights.iter().map(|w| i128::from(*w)).collect()
+    };
+    let total: i128 = weights.iter().sum();
+    let a = i128::from(amount.abs());
+    let mut shares: Vec<i128> = weights.iter().map(|w| a * w / total).collect();
+    let left = a - shares.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(a * weights[i] % total), i));
+    for &i in order.iter().take(usize::try_from(left).expect("left")) {
+        shares[i] += 1;
+    }
+    shares
+        .into_iter()
+        .map(|s| i64::try_from(s).expect("fits") * amount.signum())
+        .collect()
+}

@@ -704,7 +704,7 @@ fn xlsx_exports_of_the_same_orders_give_the_same_figures() {
                 .expect("name")
                 .to_string_lossy()
                 .into_owned();
-            if !path.is_file() || name.starts_with("ExportOrderList") {
+            if !path.is_file() || name.starts_with("ExportOrder") {
                 continue;
             }
             let to = platforms
@@ -845,4 +845,111 @@ fn layouts_with_only_their_required_columns_publish() {
         assert!(text(shop, "shop_id").starts_with("unknown-"), "{shop:?}");
         assert!(text(shop, "shop_name").starts_with("未知店铺"), "{shop:?}");
     }
+}
+
+/// 淘宝's order report comes in two files: ExportOrderList (one row per order, the amounts)
+/// and ExportOrderDetailList (one row per item, no amounts). Each order an order list counts
+/// is split into the items its latest detail list has, the order's goods amount allocated
+/// to them by list price × quantity to the fen (checked here against the order list's own
+/// amount and an allocation written in this test), so item figures see items and every
+/// order's total is unchanged; an item whose order no order list has is reported, not
+/// counted.
+#[test]
+fn taobao_detail_lists_split_orders_into_their_items_to_the_fen() {
+    let inbox = repo().join("tests/real_exports/inbox");
+    let platforms = inbox.join("platforms");
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let data = tmp.path().join("wh");
+    let out = run_inbox(&data, &inbox);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("WARN int_order_detail: expression(has_order) (1 rows)")
+            && stdout.contains("200114999999999901"),
+        "the item of no order list is reported: {stdout}"
+    );
+
+    // The second reader: each order as its latest order list has it (goods = 买家实际支付
+    // 金额 − 买家应付邮费), its items as the latest detail list that has it lists them.
+    let lists = files(&platforms, |n| n.starts_with("ExportOrderList"));
+    let details = files(&platforms, |n| n.starts_with("ExportOrderDetailList"));
+    assert_eq!((lists.len(), details.len()), (2, 2));
+    let mut orders: BTreeMap<String, Line> = BTreeMap::new();
+    for (i, path) in lists.iter().enumerate() {
+        for line in read_lines("taobao", i, &read_table(path)) {
+            orders.insert(line.order.clone(), line);
+        }
+    }
+    let mut items: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+    for path in &details {
+        let mut in_file: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
+        for r in &read_table(path).rows {
+            let id = cell(r, "订单编号");
+            let id = id
+                .strip_prefix("=\"")
+                .and_then(|s| s.strip_suffix('"'))
+                .unwrap_or(id);
+            let quantity: i64 = cell(r, "购买数量").parse().expect("quantity");
+            in_file
+                .entry(id.to_string())
+                .or_default()
+                .push((cell(r, "标题").to_string(), fen(cell(r, "价格")) * quantity));
+        }
+        items.extend(in_file);
+    }
+
+    let lines = query(
+        &data,
+        "SELECT order_id, sub_order_id, item_title, goods_amount_yuan, status \
+         FROM stg_orders WHERE platform = 'taobao' ORDER BY order_id, sub_order_id",
+    );
+    let mut got: BTreeMap<String, Vec<(String, String, i64)>> = BTreeMap::new();
+    for l in &lines {
+        got.entry(text(l, "order_id")).or_default().push((
+            text(l, "sub_order_id"),
+            text(l, "item_title"),
+            i64::try_from(decimal(l, "goods_amount_yuan", 2).expect("goods")).expect("fits"),
+        ));
+    }
+    assert!(
+        !got.contains_key("200114999999999901"),
+        "an item without its order is not counted"
+    );
+    let mut split = 0;
+    for (order, line) in orders.iter().filter(|(_, l)| l.counted) {
+        let want_items = &items[order];
+        let got_lines = &got[order];
+        let titles: Vec<&str> = got_lines.iter().map(|(_, t, _)| t.as_str()).collect();
+        let want_titles: Vec<&str> = want_items.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(titles, want_titles, "{order}: one line per item");
+        let ids: Vec<String> = (1..=want_items.len())
+            .map(|n| format!("{order}#{n}"))
+            .collect();
+        assert_eq!(
+            got_lines
+                .iter()
+                .map(|(id, ..)| id.clone())
+                .collect::<Vec<_>>(),
+            ids,
+            "{order}"
+        );
+        let shares: Vec<i64> = got_lines.iter().map(|(_, _, g)| *g).collect();
+        assert_eq!(
+            shares.iter().sum::<i64>(),
+            line.goods,
+            "{order}: the items add up to the order"
+        );
+        let weights: Vec<i64> = want_items.iter().map(|(_, w)| *w).collect();
+        assert_eq!(
+            shares,
+            crate::largest_remainder(line.goods, &weights),
+            "{order}: shares"
+        );
+        if want_items.len() > 1 {
+            split += 1;
+        }
+    }
+    assert!(
+        split >= 3,
+        "the fixture has orders of several items: {split}"
+    );
 }

@@ -197,6 +197,49 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
     // (platform, order) → the latest file that has the order: it replaces the order whole.
     let mut latest_file: HashMap<(String, String), usize> = HashMap::new();
     let mut staged_rows = 0usize;
+    // 淘宝 detail lists (order_items): order id → its items (title, list price × quantity in
+    // fen), the latest detail list's. An order-grain 淘宝 row of such an order is its items,
+    // its goods and refund split over them by that weight.
+    let mut items: HashMap<String, Vec<(String, i64)>> = HashMap::new();
+    for input in manifest["inputs"].as_array().expect("inputs") {
+        for file in input["staged_files"]["order_items"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+        {
+            let mut in_file: HashMap<String, Vec<(i64, String, i64)>> = HashMap::new();
+            for b in read_parquet(&data.join(file.as_str().expect("path"))) {
+                let s = |c: &str| b.column_by_name(c).expect(c).as_string::<i32>().clone();
+                let (order, title) = (s("order_id"), s("item_title"));
+                let price = b
+                    .column_by_name("unit_price_yuan")
+                    .expect("price")
+                    .as_primitive::<Decimal128Type>()
+                    .clone();
+                let qty = b
+                    .column_by_name("quantity")
+                    .expect("quantity")
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .clone();
+                let row = b
+                    .column_by_name("source_row")
+                    .expect("source_row")
+                    .as_primitive::<arrow::datatypes::Int64Type>()
+                    .clone();
+                for i in 0..b.num_rows() {
+                    let weight = i64::try_from(price.value(i)).expect("fits") * qty.value(i);
+                    in_file
+                        .entry(order.value(i).to_string())
+                        .or_default()
+                        .push((row.value(i), title.value(i).to_string(), weight));
+                }
+            }
+            for (order, mut list) in in_file {
+                list.sort();
+                items.insert(order, list.into_iter().map(|(_, t, w)| (t, w)).collect());
+            }
+        }
+    }
     for (seq, input) in manifest["inputs"]
         .as_array()
         .expect("inputs")
@@ -205,6 +248,7 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
             i["path"]
                 .as_str()
                 .is_some_and(|p| p.starts_with("platforms/"))
+                && i["source"].as_str() != Some("taobao_order_detail")
         })
         .enumerate()
     {
@@ -237,32 +281,61 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
                     .as_primitive::<Decimal128Type>()
                     .clone();
                 for i in 0..b.num_rows() {
-                    let net = if matches!(status.value(i), "completed" | "refunded") {
-                        (goods.value(i) - refund.value(i)).max(0)
-                    } else {
-                        0
-                    };
+                    let counts = matches!(status.value(i), "completed" | "refunded");
                     let opt = |a: &arrow::array::StringArray| {
                         a.is_valid(i).then(|| a.value(i).to_string())
                     };
                     let year: i32 = month.value(i)[..4].parse().expect("year");
-                    let agri =
-                        agricultural(&rules, opt(&category).as_deref(), opt(&title).as_deref());
-                    // Line identity: sub-order id, else item title (as stg_orders documents).
-                    let key = (
-                        platform.value(i).to_string(),
-                        order.value(i).to_string(),
-                        opt(&sub).or(opt(&title)),
-                    );
-                    let latest = latest_file
-                        .entry((key.0.clone(), key.1.clone()))
-                        .or_insert(seq);
-                    *latest = (*latest).max(seq);
-                    let entry = (seq, year, net, agri);
-                    match lines.get(&key) {
-                        Some(existing) if existing.0 > seq => {}
-                        _ => {
-                            lines.insert(key, entry);
+                    // Line identity: sub-order id, else item title (as stg_orders documents);
+                    // a 淘宝 order row with a detail list is its items, `<order>#<n>`.
+                    let split: Vec<(Option<String>, Option<String>, i128, i128)> =
+                        match items.get(order.value(i)) {
+                            Some(list) if platform.value(i) == "taobao" && sub.is_null(i) => {
+                                let weights: Vec<i64> = list.iter().map(|(_, w)| *w).collect();
+                                let share = |fen: i128| {
+                                    crate::largest_remainder(
+                                        i64::try_from(fen).expect("fits"),
+                                        &weights,
+                                    )
+                                };
+                                let (g, r) = (share(goods.value(i)), share(refund.value(i)));
+                                list.iter()
+                                    .enumerate()
+                                    .map(|(n, (t, _))| {
+                                        (
+                                            Some(format!("{}#{}", order.value(i), n + 1)),
+                                            Some(t.clone()),
+                                            i128::from(g[n]),
+                                            i128::from(r[n]),
+                                        )
+                                    })
+                                    .collect()
+                            }
+                            _ => vec![(opt(&sub), opt(&title), goods.value(i), refund.value(i))],
+                        };
+                    for (sub_id, item_title, goods_fen, refund_fen) in split {
+                        let net = if counts {
+                            (goods_fen - refund_fen).max(0)
+                        } else {
+                            0
+                        };
+                        let agri =
+                            agricultural(&rules, opt(&category).as_deref(), item_title.as_deref());
+                        let key = (
+                            platform.value(i).to_string(),
+                            order.value(i).to_string(),
+                            sub_id.or(item_title),
+                        );
+                        let latest = latest_file
+                            .entry((key.0.clone(), key.1.clone()))
+                            .or_insert(seq);
+                        *latest = (*latest).max(seq);
+                        let entry = (seq, year, net, agri);
+                        match lines.get(&key) {
+                            Some(existing) if existing.0 > seq => {}
+                            _ => {
+                                lines.insert(key, entry);
+                            }
                         }
                     }
                 }

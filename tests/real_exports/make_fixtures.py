@@ -16,7 +16,8 @@ the January 2020 orders. Rows are newest first, as the back offices write them.
 Layouts, as the back offices export them:
 - 淘宝 ExportOrderList: GBK, one row per order, 订单编号 written ="…"; some headers end in a
   space; 买家实际支付金额 includes 买家应付邮费 and is 0.00 for unpaid orders; 店铺Id and
-  店铺名称 empty.
+  店铺名称 empty. Beside each, its ExportOrderDetailList: one row per item (订单编号, 标题,
+  价格 the list price, 购买数量, …), no amounts; the later one also has an order of no list.
 - 京东 POP: GBK, one row per SKU line, order-level amounts (订单金额, 结算金额, 余额支付,
   应付金额, 运费金额) repeated on every line of the order; 京东价 is the line's unit price.
 - 拼多多: UTF-8 with BOM, one row per order, order id YYMMDD-15 digits; 订单成交时间 blank on
@@ -226,6 +227,11 @@ TAOBAO_HEADER = [
     "集分宝抵扣", "是否是O2O交易", "买家姓名", "买家身份证号", "买家手机号",
 ]
 
+TAOBAO_DETAIL_HEADER = [
+    "订单编号", "标题", "价格", "购买数量", "外部系统编号", "商品属性", "套餐信息", "备注",
+    "订单状态", "商家编码",
+]
+
 TAOBAO_STATUS = {
     "done": "交易成功", "refund": "交易关闭", "cancel_unpaid": "交易关闭",
     "unpaid": "等待买家付款", "paid": "买家已付款，等待卖家发货", "shipped": "卖家已发货，等待买家确认",
@@ -246,7 +252,7 @@ def taobao(rng, out_dir, summary):
     )
     # Three orders paid partly with 集分宝 (买家实际支付金额 = 总金额 − 集分宝抵扣).
     jifenbao = set(rng.sample(range(len(skeleton)), 3))
-    earlier, latest = [], []
+    earlier, latest, earlier_items, latest_items = [], [], [], []
     for i, (created, early, late) in enumerate(skeleton):
         oid = uid(lambda: created.strftime("%y%m%d") + digits(rng, 12))
         kinds = 2 if rng.random() < 0.2 else 1
@@ -295,8 +301,10 @@ def taobao(rng, out_dir, summary):
         rng_num = [rng.randint(1, 200)]
         if early is not None:
             earlier.append((created, row(early)))
+            earlier_items.append((created, detail(items, qty, oid, early)))
         if late is not None:
             latest.append((created, row(late)))
+            latest_items.append((created, detail(items, qty, oid, late)))
         final = late if late is not None else early
         # Sales = 买家实际支付金额 − 买家应付邮费 of a 交易成功 order.
         counted = (goods + post - jfb) - post if final == "done" else None
@@ -305,7 +313,24 @@ def taobao(rng, out_dir, summary):
                        ("ExportOrderList202001151030.csv", latest)):
         rows.sort(key=lambda r: r[0], reverse=True)
         write_csv(os.path.join(out_dir, name), TAOBAO_HEADER, [r for _, r in rows], "gbk")
+    # The report's items half: one row per item, no amounts, beside each order list. The
+    # later one also lists an order that no order list has (its ExportOrderList was not
+    # sent): reported, not counted.
+    latest_items.append((dt.datetime(2020, 1, 15), [[
+        '="200114999999999901"', PRODUCTS[0][0], yuan(PRODUCTS[0][1]), "1", "",
+        "净含量：250g", "", "", "交易成功", PRODUCTS[0][2]]]))
+    for name, orders in (("ExportOrderDetailList201912311200.csv", earlier_items),
+                         ("ExportOrderDetailList202001151030.csv", latest_items)):
+        orders.sort(key=lambda r: r[0], reverse=True)
+        write_csv(os.path.join(out_dir, name), TAOBAO_DETAIL_HEADER,
+                  [line for _, ls in orders for line in ls], "gbk")
     summary.rows["taobao"] = (len(earlier), len(latest))
+
+
+def detail(items, qty, oid, state):
+    """The ExportOrderDetailList rows of one order: its items at list price, as exported."""
+    return [[f'="{oid}"', p[0], yuan(p[1]), str(q), "", f"商品编码：{p[2]}", "", "",
+             TAOBAO_STATUS[state], p[2]] for p, q in zip(items, qty)]
 
 
 # ---------------------------------------------------------------- 京东
@@ -586,7 +611,7 @@ def clean(out_dir):
     if not os.path.isdir(out_dir):
         return
     for name in os.listdir(out_dir):
-        if name.endswith(".csv") and (name.startswith(("ExportOrderList", "jd_orders_export_",
+        if name.endswith(".csv") and (name.startswith(("ExportOrder", "jd_orders_export_",
                                                         "orders_export_"))):
             os.remove(os.path.join(out_dir, name))
     folder = os.path.join(out_dir, DOUYIN_FOLDER)

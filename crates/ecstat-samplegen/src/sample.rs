@@ -284,6 +284,23 @@ fn write_real_export(
     let (_, bytes) = sink
         .finish()
         .with_context(|| format!("writing {}", path.display()))?;
+    // 淘宝's report has its items in a second file beside the order list.
+    if layout == RealLayout::TaobaoOrderList {
+        let detail = folder.join(real::taobao_detail_file_name(year));
+        let file =
+            File::create(&detail).with_context(|| format!("creating {}", detail.display()))?;
+        let mut sink = CsvSink::new(
+            BufWriter::new(file),
+            layout.encoding(),
+            layout.line_ending(),
+        );
+        sink.record(real::TAOBAO_DETAIL_HEADER)?;
+        for order in &orders {
+            real::write_taobao_detail(&mut sink, ids, order, end)?;
+        }
+        sink.finish()
+            .with_context(|| format!("writing {}", detail.display()))?;
+    }
     let expected = RealExpect {
         path: format!("platforms/{name}"),
         lines: data_rows,

@@ -171,6 +171,64 @@ pub const DOUDIAN_HEADER: &[&str] = &[
     "货号",
 ];
 
+/// 淘宝's ExportOrderDetailList, the items half of the order report (taobao_order_detail).
+pub const TAOBAO_DETAIL_HEADER: &[&str] = &[
+    "订单编号",
+    "标题",
+    "价格",
+    "购买数量",
+    "外部系统编号",
+    "商品属性",
+    "套餐信息",
+    "备注",
+    "订单状态",
+    "商家编码",
+];
+
+/// The name of the detail list beside the 淘宝 order list of `year`.
+pub fn taobao_detail_file_name(year: i32) -> String {
+    format!("ExportOrderDetailList{year}12312359.csv")
+}
+
+/// The ExportOrderDetailList rows of one 淘宝 order: its items at list price, no amounts;
+/// returns the rows written.
+pub fn write_taobao_detail<W: Write>(
+    sink: &mut CsvSink<W>,
+    ids: &IdScheme,
+    order: &[Line<'_>],
+    end: NaiveDateTime,
+) -> Result<u64> {
+    let Some(first) = order.first() else {
+        return Ok(0);
+    };
+    let status = taobao_status(first, end).0;
+    for line in order {
+        sink.field(&format!("=\"{}\"", ids.taobao_order(first)));
+        sink.field(line.product.title);
+        sink.field_display(Money(line.unit_cents));
+        sink.field_display(line.qty);
+        sink.field("");
+        sink.field("净含量：默认");
+        sink.field("");
+        sink.field("");
+        sink.field(status);
+        sink.field_display(format_args!("AX-{:06}", product_code(line) % 1_000_000));
+        sink.end_record()?;
+    }
+    Ok(order.len() as u64)
+}
+
+/// 淘宝's 订单状态 and 订单关闭原因 of an order whose first line is `first`.
+fn taobao_status(first: &Line<'_>, end: NaiveDateTime) -> (&'static str, &'static str) {
+    match first.outcome {
+        _ if in_flight(first, end) => ("卖家已发货，等待买家确认", "订单未关闭"),
+        Outcome::Completed | Outcome::PartialRefund => ("交易成功", "订单未关闭"),
+        Outcome::FullRefund => ("交易关闭", "退款"),
+        Outcome::Cancelled => ("交易关闭", "买家未付款"),
+        Outcome::Unpaid => ("等待买家付款", "订单未关闭"),
+    }
+}
+
 /// The folder a shop's own exports sit in; the specs read the shop from it.
 pub fn shop_folder(shop: &Shop) -> String {
     format!("店铺_{}_{}", shop.id, shop.name)
@@ -297,13 +355,7 @@ impl RealLayout {
         };
         match self {
             RealLayout::TaobaoOrderList => {
-                let (status, closed) = match first.outcome {
-                    _ if flying => ("卖家已发货，等待买家确认", "订单未关闭"),
-                    Outcome::Completed | Outcome::PartialRefund => ("交易成功", "订单未关闭"),
-                    Outcome::FullRefund => ("交易关闭", "退款"),
-                    Outcome::Cancelled => ("交易关闭", "买家未付款"),
-                    Outcome::Unpaid => ("等待买家付款", "订单未关闭"),
-                };
+                let (status, closed) = taobao_status(first, end);
                 let actual = if paid { goods + postage } else { 0 };
                 let titles: Vec<&str> = order.iter().map(|l| l.product.title).collect();
                 let quantity: u32 = order.iter().map(|l| l.qty).sum();
