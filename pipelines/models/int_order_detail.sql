@@ -2,10 +2,8 @@
 -- (ExportOrderDetailList, source taobao_order_detail: one row per item, no amounts). An
 -- order's items are those of the latest detail export that has the order (by run, then by
 -- the file's place among the snapshot's inputs); within it, an item is a row, numbered in
--- the file's order. has_order says whether an order list of the snapshot has the order at
--- order grain: items without it count nothing and are reported (a detail list alone says
--- nothing of what was paid). The item's weight in its order's allocation is its list
--- price × quantity in fen.
+-- the file's order. The item's weight in its order's allocation is its list price ×
+-- quantity in fen. (rec_order_detail says which items an order list has the order of.)
 with item_files as (
     select
         file_sha256,
@@ -26,15 +24,6 @@ latest as (
     group by order_id
 ),
 
--- The 淘宝 orders that an order list has at order grain (no sub-order id).
-listed as (
-    select distinct order_id
-    from orders
-    where platform = 'taobao'
-      and sub_order_id is null
-      and order_id in (select order_id from latest)
-),
-
 final as (
     select
         'taobao' as platform,
@@ -46,12 +35,10 @@ final as (
         i.sku_properties,
         i.merchant_code,
         cast(i.unit_price_yuan * 100 as bigint) * i.quantity as weight_fen,
-        o.order_id is not null as has_order,
         i.file_sha256,
         i.source_row
     from items i
     join latest l on l.order_id = i.order_id and l.file_rank = i.file_rank
-    left join listed o on o.order_id = i.order_id
 )
 
 select * from final

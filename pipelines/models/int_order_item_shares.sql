@@ -4,7 +4,13 @@
 -- in whole fen, the fen left over to the items of the largest remainders (ties: the item's
 -- number), equal shares where every weight is zero — so an order's items always add up to
 -- the order. stg_orders takes these lines in place of the order's row.
-with order_rows as (
+-- The detail list's orders come first: the join holds them (few) and, when there are none,
+-- does not read the staged orders at all.
+with detail_orders as (
+    select distinct order_id from int_order_detail
+),
+
+order_rows as (
     select
         o.file_sha256,
         o.source_row,
@@ -13,10 +19,10 @@ with order_rows as (
         cast(o.goods_amount_yuan * 100 as bigint) as goods_fen,
         cast(o.refund_yuan * 100 as bigint) as refund_fen,
         cast(o.postage_yuan * 100 as bigint) as postage_fen
-    from orders o
+    from detail_orders d
+    join orders o on o.order_id = d.order_id
     where o.platform = 'taobao'
       and o.sub_order_id is null
-      and o.order_id in (select order_id from int_order_detail)
 ),
 
 items as (

@@ -22,44 +22,15 @@ with file_order as (
 ),
 
 -- Each line with a number that orders its copies: the later file first, then the earlier
--- row of a file (source_row < 2^32: a file of four billion rows would not be read), then
--- the item within the row (below 1024, see int_order_detail).
--- A 淘宝 order-list row (one per order) whose order has items in a detail list is taken as
--- those items (int_order_item_shares: the order's amounts allocated to them to the fen);
--- the item's line id is the order id and its number, `<order>#<n>`.
+-- row of a file (source_row < 2^32: a file of four billion rows would not be read).
 lines as (
     select
-        o.source,
-        o.platform,
-        o.file_sha256,
-        o.source_row,
-        o.order_id,
-        coalesce(o.sub_order_id, o.order_id || '#' || cast(s.item_no as varchar)) as sub_order_id,
-        o.shop_id,
-        o.shop_name,
-        coalesce(s.item_title, o.item_title) as item_title,
-        o.platform_category,
-        coalesce(s.quantity, o.quantity) as quantity,
-        coalesce(s.unit_price_yuan, o.unit_price_yuan) as unit_price_yuan,
-        coalesce(s.goods_amount_yuan, o.goods_amount_yuan) as goods_amount_yuan,
-        coalesce(s.postage_yuan, o.postage_yuan) as postage_yuan,
-        coalesce(s.refund_yuan, o.refund_yuan) as refund_yuan,
-        o.status,
-        o.status_raw,
-        o.order_time,
-        o.pay_time,
-        o.ship_from,
-        o.order_month,
+        o.*,
         f.file_rank,
-        (cast(f.file_rank as bigint) * 4294967296 - o.source_row) * 1024
-            + coalesce(s.item_no, 0) as copy_rank
+        cast(f.file_rank as bigint) * 4294967296 - o.source_row as copy_rank
     from orders o
     join file_order f
       on o.file_sha256 = f.file_sha256 and o.source = f.source
-    left join int_order_item_shares s
-      on o.sub_order_id is null
-     and s.file_sha256 = o.file_sha256
-     and s.source_row = o.source_row
 ),
 
 -- The latest copy of each line: the copy of the highest copy_rank (the latest file that has
@@ -112,6 +83,18 @@ counted_lines as (
 -- The counted lines in full. counted_lines comes first: the join keeps its numbers in
 -- memory (8 bytes a line) and streams the lines past them. The other way round it held a
 -- whole month of lines: a build over months of 1.4M lines peaked at 1.9 GB, against 0.6 GB.
+counted as (
+    select r.*
+    from counted_lines c
+    join lines r
+      on r.copy_rank = c.copy_rank
+),
+
+-- A counted 淘宝 order-list row (one per order) whose order has items in a detail list is
+-- taken as those items (int_order_item_shares: the order's amounts allocated to them to
+-- the fen); an item's line id is the order id and its number, `<order>#<n>`. Every copy of
+-- the order's row splits into the same items, so which copy counts is decided above, by
+-- the order's row.
 final as (
     select
         r.platform,
@@ -119,16 +102,16 @@ final as (
         r.file_sha256,
         r.source_row,
         r.order_id,
-        r.sub_order_id,
+        coalesce(r.sub_order_id, r.order_id || '#' || cast(s.item_no as varchar)) as sub_order_id,
         r.shop_id,
         r.shop_name,
-        r.item_title,
+        coalesce(s.item_title, r.item_title) as item_title,
         r.platform_category,
-        r.quantity,
-        r.unit_price_yuan,
-        r.goods_amount_yuan,
-        r.postage_yuan,
-        r.refund_yuan,
+        coalesce(s.quantity, r.quantity) as quantity,
+        coalesce(s.unit_price_yuan, r.unit_price_yuan) as unit_price_yuan,
+        coalesce(s.goods_amount_yuan, r.goods_amount_yuan) as goods_amount_yuan,
+        coalesce(s.postage_yuan, r.postage_yuan) as postage_yuan,
+        coalesce(s.refund_yuan, r.refund_yuan) as refund_yuan,
         r.status,
         r.status_raw,
         r.order_time,
@@ -139,13 +122,19 @@ final as (
         cast(
             case
                 when r.status in ('completed', 'refunded')
-                    then greatest(r.goods_amount_yuan - r.refund_yuan, 0)
+                    then greatest(
+                        coalesce(s.goods_amount_yuan, r.goods_amount_yuan)
+                            - coalesce(s.refund_yuan, r.refund_yuan),
+                        0
+                    )
                 else 0
             end as decimal(18, 2)
         ) as net_sales_yuan
-    from counted_lines c
-    join lines r
-      on r.copy_rank = c.copy_rank
+    from counted r
+    left join int_order_item_shares s
+      on r.sub_order_id is null
+     and s.file_sha256 = r.file_sha256
+     and s.source_row = r.source_row
 )
 
 select * from final

@@ -863,7 +863,7 @@ fn taobao_detail_lists_split_orders_into_their_items_to_the_fen() {
     let out = run_inbox(&data, &inbox);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("WARN int_order_detail: expression(has_order) (1 rows)")
+        stdout.contains("WARN rec_order_detail: expression(has_order) (1 rows)")
             && stdout.contains("200114999999999901"),
         "the item of no order list is reported: {stdout}"
     );
