@@ -601,6 +601,11 @@ fn renamed_exports_are_matched_by_header_and_the_later_export_wins() {
         "{stdout}"
     );
     assert!(stderr.contains(".~lock.淘宝a.csv#: hidden"), "{stderr}");
+    // The 淘宝 order lists came without their detail lists: counted whole, and said.
+    assert!(
+        stdout.contains("WARN rec_order_lists: expression(orders_with_items = orders) (2 rows)"),
+        "{stdout}"
+    );
 
     assert_eq!(totals(&data), fixture_totals(|_| true));
 }
@@ -866,6 +871,10 @@ fn taobao_detail_lists_split_orders_into_their_items_to_the_fen() {
         stdout.contains("WARN rec_order_detail: expression(has_order) (1 rows)")
             && stdout.contains("200114999999999901"),
         "the item of no order list is reported: {stdout}"
+    );
+    assert!(
+        !stdout.contains("WARN rec_order_lists"),
+        "every order of the order lists has its items: {stdout}"
     );
 
     // The second reader: each order as its latest order list has it (goods = 买家实际支付
