@@ -2,14 +2,19 @@
 -- (ExportOrderDetailList, source taobao_order_detail: one row per item, no amounts). An
 -- order's items are those of the latest detail export that has the order (by run, then by
 -- the file's place among the snapshot's inputs); within it, an item is a row, numbered in
--- the file's order. The item's weight in its order's allocation is its list price ×
--- quantity in fen. (rec_order_detail says which items an order list has the order of.)
+-- the file's order. A detail list with any row quarantined splits nothing (an order is
+-- never split over the items left). The item's weight in its order's allocation is its
+-- list price × quantity in fen; the spec bounds both, so the product fits a bigint.
+-- (rec_order_detail says which items an order list has the order of.)
 with item_files as (
     select
         file_sha256,
         row_number() over (order by run_id, ingest_seq) as file_rank
     from ingest_files
     where source = 'taobao_order_detail'
+      -- A detail list with a rejected row is not used: its orders stay whole at order grain
+      -- (rec_order_lists reports them) rather than being split over the items left.
+      and rows_quarantined = 0
 ),
 
 items as (

@@ -109,9 +109,9 @@ final as (
         r.platform_category,
         coalesce(s.quantity, r.quantity) as quantity,
         coalesce(s.unit_price_yuan, r.unit_price_yuan) as unit_price_yuan,
-        coalesce(s.goods_amount_yuan, r.goods_amount_yuan) as goods_amount_yuan,
-        coalesce(s.postage_yuan, r.postage_yuan) as postage_yuan,
-        coalesce(s.refund_yuan, r.refund_yuan) as refund_yuan,
+        case when s.order_id is null then r.goods_amount_yuan else s.goods_amount_yuan end as goods_amount_yuan,
+        case when s.order_id is null then r.postage_yuan else s.postage_yuan end as postage_yuan,
+        case when s.order_id is null then r.refund_yuan else s.refund_yuan end as refund_yuan,
         r.status,
         r.status_raw,
         r.order_time,
@@ -123,8 +123,8 @@ final as (
             case
                 when r.status in ('completed', 'refunded')
                     then greatest(
-                        coalesce(s.goods_amount_yuan, r.goods_amount_yuan)
-                            - coalesce(s.refund_yuan, r.refund_yuan),
+                        case when s.order_id is null then r.goods_amount_yuan else s.goods_amount_yuan end
+                            - case when s.order_id is null then r.refund_yuan else s.refund_yuan end,
                         0
                     )
                 else 0

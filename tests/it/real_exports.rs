@@ -962,3 +962,90 @@ fn taobao_detail_lists_split_orders_into_their_items_to_the_fen() {
         "the fixture has orders of several items: {split}"
     );
 }
+
+/// The edges of splitting 淘宝 orders into their items: a refund of nearly the whole order
+/// is split by the items' goods shares (no item refunded more than its goods, the items'
+/// sales add up to the order's); a detail list with a rejected row splits nothing; a line
+/// of another 淘宝 layout that has no sub-order id is never taken for an order-list row.
+#[test]
+fn splitting_into_items_never_moves_money_between_orders_or_items() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let shop = tmp.path().join("inbox/platforms/店铺_TB9_测试店");
+    std::fs::create_dir_all(&shop).expect("mkdir");
+    let write = |name: &str, text: &str| std::fs::write(shop.join(name), text).expect("write");
+    write(
+        "ExportOrderList1.csv",
+        "订单编号,买家应付邮费,买家实际支付金额,订单状态,订单创建时间,宝贝标题,退款金额\n\
+         A1,0.00,74.44,交易成功,2019-05-01 10:00:00,三件,74.43\n\
+         A2,5.00,105.00,交易成功,2019-05-02 10:00:00,两件,0.00\n",
+    );
+    write(
+        "ExportOrderDetailList1.csv",
+        "订单编号,标题,价格,购买数量\nA1,茶一,19.90,1\nA1,茶二,29.90,1\nA1,茶三,29.90,1\nA3,茶,10.00,1\n",
+    );
+    write(
+        "ExportOrderDetailList2.csv",
+        "订单编号,标题,价格,购买数量\nA2,壶,60.00,1\nA2,杯,abc,1\n",
+    );
+    write(
+        "淘宝订单导出_2019.csv",
+        "订单编号,子订单编号,店铺ID,店铺名称,宝贝标题,类目,购买数量,商品单价,买家实付金额,邮费,退款金额,订单状态,订单创建时间,订单付款时间,发货地\n\
+         A3,,TB9,测试店,茶,茶叶,1,10.00,10.00,0.00,0.00,交易成功,2019-05-03 10:00:00,,福建省泉州市安溪县感德镇\n",
+    );
+    let data = tmp.path().join("wh");
+    let out = run_inbox(&data, &tmp.path().join("inbox"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = query(
+        &data,
+        "SELECT order_id, sub_order_id, goods_amount_yuan, refund_yuan, net_sales_yuan \
+         FROM stg_orders ORDER BY order_id, sub_order_id",
+    );
+    let fen = |r: &serde_json::Map<String, serde_json::Value>, c: &str| {
+        i64::try_from(decimal(r, c, 2).expect(c)).expect("fits")
+    };
+    let of = |order: &str| -> Vec<(String, i64, i64, i64)> {
+        lines
+            .iter()
+            .filter(|r| text(r, "order_id") == order)
+            .map(|r| {
+                (
+                    text(r, "sub_order_id"),
+                    fen(r, "goods_amount_yuan"),
+                    fen(r, "refund_yuan"),
+                    fen(r, "net_sales_yuan"),
+                )
+            })
+            .collect()
+    };
+    // A1: goods 74.44 over 19.90 : 29.90 : 29.90, the refund 74.43 over those goods shares.
+    let goods = crate::largest_remainder(7444, &[1990, 2990, 2990]);
+    let refund = crate::largest_remainder(7443, &goods);
+    let a1 = of("A1");
+    assert_eq!(
+        a1.iter().map(|l| (l.1, l.2)).collect::<Vec<_>>(),
+        goods
+            .iter()
+            .copied()
+            .zip(refund.iter().copied())
+            .collect::<Vec<_>>()
+    );
+    assert!(a1.iter().all(|l| l.2 <= l.1), "{a1:?}");
+    assert_eq!(
+        a1.iter().map(|l| l.3).sum::<i64>(),
+        1,
+        "the order's 0.01 net"
+    );
+    // A2: its detail list has a rejected row, so it stays whole; and it is said.
+    assert_eq!(of("A2"), vec![(String::new(), 10_000, 0, 10_000)]);
+    assert!(
+        stdout.contains("WARN rec_order_lists: expression(orders_with_items = orders) (1 rows)"),
+        "{stdout}"
+    );
+    // A3 is a line of the 淘宝 sub-order layout without a sub-order id: not split, and its
+    // detail item is reported as having no order list.
+    assert_eq!(of("A3"), vec![(String::new(), 1_000, 0, 1_000)]);
+    assert!(
+        stdout.contains("WARN rec_order_detail: expression(has_order) (1 rows)"),
+        "{stdout}"
+    );
+}

@@ -298,7 +298,13 @@ fn sample_rows_are_conserved_and_growth_matches_a_second_computation() {
                                         &weights,
                                     )
                                 };
-                                let (g, r) = (share(goods.value(i)), share(refund.value(i)));
+                                let g = share(goods.value(i));
+                                // The refund by the items' goods shares.
+                                let by_goods: Vec<i64> = g.iter().map(|x| x.abs()).collect();
+                                let r = crate::largest_remainder(
+                                    i64::try_from(refund.value(i)).expect("fits"),
+                                    &by_goods,
+                                );
                                 list.iter()
                                     .enumerate()
                                     .map(|(n, (t, _))| {

@@ -37,8 +37,9 @@ fn trim_all(s: &str) -> &str {
 }
 
 /// Whether an id cell is what a spreadsheet leaves of an id it took for a number:
-/// scientific notation (`4.71235E+18`, `4.71235E18`) or a float's `.0`
-/// (`4712350812345678567.0`). Neither is the id any more; the digits are lost or added.
+/// scientific notation as Excel writes it (`4.71235E+18`: one digit, a fraction, `E+`) or a
+/// float's `.0` (`4712350812345678567.0`). Neither is the id any more; the digits are lost
+/// or added. An id that merely holds an E (`2019E0012`, `3E7`) is not taken for one.
 pub fn is_lossy_id(cell: &str) -> bool {
     let Some(cell) = clean_cell(cell) else {
         return false;
@@ -47,10 +48,12 @@ pub fn is_lossy_id(cell: &str) -> bool {
     let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
     if let Some(e) = bytes.iter().position(|b| matches!(b, b'e' | b'E')) {
         let (mantissa, exponent) = (&bytes[..e], &bytes[e + 1..]);
-        let exponent = exponent.strip_prefix(b"+").unwrap_or(exponent);
+        let Some(exponent) = exponent.strip_prefix(b"+") else {
+            return false;
+        };
         let mantissa_ok = match mantissa.iter().position(|b| *b == b'.') {
-            Some(dot) => digits(&mantissa[..dot]) && digits(&mantissa[dot + 1..]),
-            None => digits(mantissa),
+            Some(dot) => dot == 1 && digits(&mantissa[..dot]) && digits(&mantissa[dot + 1..]),
+            None => mantissa.len() == 1 && digits(mantissa),
         };
         return mantissa_ok && digits(exponent);
     }
@@ -160,9 +163,8 @@ mod tests {
     fn ids_a_spreadsheet_mangled_are_told_apart() {
         for lossy in [
             "4.71235E+18",
-            "4.71235E18",
             "4.7e+18",
-            "1E15",
+            "1E+15",
             "4712350812345678567.0",
             "123.00",
             " 9.1E+18 ",
@@ -177,9 +179,13 @@ mod tests {
             "12E",
             "1.5",
             "",
-            "=\"4712350812345678567\"",
+            "=\"4712350812345678999\"",
             "Edge",
             "3.0.1",
+            "2019E0012",
+            "3E7",
+            "4.71235E18",
+            "12.5E+3",
         ] {
             assert!(!is_lossy_id(id), "{id}");
         }

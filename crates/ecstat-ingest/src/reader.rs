@@ -1025,6 +1025,23 @@ fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     Ok(())
 }
 
+/// A fractional number cell as Excel shows it: 15 significant digits, trailing zeros
+/// dropped. A computed cell holds binary noise (29.9 × 3 is 89.69999999999999); Excel's
+/// 15 digits are 89.7, which is what the sheet's author saw and meant.
+fn excel_decimal(f: f64) -> String {
+    if !f.is_finite() || f == 0.0 {
+        return format!("{f}");
+    }
+    let magnitude = f.abs().log10().floor() as i32;
+    let decimals = usize::try_from((14 - magnitude).max(0)).unwrap_or(0);
+    let text = format!("{f:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// Whole numbers up to 2^53 are exact in a float; beyond, digits are lost.
 const MAX_EXACT_FLOAT: f64 = 9_007_199_254_740_992.0;
 
@@ -1038,11 +1055,11 @@ fn cell_text(value: &DataRef<'_>) -> String {
                 format!("{}", *f as i64)
             } else if f.fract() == 0.0 {
                 // A whole number beyond 2^53 held as a float has lost digits (a 19-digit
-                // order id typed into Excel): written as Excel shows it, `4.71235E18`, so
+                // order id typed into Excel): written as Excel shows it, `4.71235E+18`, so
                 // that an id column sees it is not the id.
-                format!("{f:E}")
+                format!("{f:E}").replacen('E', "E+", 1)
             } else {
-                format!("{f}")
+                excel_decimal(*f)
             }
         }
         DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
@@ -1198,7 +1215,26 @@ fn json_record(path: &Path, index: u64, raw: &RawValue) -> Result<serde_json::Va
 
 #[cfg(test)]
 mod text_record_tests {
-    use super::{Cells, TextRecord};
+    use super::{Cells, TextRecord, cell_text, excel_decimal};
+    use calamine::DataRef;
+
+    #[test]
+    fn xlsx_numbers_read_as_excel_shows_them() {
+        assert_eq!(excel_decimal(29.9 * 3.0), "89.7");
+        assert_eq!(excel_decimal(0.1 + 0.2), "0.3");
+        assert_eq!(excel_decimal(12.345), "12.345");
+        assert_eq!(excel_decimal(-35.5), "-35.5");
+        assert_eq!(excel_decimal(1234567.891), "1234567.891");
+        assert_eq!(excel_decimal(0.000123), "0.000123");
+        assert_eq!(
+            cell_text(&DataRef::Float(4_712_350_812_345_678_567.0)),
+            "4.712350812345679E+18"
+        );
+        assert_eq!(
+            cell_text(&DataRef::Float(100_000_000_001.0)),
+            "100000000001"
+        );
+    }
 
     #[test]
     fn a_record_is_text_only_when_every_cell_is() {
