@@ -21,7 +21,7 @@ use crate::messy::{self, BadCounts, BadKind};
 use crate::orders::{self, Draws, IdScheme, Line, Outcome};
 use crate::rng::SplitMix64;
 use crate::shops::{self, Platform, Registration, Shop};
-use crate::textout::CsvSink;
+use crate::textout::{CsvSink, LineEnding, TextEncoding};
 use crate::timeline;
 
 pub const YEARS: [i32; 3] = [2017, 2018, 2019];
@@ -171,25 +171,44 @@ fn attributable(shop: &Shop) -> bool {
     }
 }
 
-fn tally(lines: &[Line<'_>], marks: &[Option<BadKind>]) -> (SectorTally, SectorTally) {
+/// Lines and counted value by sector, from each line with the value a correct reader
+/// counts for it (zero for a quarantined or not-yet-final line).
+fn tally<'a, 'b: 'a>(
+    lines: impl IntoIterator<Item = (&'a Line<'b>, i64)>,
+) -> (SectorTally, SectorTally) {
     let mut agri = SectorTally::default();
     let mut non = SectorTally::default();
-    for (line, bad) in lines.iter().zip(marks) {
+    for (line, v) in lines {
         let t = match line.shop.sector {
             Sector::Agri => &mut agri,
             Sector::NonAgri => &mut non,
         };
         t.lines += 1;
-        // Quarantined rows drop out; a duplicate's first copy is clean.
-        if matches!(bad, None | Some(BadKind::DuplicateLine)) {
-            let v = net_cents(line);
-            t.net_cents += v;
-            if attributable(line.shop) {
-                t.attributed_net_cents += v;
-            }
+        t.net_cents += v;
+        if attributable(line.shop) {
+            t.attributed_net_cents += v;
         }
     }
     (agri, non)
+}
+
+/// The yearly file's lines with what a correct reader counts: quarantined rows drop out; a
+/// duplicate's first copy is clean.
+fn tally_marked(lines: &[Line<'_>], marks: &[Option<BadKind>]) -> (SectorTally, SectorTally) {
+    tally(lines.iter().zip(marks).map(|(line, bad)| {
+        let clean = matches!(bad, None | Some(BadKind::DuplicateLine));
+        (line, if clean { net_cents(line) } else { 0 })
+    }))
+}
+
+/// A CSV file to write at `path`, in `encoding` with `eol` line ends.
+fn create_sink(
+    path: &Path,
+    encoding: TextEncoding,
+    eol: LineEnding,
+) -> Result<CsvSink<BufWriter<File>>> {
+    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    Ok(CsvSink::new(BufWriter::new(file), encoding, eol))
 }
 
 fn write_csv_file(
@@ -199,12 +218,7 @@ fn write_csv_file(
     lines: &[Line<'_>],
     marks: &[Option<BadKind>],
 ) -> Result<(u64, BadCounts)> {
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut sink = CsvSink::new(
-        BufWriter::new(file),
-        layout.native_encoding(),
-        layout.line_ending(),
-    );
+    let mut sink = create_sink(path, layout.native_encoding(), layout.line_ending())?;
     layout.write_header(&mut sink)?;
     let mut rows = 0;
     let mut counts = BadCounts::default();
@@ -247,16 +261,10 @@ fn write_real_export(
         }
     }
     orders.reverse();
-    let file = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
-    let mut sink = CsvSink::new(
-        BufWriter::new(file),
-        layout.encoding(),
-        layout.line_ending(),
-    );
+    let mut sink = create_sink(&path, layout.encoding(), layout.line_ending())?;
     sink.record(layout.header())?;
     let mut data_rows = 0;
-    let (mut agri, mut non_agri) = (SectorTally::default(), SectorTally::default());
-    let (mut completed_orders, mut sales_cents) = (0u64, 0i64);
+    let mut completed_orders = 0u64;
     for order in &mut orders {
         layout.as_exported(order);
         data_rows += layout.write_order(&mut sink, ids, order, end)?;
@@ -267,33 +275,20 @@ fn write_real_export(
         }) {
             completed_orders += 1;
         }
-        sales_cents += order.iter().map(|l| real::net_cents(l, end)).sum::<i64>();
-        for line in order.iter() {
-            let t = match line.shop.sector {
-                Sector::Agri => &mut agri,
-                Sector::NonAgri => &mut non_agri,
-            };
-            t.lines += 1;
-            let v = real::net_cents(line, end);
-            t.net_cents += v;
-            if attributable(line.shop) {
-                t.attributed_net_cents += v;
-            }
-        }
     }
     let (_, bytes) = sink
         .finish()
         .with_context(|| format!("writing {}", path.display()))?;
+    let (agri, non_agri) = tally(
+        orders
+            .iter()
+            .flatten()
+            .map(|line| (line, real::net_cents(line, end))),
+    );
     // 淘宝's report has its items in a second file beside the order list.
     if layout == RealLayout::TaobaoOrderList {
         let detail = folder.join(real::taobao_detail_file_name(year));
-        let file =
-            File::create(&detail).with_context(|| format!("creating {}", detail.display()))?;
-        let mut sink = CsvSink::new(
-            BufWriter::new(file),
-            layout.encoding(),
-            layout.line_ending(),
-        );
+        let mut sink = create_sink(&detail, layout.encoding(), layout.line_ending())?;
         sink.record(real::TAOBAO_DETAIL_HEADER)?;
         for order in &orders {
             real::write_taobao_detail(&mut sink, ids, order, end)?;
@@ -306,7 +301,7 @@ fn write_real_export(
         lines: data_rows,
         orders: orders.len() as u64,
         completed_orders,
-        sales_cents,
+        sales_cents: agri.net_cents + non_agri.net_cents,
     };
     let report = FileReport {
         platform,
@@ -402,7 +397,7 @@ pub fn run(cfg: &SampleConfig) -> Result<()> {
             let bytes = std::fs::metadata(cfg.out_dir.join(&name))
                 .with_context(|| format!("stat {name}"))?
                 .len();
-            let (agri, non_agri) = tally(&lines, &marks);
+            let (agri, non_agri) = tally_marked(&lines, &marks);
             reports.push(FileReport {
                 platform,
                 year,

@@ -342,217 +342,270 @@ impl RealLayout {
         order: &[Line<'_>],
         end: NaiveDateTime,
     ) -> Result<u64> {
-        let Some(first) = order.first() else {
+        let Some(view) = OrderView::of(order, end) else {
             return Ok(0);
         };
-        let flying = in_flight(first, end);
-        let goods: i64 = order.iter().map(Line::goods_cents).sum();
-        let postage: i64 = order.iter().map(|l| l.postage_cents).sum();
-        let paid = first.paid.is_some() && first.outcome != Outcome::Cancelled;
-        let paid_time = |sink: &mut CsvSink<W>, line: &Line<'_>| match line.paid {
-            Some(t) if paid => sink.field_display(Iso(t)),
-            _ => sink.field(""),
-        };
         match self {
-            RealLayout::TaobaoOrderList => {
-                let (status, closed) = taobao_status(first, end);
-                let actual = if paid { goods + postage } else { 0 };
-                let titles: Vec<&str> = order.iter().map(|l| l.product.title).collect();
-                let quantity: u32 = order.iter().map(|l| l.qty).sum();
-                sink.field(&format!("=\"{}\"", ids.taobao_order(first)));
-                sink.field(&format!("tb_demo_{}", first.order_seq % 9000 + 1000));
-                sink.field("");
-                sink.field("");
-                sink.field_display(Money(goods));
-                sink.field_display(Money(postage));
-                sink.field("0");
-                sink.field_display(Money(goods + postage));
-                sink.field("0");
-                sink.field_display(Money(actual));
-                sink.field("0");
-                sink.field(status);
-                sink.field("");
-                sink.field("张**");
-                sink.field("福建省 泉州市 安溪县 示例路1号(000000)");
-                sink.field("快递");
-                sink.field("");
-                sink.field("'138****0000");
-                sink.field_display(Iso(first.created));
-                paid_time(sink, first);
-                sink.field(&titles.join("，"));
-                sink.field_display(order.len());
-                for _ in 0..3 {
-                    sink.field("");
-                }
-                sink.field_display(quantity);
-                sink.field("");
-                sink.field("");
-                sink.field(closed);
-                sink.field("0");
-                sink.field("0元");
-                for _ in 0..13 {
-                    sink.field("");
-                }
-                sink.end_record()?;
-                Ok(1)
-            }
-            RealLayout::JdPop => {
-                let status = match first.outcome {
-                    _ if flying => "等待确认收货",
-                    Outcome::Completed | Outcome::PartialRefund => "完成",
-                    Outcome::FullRefund | Outcome::Cancelled => "已取消",
-                    Outcome::Unpaid => "等待付款",
-                };
-                // Part of a larger order paid from the buyer's JD balance.
-                let settle = goods + postage;
-                let balance = if paid && settle > 10_000 && first.style % 4 == 0 {
-                    settle / 10
-                } else {
-                    0
-                };
-                for line in order {
-                    sink.field_display(ids.jd_order(first));
-                    sink.field_display(product_code(line) % 1_000_000_000_000);
-                    sink.field(line.product.title);
-                    sink.field_display(line.qty);
-                    sink.field("在线支付");
-                    sink.field_display(Iso(first.created));
-                    sink.field_display(Money(line.unit_cents));
-                    sink.field_display(Money(settle));
-                    sink.field_display(Money(settle));
-                    sink.field_display(Money(balance));
-                    sink.field_display(Money(settle - balance));
-                    sink.field(status);
-                    sink.field("普通订单");
-                    sink.field(&format!("jd_demo_{}", first.order_seq % 90_000 + 10_000));
-                    sink.field("李**");
-                    sink.field("福建省泉州市安溪县示例路1号");
-                    sink.field("138****0000");
-                    for _ in 0..6 {
-                        sink.field("");
-                    }
-                    sink.field_display(Money(postage));
-                    paid_time(sink, first);
-                    sink.field("否");
-                    sink.field("");
-                    match first.paid {
-                        Some(t) if status == "完成" => {
-                            sink.field_display(Iso(t + Duration::days(4)))
-                        }
-                        _ => sink.field(""),
-                    }
-                    sink.field("移动端");
-                    sink.field("京东APP");
-                    sink.end_record()?;
-                }
-                Ok(order.len() as u64)
-            }
-            RealLayout::PinduoduoMms => {
-                for line in order {
-                    let (status, after_sale) = match line.outcome {
-                        _ if flying => ("已发货，待签收", "无售后或售后取消"),
-                        Outcome::Completed | Outcome::PartialRefund => {
-                            ("已签收", "无售后或售后取消")
-                        }
-                        Outcome::FullRefund => ("已签收", "退款成功"),
-                        Outcome::Cancelled => ("已取消", "无售后或售后取消"),
-                        Outcome::Unpaid => ("待支付", "无售后或售后取消"),
-                    };
-                    let line_paid = if paid {
-                        line.goods_cents() + line.postage_cents
-                    } else {
-                        0
-                    };
-                    // 订单成交时间 is blank on orders never paid and on a few others; the
-                    // order day is then the id's.
-                    if paid && line.style % 16 != 0 {
-                        sink.field_display(Iso(line.created));
-                    } else {
-                        sink.field("");
-                    }
-                    sink.field(line.product.title);
-                    sink.field_display(ids.pdd_order(line));
-                    sink.field(status);
-                    sink.field_display(Money(line.goods_cents()));
-                    sink.field_display(Money(line.postage_cents));
-                    sink.field("0.00");
-                    sink.field("0.00");
-                    sink.field("0.00");
-                    sink.field_display(Money(line_paid));
-                    sink.field_display(Money(line_paid));
-                    sink.field_display(line.qty);
-                    sink.field("");
-                    sink.field("");
-                    sink.field_display(product_code(line) % 1_000_000_000);
-                    sink.field("默认");
-                    sink.field("");
-                    sink.field("");
-                    sink.field("");
-                    sink.field("");
-                    sink.field(after_sale);
-                    sink.field("");
-                    sink.field("");
-                    sink.end_record()?;
-                }
-                Ok(order.len() as u64)
-            }
-            RealLayout::Doudian => {
-                for line in order {
-                    let (status, after_sale, cancel) = match line.outcome {
-                        _ if flying => ("已发货", "-", "-"),
-                        Outcome::Completed | Outcome::PartialRefund => ("已完成", "-", "-"),
-                        Outcome::FullRefund => ("已完成", "退款成功", "-"),
-                        Outcome::Cancelled => ("已关闭", "-", "超时未支付"),
-                        Outcome::Unpaid => ("待支付", "-", "-"),
-                    };
-                    let dash_or = |sink: &mut CsvSink<W>, t: Option<NaiveDateTime>| match t {
-                        Some(t) => sink.field_display(Iso(t)),
-                        None => sink.field("-"),
-                    };
-                    sink.field_display(ids.douyin_main(first));
-                    sink.field_display(ids.douyin_sub(line));
-                    sink.field(if paid { "抖音支付" } else { "-" });
-                    sink.field(line.product.title);
-                    sink.field_display(3_000_000_000_000_000_000 + product_code(line) % E18);
-                    sink.field("-");
-                    sink.field_display(line.qty);
-                    sink.field_display(Money(line.unit_cents));
-                    sink.field_display(Iso(line.created));
-                    dash_or(sink, line.paid.filter(|_| paid));
-                    dash_or(
-                        sink,
-                        line.paid
-                            .filter(|_| status == "已完成")
-                            .map(|t| t + Duration::days(5)),
-                    );
-                    sink.field(status);
-                    dash_or(
-                        sink,
-                        line.paid
-                            .filter(|_| matches!(status, "已完成" | "已发货"))
-                            .map(|t| t + Duration::hours(20)),
-                    );
-                    sink.field_display(Money(line.goods_cents() + line.postage_cents));
-                    sink.field_display(Money(line.postage_cents));
-                    sink.field("0.00");
-                    sink.field("王**");
-                    sink.field("138****0000");
-                    sink.field("福建省");
-                    sink.field("泉州市");
-                    sink.field("安溪县");
-                    sink.field("凤城镇");
-                    sink.field("***");
-                    sink.field("-");
-                    sink.field(cancel);
-                    sink.field(after_sale);
-                    sink.field("普通订单");
-                    sink.field("-");
-                    sink.end_record()?;
-                }
-                Ok(order.len() as u64)
-            }
+            RealLayout::TaobaoOrderList => write_taobao_order(sink, ids, &view),
+            RealLayout::JdPop => write_jd_order(sink, ids, &view),
+            RealLayout::PinduoduoMms => write_pdd_order(sink, ids, &view),
+            RealLayout::Doudian => write_doudian_order(sink, ids, &view),
         }
     }
+}
+
+/// One order as its export sees it: its lines, the first (which carries the order's own
+/// fields), and what the layouts derive from them.
+struct OrderView<'o, 'a> {
+    order: &'o [Line<'a>],
+    first: &'o Line<'a>,
+    /// Still on its way at the end of the export.
+    flying: bool,
+    goods: i64,
+    postage: i64,
+    /// Paid and not cancelled.
+    paid: bool,
+    end: NaiveDateTime,
+}
+
+impl<'o, 'a> OrderView<'o, 'a> {
+    fn of(order: &'o [Line<'a>], end: NaiveDateTime) -> Option<Self> {
+        let first = order.first()?;
+        Some(Self {
+            order,
+            first,
+            flying: in_flight(first, end),
+            goods: order.iter().map(Line::goods_cents).sum(),
+            postage: order.iter().map(|l| l.postage_cents).sum(),
+            paid: first.paid.is_some() && first.outcome != Outcome::Cancelled,
+            end,
+        })
+    }
+
+    /// The payment time of `line`, blank when the order was not paid.
+    fn paid_time<W: Write>(&self, sink: &mut CsvSink<W>, line: &Line<'_>) {
+        match line.paid {
+            Some(t) if self.paid => sink.field_display(Iso(t)),
+            _ => sink.field(""),
+        }
+    }
+}
+
+/// 淘宝 ExportOrderList: the order on one row, the items' titles joined.
+fn write_taobao_order<W: Write>(
+    sink: &mut CsvSink<W>,
+    ids: &IdScheme,
+    o: &OrderView<'_, '_>,
+) -> Result<u64> {
+    let (status, closed) = taobao_status(o.first, o.end);
+    let actual = if o.paid { o.goods + o.postage } else { 0 };
+    let titles: Vec<&str> = o.order.iter().map(|l| l.product.title).collect();
+    let quantity: u32 = o.order.iter().map(|l| l.qty).sum();
+    sink.field(&format!("=\"{}\"", ids.taobao_order(o.first)));
+    sink.field(&format!("tb_demo_{}", o.first.order_seq % 9000 + 1000));
+    sink.field("");
+    sink.field("");
+    sink.field_display(Money(o.goods));
+    sink.field_display(Money(o.postage));
+    sink.field("0");
+    sink.field_display(Money(o.goods + o.postage));
+    sink.field("0");
+    sink.field_display(Money(actual));
+    sink.field("0");
+    sink.field(status);
+    sink.field("");
+    sink.field("张**");
+    sink.field("福建省 泉州市 安溪县 示例路1号(000000)");
+    sink.field("快递");
+    sink.field("");
+    sink.field("'138****0000");
+    sink.field_display(Iso(o.first.created));
+    o.paid_time(sink, o.first);
+    sink.field(&titles.join("，"));
+    sink.field_display(o.order.len());
+    for _ in 0..3 {
+        sink.field("");
+    }
+    sink.field_display(quantity);
+    sink.field("");
+    sink.field("");
+    sink.field(closed);
+    sink.field("0");
+    sink.field("0元");
+    for _ in 0..13 {
+        sink.field("");
+    }
+    sink.end_record()?;
+    Ok(1)
+}
+
+/// 京东 POP: a row per item, the order's amounts, status and times repeated on each.
+fn write_jd_order<W: Write>(
+    sink: &mut CsvSink<W>,
+    ids: &IdScheme,
+    o: &OrderView<'_, '_>,
+) -> Result<u64> {
+    let status = match o.first.outcome {
+        _ if o.flying => "等待确认收货",
+        Outcome::Completed | Outcome::PartialRefund => "完成",
+        Outcome::FullRefund | Outcome::Cancelled => "已取消",
+        Outcome::Unpaid => "等待付款",
+    };
+    // Part of a larger o.order o.paid from the buyer's JD balance.
+    let settle = o.goods + o.postage;
+    let balance = if o.paid && settle > 10_000 && o.first.style.is_multiple_of(4) {
+        settle / 10
+    } else {
+        0
+    };
+    for line in o.order {
+        sink.field_display(ids.jd_order(o.first));
+        sink.field_display(product_code(line) % 1_000_000_000_000);
+        sink.field(line.product.title);
+        sink.field_display(line.qty);
+        sink.field("在线支付");
+        sink.field_display(Iso(o.first.created));
+        sink.field_display(Money(line.unit_cents));
+        sink.field_display(Money(settle));
+        sink.field_display(Money(settle));
+        sink.field_display(Money(balance));
+        sink.field_display(Money(settle - balance));
+        sink.field(status);
+        sink.field("普通订单");
+        sink.field(&format!("jd_demo_{}", o.first.order_seq % 90_000 + 10_000));
+        sink.field("李**");
+        sink.field("福建省泉州市安溪县示例路1号");
+        sink.field("138****0000");
+        for _ in 0..6 {
+            sink.field("");
+        }
+        sink.field_display(Money(o.postage));
+        o.paid_time(sink, o.first);
+        sink.field("否");
+        sink.field("");
+        match o.first.paid {
+            Some(t) if status == "完成" => sink.field_display(Iso(t + Duration::days(4))),
+            _ => sink.field(""),
+        }
+        sink.field("移动端");
+        sink.field("京东APP");
+        sink.end_record()?;
+    }
+    Ok(o.order.len() as u64)
+}
+
+/// 拼多多 商家后台: a row per order (one item); the order time blank on a few.
+fn write_pdd_order<W: Write>(
+    sink: &mut CsvSink<W>,
+    ids: &IdScheme,
+    o: &OrderView<'_, '_>,
+) -> Result<u64> {
+    for line in o.order {
+        let (status, after_sale) = match line.outcome {
+            _ if o.flying => ("已发货，待签收", "无售后或售后取消"),
+            Outcome::Completed | Outcome::PartialRefund => ("已签收", "无售后或售后取消"),
+            Outcome::FullRefund => ("已签收", "退款成功"),
+            Outcome::Cancelled => ("已取消", "无售后或售后取消"),
+            Outcome::Unpaid => ("待支付", "无售后或售后取消"),
+        };
+        let line_paid = if o.paid {
+            line.goods_cents() + line.postage_cents
+        } else {
+            0
+        };
+        // 订单成交时间 is blank on orders never o.paid and on a few others; the
+        // o.order day is then the id's.
+        if o.paid && !line.style.is_multiple_of(16) {
+            sink.field_display(Iso(line.created));
+        } else {
+            sink.field("");
+        }
+        sink.field(line.product.title);
+        sink.field_display(ids.pdd_order(line));
+        sink.field(status);
+        sink.field_display(Money(line.goods_cents()));
+        sink.field_display(Money(line.postage_cents));
+        sink.field("0.00");
+        sink.field("0.00");
+        sink.field("0.00");
+        sink.field_display(Money(line_paid));
+        sink.field_display(Money(line_paid));
+        sink.field_display(line.qty);
+        sink.field("");
+        sink.field("");
+        sink.field_display(product_code(line) % 1_000_000_000);
+        sink.field("默认");
+        sink.field("");
+        sink.field("");
+        sink.field("");
+        sink.field("");
+        sink.field(after_sale);
+        sink.field("");
+        sink.field("");
+        sink.end_record()?;
+    }
+    Ok(o.order.len() as u64)
+}
+
+/// 抖店: a row per sub-order, its own share of the payable amount, empty cells `-`.
+fn write_doudian_order<W: Write>(
+    sink: &mut CsvSink<W>,
+    ids: &IdScheme,
+    o: &OrderView<'_, '_>,
+) -> Result<u64> {
+    for line in o.order {
+        let (status, after_sale, cancel) = match line.outcome {
+            _ if o.flying => ("已发货", "-", "-"),
+            Outcome::Completed | Outcome::PartialRefund => ("已完成", "-", "-"),
+            Outcome::FullRefund => ("已完成", "退款成功", "-"),
+            Outcome::Cancelled => ("已关闭", "-", "超时未支付"),
+            Outcome::Unpaid => ("待支付", "-", "-"),
+        };
+        let dash_or = |sink: &mut CsvSink<W>, t: Option<NaiveDateTime>| match t {
+            Some(t) => sink.field_display(Iso(t)),
+            None => sink.field("-"),
+        };
+        sink.field_display(ids.douyin_main(o.first));
+        sink.field_display(ids.douyin_sub(line));
+        sink.field(if o.paid { "抖音支付" } else { "-" });
+        sink.field(line.product.title);
+        sink.field_display(3_000_000_000_000_000_000 + product_code(line) % E18);
+        sink.field("-");
+        sink.field_display(line.qty);
+        sink.field_display(Money(line.unit_cents));
+        sink.field_display(Iso(line.created));
+        dash_or(sink, line.paid.filter(|_| o.paid));
+        dash_or(
+            sink,
+            line.paid
+                .filter(|_| status == "已完成")
+                .map(|t| t + Duration::days(5)),
+        );
+        sink.field(status);
+        dash_or(
+            sink,
+            line.paid
+                .filter(|_| matches!(status, "已完成" | "已发货"))
+                .map(|t| t + Duration::hours(20)),
+        );
+        sink.field_display(Money(line.goods_cents() + line.postage_cents));
+        sink.field_display(Money(line.postage_cents));
+        sink.field("0.00");
+        sink.field("王**");
+        sink.field("138****0000");
+        sink.field("福建省");
+        sink.field("泉州市");
+        sink.field("安溪县");
+        sink.field("凤城镇");
+        sink.field("***");
+        sink.field("-");
+        sink.field(cancel);
+        sink.field(after_sale);
+        sink.field("普通订单");
+        sink.field("-");
+        sink.end_record()?;
+    }
+    Ok(o.order.len() as u64)
 }
 
 const E18: u64 = 1_000_000_000_000_000_000;
