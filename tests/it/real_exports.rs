@@ -115,21 +115,27 @@ fn decode(path: &Path) -> String {
     }
 }
 
-fn read_table(path: &Path) -> Table {
+/// A fixture CSV's header (trimmed) and records, as text.
+fn csv_records(path: &Path) -> (Vec<String>, Vec<csv::StringRecord>) {
     let text = decode(path);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
+    let headers = reader
         .headers()
         .expect("header")
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let rows = reader
-        .records()
+    let records = reader.records().map(|r| r.expect("csv record")).collect();
+    (headers, records)
+}
+
+fn read_table(path: &Path) -> Table {
+    let (headers, records) = csv_records(path);
+    let rows = records
+        .iter()
         .map(|r| {
-            let r = r.expect("csv record");
             headers
                 .iter()
                 .cloned()
@@ -761,16 +767,7 @@ fn layouts_with_only_their_required_columns_publish() {
             .iter()
             .map(|c| order_spec.columns[*c][0].trim().to_string())
             .collect();
-        let text = decode(&source.join(fixture));
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .expect("header")
-            .iter()
-            .map(|h| h.trim().to_string())
-            .collect();
+        let (headers, records) = csv_records(&source.join(fixture));
         let keep: Vec<usize> = wanted
             .iter()
             .map(|w| {
@@ -782,8 +779,7 @@ fn layouts_with_only_their_required_columns_publish() {
             .collect();
         let mut out = csv::Writer::from_writer(Vec::new());
         out.write_record(&wanted).expect("header");
-        for record in reader.records() {
-            let record = record.expect("record");
+        for record in &records {
             out.write_record(keep.iter().map(|&i| &record[i]))
                 .expect("record");
         }

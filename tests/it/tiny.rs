@@ -286,6 +286,20 @@ pub fn run(dir: &Path) -> std::process::Output {
     )
 }
 
+/// The county's 2019 rural online retail (ten-thousandths of a yuan).
+fn county_rural_2019(data: &Path) -> Option<i128> {
+    indicator(
+        data,
+        "rural_online_retail",
+        "value",
+        "year",
+        "2019",
+        "county",
+        "350524000000",
+    )
+    .0
+}
+
 /// The value (in ten-thousandths) of one indicator row.
 fn indicator(
     data: &Path,
@@ -683,15 +697,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
     assert_eq!(files[0]["rows_staged"].as_u64(), Some(8));
     assert_eq!(files[0]["rows_quarantined"].as_u64(), Some(0));
     // 2019 rural sales gain the 30.00 of the 异常订单 line: 540 + 30.
-    let (v, _, _) = indicator(
-        &data,
-        "rural_online_retail",
-        "value",
-        "year",
-        "2019",
-        "county",
-        "350524000000",
-    );
+    let v = county_rural_2019(&data);
     assert_eq!(v, Some(570 * Y));
 }
 
@@ -717,15 +723,7 @@ fn a_main_order_row_beside_its_sub_order_lines_is_not_counted_twice() {
         "SELECT count(*) AS n FROM orders WHERE order_id = '1902'",
     );
     assert_eq!(staged[0]["n"].as_i64(), Some(2), "both rows staged");
-    let (v, _, _) = indicator(
-        &data,
-        "rural_online_retail",
-        "value",
-        "year",
-        "2019",
-        "county",
-        "350524000000",
-    );
+    let v = county_rural_2019(&data);
     assert_eq!(v, Some(540 * Y), "but 1902 counts once");
 }
 
@@ -767,15 +765,7 @@ fn a_later_export_of_an_order_replaces_all_its_lines() {
     );
     assert_eq!(counted.len(), 1, "{counted:?}");
     assert_eq!(counted[0]["sub_order_id"].as_str(), Some("195001"));
-    let (v, _, _) = indicator(
-        &data,
-        "rural_online_retail",
-        "value",
-        "year",
-        "2019",
-        "county",
-        "350524000000",
-    );
+    let v = county_rural_2019(&data);
     // 540 of the fixture, + 100 (1950 as the later export has it) + 10 (1951).
     assert_eq!(v, Some(650 * Y));
 }
@@ -990,14 +980,6 @@ fn a_rejected_file_beside_a_copy_of_its_accepted_version_is_not_counted_twice() 
         "SELECT file FROM ingest_files WHERE source = 'taobao' AND error IS NULL",
     );
     assert_eq!(accepted.len(), 1, "one accepted taobao input: {accepted:?}");
-    let (v, _, _) = indicator(
-        &data,
-        "rural_online_retail",
-        "value",
-        "year",
-        "2019",
-        "county",
-        "350524000000",
-    );
+    let v = county_rural_2019(&data);
     assert_eq!(v, Some(540 * Y), "taobao's lines once, not twice");
 }
