@@ -6,7 +6,7 @@ use std::path::Path;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use clap::Args;
-use ecstat_lake::{DataDir, Manifest, Retain};
+use ecstat_lake::{DataDir, InputStatus, Manifest, Retain, RunCommand};
 use std::sync::Arc;
 
 use crate::output::print;
@@ -138,33 +138,36 @@ pub fn runs(data_dir: &Path, args: RunsArgs) -> Result<u8, Failure> {
     for run in &all[start..] {
         match run {
             Ok(r) => {
-                let count = |status: &str| r.inputs.iter().filter(|i| i.status == status).count();
+                let count = |status: InputStatus| r.inputs.iter().filter(|i| i.status == status).count();
                 let staged: u64 = r
                     .inputs
                     .iter()
-                    .filter(|i| i.status == "read")
+                    .filter(|i| i.status == InputStatus::Read)
                     .map(|i| i.rows_staged)
                     .sum();
                 let quarantined: u64 = r
                     .inputs
                     .iter()
-                    .filter(|i| i.status == "read")
+                    .filter(|i| i.status == InputStatus::Read)
                     .map(|i| i.rows_quarantined)
                     .sum();
                 let seconds: f64 = r.timings.iter().map(|(_, s)| s).sum();
                 rows.push([
                     r.run_id.clone(),
-                    r.command.clone(),
-                    r.outcome.clone(),
+                    match r.command {
+                        RunCommand::Run => "run".to_string(),
+                        RunCommand::Build => "build".to_string(),
+                    },
+                    r.outcome.as_str().to_string(),
                     r.exit_code.to_string(),
                     r.published_version
                         .map(|v| v.to_string())
                         .unwrap_or_default(),
                     format!(
                         "{} read, {} reused, {} rejected",
-                        count("read"),
-                        count("reused"),
-                        count("rejected")
+                        count(InputStatus::Read),
+                        count(InputStatus::Reused),
+                        count(InputStatus::Rejected)
                     ),
                     format!("{staged} / {quarantined}"),
                     format!("{} run, {} failed", r.tests_run, r.tests_failed.len()),

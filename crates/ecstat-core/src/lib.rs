@@ -9,6 +9,7 @@ pub mod division;
 pub mod encoding;
 pub mod error;
 pub mod id_number;
+pub mod programme;
 pub mod spec;
 pub mod sql;
 pub mod text;

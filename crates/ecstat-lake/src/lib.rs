@@ -19,7 +19,7 @@ pub use manifest::{
     FileStamp, InputRecord, Manifest, PartitionFinding, PartitionRecord, Reconciliation, month_of,
     partition_of, quarantine_files, staged_files, superseded,
 };
-pub use runs::{RunInput, RunSummary};
+pub use runs::{InputStatus, RunCommand, RunInput, RunOutcome, RunSummary};
 pub use vacuum::{Retain, VacuumReport};
 
 /// Errors of the data directory.

@@ -5,17 +5,81 @@ use serde::{Deserialize, Serialize};
 
 use crate::{DataDir, LakeError, Result, io_err};
 
+/// The operation a run was.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RunCommand {
+    /// `ecstat run`: the inbox, the build, the indicators, the exports.
+    #[default]
+    Run,
+    /// `ecstat build --select`: models rebuilt from a snapshot's staged data.
+    Build,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RunOutcome {
+    /// A new snapshot became current.
+    Published,
+    /// Nothing had changed since the current snapshot; none was made.
+    Unchanged,
+    /// Model tests failed; the snapshot was not published and the previous one stays.
+    Withheld,
+    /// The run stopped on an error (a summary not finished reads as this).
+    #[default]
+    Failed,
+    /// Another run held the lock; nothing was done.
+    Refused,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Published => "published",
+            Self::Unchanged => "unchanged",
+            Self::Withheld => "withheld",
+            Self::Failed => "failed",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+/// How a run took one input file.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum InputStatus {
+    /// Read and staged by this run.
+    #[default]
+    Read,
+    /// Same bytes, spec and reference as an earlier run read: its staged files are kept.
+    Reused,
+    /// Refused whole (unreadable, a file-level check failed, or a copy of another file).
+    Rejected,
+    /// The version accepted before, kept because its resubmission was rejected.
+    Carried,
+}
+
+impl InputStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Reused => "reused",
+            Self::Rejected => "rejected",
+            Self::Carried => "carried",
+        }
+    }
+}
+
 /// A machine-readable account of one run.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct RunSummary {
     pub run_id: String,
-    /// `run` or `build`.
-    pub command: String,
+    pub command: RunCommand,
     /// UTC, RFC 3339.
     pub started_at: String,
     pub finished_at: String,
-    /// published | unchanged | withheld | failed | refused
-    pub outcome: String,
+    pub outcome: RunOutcome,
     pub exit_code: u8,
     /// The error that ended the run, when it failed.
     pub error: Option<String>,
@@ -39,8 +103,7 @@ pub struct RunInput {
     pub source: String,
     pub path: String,
     pub sha256: String,
-    /// read | reused (same bytes, spec and reference as before) | rejected | carried
-    pub status: String,
+    pub status: InputStatus,
     pub rows_staged: u64,
     pub rows_quarantined: u64,
     pub error: Option<String>,

@@ -12,6 +12,8 @@ use ecstat_lake::InputRecord;
 use ecstat_warehouse::Warehouse;
 use ecstat_warehouse::models::{Model, table_references, upstream_sources};
 
+use crate::{PipelineError, Result};
+
 /// One submission behind one indicator.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Link {
@@ -31,13 +33,15 @@ pub fn sources_of(
     wh: &Warehouse,
     catalogue: &Catalogue,
     models: &[Model],
-) -> anyhow::Result<BTreeMap<String, BTreeSet<String>>> {
+) -> Result<BTreeMap<String, BTreeSet<String>>> {
     catalogue
         .indicators
         .iter()
         .map(|ind| {
             let tables = table_references(wh.context(), &ind.sql)
-                .map_err(|e| anyhow::anyhow!("indicator `{}`: {e}", ind.code))?;
+                .map_err(|e| {
+                    PipelineError::during(format!("indicator `{}`", ind.code))(e.into())
+                })?;
             Ok((ind.code.clone(), upstream_sources(models, &tables)))
         })
         .collect()
@@ -89,13 +93,13 @@ pub fn links(
 }
 
 /// Write `links` as the snapshot's `ind_lineage` table.
-pub async fn write(wh: &mut Warehouse, links: &[Link], run_id: &str) -> anyhow::Result<u64> {
+pub async fn write(wh: &mut Warehouse, links: &[Link], run_id: &str) -> Result<u64> {
     let df = wh.context().read_batch(batch(links)?)?;
     Ok(wh.write_table("ind_lineage", df, run_id).await?)
 }
 
 /// `links` as rows of `ind_lineage` (no links: its layout, for `ecstat docs`).
-pub fn batch(links: &[Link]) -> anyhow::Result<RecordBatch> {
+pub fn batch(links: &[Link]) -> Result<RecordBatch> {
     let text = |f: fn(&Link) -> &str| -> ArrayRef {
         Arc::new(StringArray::from_iter_values(links.iter().map(f)))
     };
@@ -118,7 +122,7 @@ pub fn batch(links: &[Link]) -> anyhow::Result<RecordBatch> {
 
 /// The snapshot's `ind_lineage` as the exports' evidence rows: (indicator code,
 /// department, file, sha256, rows staged). Empty for a snapshot from before lineage.
-pub async fn export_rows(wh: &Warehouse) -> anyhow::Result<Vec<[String; 5]>> {
+pub async fn export_rows(wh: &Warehouse) -> Result<Vec<[String; 5]>> {
     if !wh.table_names().iter().any(|t| t == "ind_lineage") {
         return Ok(Vec::new());
     }
@@ -131,18 +135,42 @@ pub async fn export_rows(wh: &Warehouse) -> anyhow::Result<Vec<[String; 5]>> {
         .await?
         .collect()
         .await?;
-    let mut out = Vec::new();
-    for b in &batches {
-        for r in 0..b.num_rows() {
-            let c = |name: &str| crate::output::cell(b, name, r);
-            out.push([
-                c("indicator_code"),
-                c("department"),
-                c("file"),
-                c("sha256"),
-                c("rows_staged"),
-            ]);
-        }
+    Ok(crate::cells::rows(
+        &batches,
+        ["indicator_code", "department", "file", "sha256", "rows_staged"],
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(path: &str, table: &str, file: &str, error: Option<&str>) -> InputRecord {
+        let mut r = InputRecord::rejected("orders_src", path, "sha", String::new(), "r1");
+        r.error = error.map(str::to_string);
+        r.rows_staged = 7;
+        r.staged_files
+            .insert(table.to_string(), vec![file.to_string()]);
+        r
     }
-    Ok(out)
+
+    #[test]
+    fn an_indicator_links_the_accepted_files_of_the_tables_it_reads() {
+        let sources = BTreeMap::from([(
+            "sales".to_string(),
+            BTreeSet::from(["orders".to_string()]),
+        )]);
+        let inputs = vec![
+            input("a.csv", "orders", "staged/orders/a.parquet", None),
+            input("b.csv", "training", "staged/training/b.parquet", None),
+            input("c.csv", "orders", "staged/orders/c.parquet", Some("bad")),
+        ];
+        let got = links(&sources, &inputs, &[]);
+        let files: Vec<&str> = got.iter().map(|l| l.file.as_str()).collect();
+        assert_eq!(files, ["a.csv"]);
+        assert_eq!((got[0].rows_staged, got[0].source_table.as_str()), (7, "orders"));
+        let batch = batch(&got).expect("batch");
+        assert_eq!(batch.num_rows(), 1);
+        assert_eq!(batch.num_columns(), 8);
+    }
 }
