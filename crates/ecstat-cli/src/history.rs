@@ -138,7 +138,8 @@ pub fn runs(data_dir: &Path, args: RunsArgs) -> Result<u8, Failure> {
     for run in &all[start..] {
         match run {
             Ok(r) => {
-                let count = |status: InputStatus| r.inputs.iter().filter(|i| i.status == status).count();
+                let count =
+                    |status: InputStatus| r.inputs.iter().filter(|i| i.status == status).count();
                 let staged: u64 = r
                     .inputs
                     .iter()

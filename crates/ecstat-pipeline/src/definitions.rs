@@ -77,14 +77,11 @@ pub fn ingest_env(
     salt: Vec<u8>,
 ) -> Result<IngestEnv> {
     let file_of = |table: &str| -> Result<&ReferenceTable> {
-        references
-            .iter()
-            .find(|r| r.name == table)
-            .ok_or_else(|| {
-                PipelineError::config(format!(
-                    "reference table `{table}` is not in reference.toml"
-                ))
-            })
+        references.iter().find(|r| r.name == table).ok_or_else(|| {
+            PipelineError::config(format!(
+                "reference table `{table}` is not in reference.toml"
+            ))
+        })
     };
     let divisions_path = file_of("ref_divisions")?.path(reference_dir);
     let reading = || format!("reading division codes {}", divisions_path.display());

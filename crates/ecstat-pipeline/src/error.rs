@@ -64,7 +64,7 @@ impl PipelineError {
         Self::Config(message.into())
     }
 
-    /// `f`'s error, saying what was being done.
+    /// Wraps an error with what was being done when it happened.
     pub fn during(doing: impl Into<String>) -> impl FnOnce(PipelineError) -> PipelineError {
         let doing = doing.into();
         move |source| Self::During {

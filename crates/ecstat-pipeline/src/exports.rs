@@ -40,7 +40,11 @@ pub async fn indicator_batches(
 
 /// What the exports print beside the figures: the snapshot, the catalogue's definitions,
 /// the inputs, and (read from `wh`) the evidence behind each indicator.
-pub async fn meta(wh: &Warehouse, manifest: &Manifest, catalogue: &Catalogue) -> Result<ExportMeta> {
+pub async fn meta(
+    wh: &Warehouse,
+    manifest: &Manifest,
+    catalogue: &Catalogue,
+) -> Result<ExportMeta> {
     Ok(ExportMeta {
         snapshot_version: manifest.version,
         run_id: manifest.run_id.clone(),
@@ -167,14 +171,7 @@ mod tests {
         Manifest {
             version,
             run_id: format!("run{version}"),
-            created_at: String::new(),
-            data_as_of: None,
-            inputs: Vec::new(),
-            tables: Default::default(),
-            partitions: Default::default(),
-            models: Default::default(),
-            fingerprint: String::new(),
-            confidential: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -192,6 +189,10 @@ mod tests {
             .collect();
         assert_eq!(names, [MARKER], "no temporary file left behind");
         std::fs::write(dir.path().join(MARKER), "{\"snapshot_version\":").expect("write");
-        assert_eq!(marked_version(dir.path()), None, "a torn marker is no export");
+        assert_eq!(
+            marked_version(dir.path()),
+            None,
+            "a torn marker is no export"
+        );
     }
 }

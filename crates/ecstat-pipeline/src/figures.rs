@@ -57,7 +57,10 @@ pub async fn compute(wh: &mut Warehouse, inputs: &FigureInputs<'_>) -> Result<Fi
         PipelineError::during("computing indicators (pipelines/indicators.toml)")(e.into())
     })?;
     let results = wh.write_table("ind_results", df, inputs.run_id).await?;
-    tracing::debug!(ms = step.elapsed().as_millis(), "ind_results computed and written");
+    tracing::debug!(
+        ms = step.elapsed().as_millis(),
+        "ind_results computed and written"
+    );
     let step = std::time::Instant::now();
     let sources = lineage::sources_of(wh, inputs.catalogue, inputs.models)?;
     let links = lineage::links(&sources, inputs.inputs, inputs.specs);

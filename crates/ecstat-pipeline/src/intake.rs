@@ -320,7 +320,11 @@ async fn take_one(
 
 /// The record of this run's that already holds these bytes for this source (a copy of a
 /// file under another name is not read twice). None for a file not yet hashed.
-fn same_content<'a>(inputs: &'a [InputRecord], sha256: &str, source: &str) -> Option<&'a InputRecord> {
+fn same_content<'a>(
+    inputs: &'a [InputRecord],
+    sha256: &str,
+    source: &str,
+) -> Option<&'a InputRecord> {
     inputs
         .iter()
         .find(|i| !sha256.is_empty() && i.sha256 == sha256 && i.source == source)
@@ -424,14 +428,8 @@ mod tests {
         Manifest {
             version: 1,
             run_id: "r1".into(),
-            created_at: String::new(),
-            data_as_of: None,
             inputs,
-            tables: Default::default(),
-            partitions: Default::default(),
-            models: Default::default(),
-            fingerprint: String::new(),
-            confidential: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -486,7 +484,10 @@ mod tests {
         let rejected = InputRecord::rejected("orders", "b.csv", "", "x".into(), "r2");
         assert_eq!(status(&rejected, "r2"), InputStatus::Rejected);
         let line = run_input(&read, "r2", true);
-        assert_eq!((line.status, line.hashed, line.rows_staged), (InputStatus::Read, true, 10));
+        assert_eq!(
+            (line.status, line.hashed, line.rows_staged),
+            (InputStatus::Read, true, 10)
+        );
         let copy = [read];
         assert!(same_content(&copy, "aaa", "orders").is_some());
         assert!(same_content(&copy, "", "orders").is_none());
@@ -505,7 +506,17 @@ mod tests {
         let names: Vec<&str> = inbox.files.iter().map(|(_, r)| r.as_str()).collect();
         assert_eq!(names, ["a.csv", "b/c/z.csv"]);
         assert_eq!(inbox.skipped.len(), 2);
-        assert!(inbox.skipped.iter().any(|s| s.starts_with(".hidden.csv: hidden")));
-        assert!(inbox.skipped.iter().any(|s| s.starts_with("link.csv: symbolic link")));
+        assert!(
+            inbox
+                .skipped
+                .iter()
+                .any(|s| s.starts_with(".hidden.csv: hidden"))
+        );
+        assert!(
+            inbox
+                .skipped
+                .iter()
+                .any(|s| s.starts_with("link.csv: symbolic link"))
+        );
     }
 }

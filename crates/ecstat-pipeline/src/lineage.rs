@@ -38,10 +38,9 @@ pub fn sources_of(
         .indicators
         .iter()
         .map(|ind| {
-            let tables = table_references(wh.context(), &ind.sql)
-                .map_err(|e| {
-                    PipelineError::during(format!("indicator `{}`", ind.code))(e.into())
-                })?;
+            let tables = table_references(wh.context(), &ind.sql).map_err(|e| {
+                PipelineError::during(format!("indicator `{}`", ind.code))(e.into())
+            })?;
             Ok((ind.code.clone(), upstream_sources(models, &tables)))
         })
         .collect()
@@ -137,7 +136,13 @@ pub async fn export_rows(wh: &Warehouse) -> Result<Vec<[String; 5]>> {
         .await?;
     Ok(crate::cells::rows(
         &batches,
-        ["indicator_code", "department", "file", "sha256", "rows_staged"],
+        [
+            "indicator_code",
+            "department",
+            "file",
+            "sha256",
+            "rows_staged",
+        ],
     ))
 }
 
@@ -156,10 +161,8 @@ mod tests {
 
     #[test]
     fn an_indicator_links_the_accepted_files_of_the_tables_it_reads() {
-        let sources = BTreeMap::from([(
-            "sales".to_string(),
-            BTreeSet::from(["orders".to_string()]),
-        )]);
+        let sources =
+            BTreeMap::from([("sales".to_string(), BTreeSet::from(["orders".to_string()]))]);
         let inputs = vec![
             input("a.csv", "orders", "staged/orders/a.parquet", None),
             input("b.csv", "training", "staged/training/b.parquet", None),
@@ -168,7 +171,10 @@ mod tests {
         let got = links(&sources, &inputs, &[]);
         let files: Vec<&str> = got.iter().map(|l| l.file.as_str()).collect();
         assert_eq!(files, ["a.csv"]);
-        assert_eq!((got[0].rows_staged, got[0].source_table.as_str()), (7, "orders"));
+        assert_eq!(
+            (got[0].rows_staged, got[0].source_table.as_str()),
+            (7, "orders")
+        );
         let batch = batch(&got).expect("batch");
         assert_eq!(batch.num_rows(), 1);
         assert_eq!(batch.num_columns(), 8);

@@ -316,7 +316,10 @@ mod tests {
         let err = Project::resolve(dir.path(), &Overrides::default())
             .expect_err("bad code")
             .to_string();
-        assert!(err.contains("ecstat.toml") && err.contains("350524"), "{err}");
+        assert!(
+            err.contains("ecstat.toml") && err.contains("350524"),
+            "{err}"
+        );
         std::fs::write(&file, "[paths]\ndata_dri = \"x\"\n").expect("write");
         let err = Project::resolve(dir.path(), &Overrides::default())
             .expect_err("typo")

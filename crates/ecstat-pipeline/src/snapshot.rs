@@ -78,12 +78,7 @@ pub fn fingerprint(
         .collect();
     model_files.sort();
     files.extend(model_files);
-    files.extend(
-        definitions
-            .references
-            .iter()
-            .map(|r| r.path(reference_dir)),
-    );
+    files.extend(definitions.references.iter().map(|r| r.path(reference_dir)));
     for file in files {
         let bytes = std::fs::read(&file).map_err(PipelineError::io(&file))?;
         h.update(file.to_string_lossy().as_bytes());
@@ -110,7 +105,11 @@ pub async fn data_as_of(wh: &Warehouse) -> Result<Option<String>> {
 /// Codes of the indicators whose published rows (value and status) differ from those of
 /// snapshot `previous`. A comparison that cannot be made (an older snapshot's layout)
 /// counts every indicator as changed (`*`).
-pub async fn indicators_changed(wh: &Warehouse, lake: &DataDir, previous: &Manifest) -> Vec<String> {
+pub async fn indicators_changed(
+    wh: &Warehouse,
+    lake: &DataDir,
+    previous: &Manifest,
+) -> Vec<String> {
     let compare = async {
         let files: Vec<String> = previous
             .tables
