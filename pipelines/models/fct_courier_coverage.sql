@@ -1,6 +1,6 @@
 -- fct_courier_coverage: express delivery to the villages (快递进村), per township from its
 -- latest survey (邮政局 快递进村情况), and for the county over every township's latest
--- survey (township_code 350524000000). delivery_share = villages with delivery ÷ villages
+-- survey (township_code: the county's code, from cfg_programme). delivery_share = villages with delivery ÷ villages
 -- surveyed. admin_delivery_share = administrative villages (村委会, dim_region) with
 -- delivery ÷ all administrative villages: one not surveyed counts as not covered. Shares
 -- to 4 places; a township never surveyed has a row with no survey and NULL shares.
@@ -64,7 +64,7 @@ township_rows as (
 
 county_rows as (
     select
-        '350524000000' as township_code,
+        (select county_code from cfg_programme) as township_code,
         'county' as region_level,
         max(survey_month) as survey_month,
         sum(townships_surveyed) as townships_surveyed,

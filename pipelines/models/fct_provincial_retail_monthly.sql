@@ -1,5 +1,5 @@
 -- fct_provincial_retail_monthly: 网络零售额 as the provincial statistics platform reports
--- it, per region (the county 350524000000 or a township) and month, with the region's
+-- it, per region (the county or a township) and month, with the region's
 -- level and NBS name from dim_region (the platform spells names both with and without
 -- 安溪县), the agricultural share (agri ÷ online) and physical-goods share (physical ÷
 -- online) to 4 places, NULL when online retail is 0. The county row also carries the sum

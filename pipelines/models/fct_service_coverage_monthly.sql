@@ -1,5 +1,5 @@
 -- fct_service_coverage_monthly: the service network against the plan, per month, for
--- each township and for the county as a whole (township_code 350524000000). Counts are
+-- each township and for the county as a whole (township_code: the county's code, from cfg_programme). Counts are
 -- of operating points (fct_service_network: opened by month end and status 运营); a
 -- county-level centre counts in the township it stands in. Village coverage (行政村覆盖率)
 -- = administrative villages (村委会, dim_region) with at least one operating 村级服务点 ÷
@@ -58,7 +58,7 @@ township_rows as (
 county_rows as (
     select
         month,
-        '350524000000' as township_code,
+        (select county_code from cfg_programme) as township_code,
         'county' as region_level,
         sum(county_centres) as county_centres,
         sum(branch_centres) as branch_centres,

@@ -1,6 +1,6 @@
 -- rec_online_retail: reconciliation of the county's 网络零售额 per month — our own figure
 -- (Σ net_sales_yuan of fct_online_retail_monthly over all shops, unattributed included)
--- against the county figure of the provincial statistics platform (region 350524000000).
+-- against the county figure of the provincial statistics platform (the region of level county).
 -- difference = own − provincial; ratio = own ÷ provincial, 4 places, NULL when the
 -- provincial figure is 0 or missing. The same for 农产品 (own: categories flagged
 -- agricultural; 未映射 counts as not agricultural). A month in either source appears

@@ -4,7 +4,7 @@
 //! reference.toml — so it cannot drift from what is built.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
@@ -12,6 +12,8 @@ use clap::Args;
 use datafusion::prelude::SessionContext;
 use ecstat_core::spec::{ORDER_COLUMNS, ORDER_STATUSES, SourceSpec};
 use ecstat_warehouse::Warehouse;
+
+use ecstat_pipeline::snapshot::At;
 
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
@@ -410,20 +412,13 @@ pub fn table_docs(pipelines: &Path, ctx: &SessionContext) -> BTreeMap<String, Ta
 
 #[derive(Debug, Args)]
 pub struct TablesArgs {
-    /// Folder of the pipeline, for the tables' descriptions.
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
 }
 
-pub async fn tables(at: crate::read::At<'_>, args: TablesArgs) -> Result<u8, Failure> {
-    let at = crate::read::At {
-        pipelines: &args.pipelines,
-        ..at
-    };
+pub async fn tables(at: At<'_>, args: TablesArgs) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(at).await?;
-    print(&[tables_batch(&wh, &args.pipelines).await?], args.format)?;
+    print(&[tables_batch(&wh, at.pipelines).await?], args.format)?;
     Ok(exit::OK)
 }
 
@@ -461,20 +456,13 @@ pub async fn tables_batch(wh: &Warehouse, pipelines: &Path) -> anyhow::Result<Re
 pub struct DescribeArgs {
     /// The table (see `ecstat tables`).
     table: String,
-    /// Folder of the pipeline, for the descriptions.
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
 }
 
-pub async fn describe(at: crate::read::At<'_>, args: DescribeArgs) -> Result<u8, Failure> {
-    let at = crate::read::At {
-        pipelines: &args.pipelines,
-        ..at
-    };
+pub async fn describe(at: At<'_>, args: DescribeArgs) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(at).await?;
-    let (heading, batch) = describe_table(&wh, &args.table, &args.pipelines).await?;
+    let (heading, batch) = describe_table(&wh, &args.table, at.pipelines).await?;
     if args.format == OutputFormat::Table {
         println!("{heading}");
     }

@@ -15,24 +15,20 @@ use clap::Args;
 use datafusion::datasource::MemTable;
 use datafusion::prelude::SessionContext;
 use ecstat_core::spec::{ColumnKind, ORDER_COLUMNS, SourceSpec, ValueType};
-use ecstat_indicators::{
-    Aggregate, CalendarSource, Catalogue, Comparison, Indicator, Measure, Ratio, Target,
-};
+use ecstat_indicators::{Aggregate, CalendarSource, Comparison, Indicator, Measure, Ratio, Target};
 use ecstat_warehouse::models::{Model, table_references, upstream_sources};
 
 use crate::describe::{TableDoc, table_docs};
-use crate::pipeline::Pipeline;
 use crate::{Failure, exit};
+use ecstat_core::programme::Programme;
+use ecstat_pipeline::definitions::Definitions;
+use ecstat_pipeline::project::Project;
 
 #[derive(Debug, Args)]
 pub struct DocsArgs {
     /// Folder to write the reference pages into (tables.md, indicators.md).
     #[arg(long, default_value = "docs/reference")]
     out: PathBuf,
-    /// Folder of the pipeline the pages describe: sources/*.toml, models/*.sql + *.toml,
-    /// indicators.toml, reference.toml.
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
     /// Write nothing: exit 1 when a page in --out differs from what the pipeline gives.
     #[arg(long)]
     check: bool,
@@ -41,8 +37,9 @@ pub struct DocsArgs {
 /// The command that regenerates the checked-in pages.
 pub const REGENERATE: &str = "ecstat docs --out docs/reference";
 
-pub async fn docs(args: DocsArgs) -> Result<u8, Failure> {
-    let pages = pages(&args.pipelines).await?;
+/// The pages describe the project's pipeline folder, with its programme.
+pub async fn docs(project: &Project, args: DocsArgs) -> Result<u8, Failure> {
+    let pages = pages(&project.pipelines, project.programme()?).await?;
     if args.check {
         let stale: Vec<String> = pages
             .iter()
@@ -71,16 +68,21 @@ pub async fn docs(args: DocsArgs) -> Result<u8, Failure> {
 }
 
 /// (file name, text) of every reference page.
-pub async fn pages(pipelines: &Path) -> Result<Vec<(&'static str, String)>, Failure> {
-    let pipeline = crate::pipeline::load(pipelines)?;
+pub async fn pages(
+    pipelines: &Path,
+    programme: &Programme,
+) -> Result<Vec<(&'static str, String)>, Failure> {
+    let pipeline = Definitions::load(pipelines)?;
     let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
-    let layout = Layout::plan(pipelines, &pipeline).await.map_err(usage)?;
+    let layout = Layout::plan(pipelines, &pipeline, programme)
+        .await
+        .map_err(usage)?;
     let docs = table_docs(pipelines, &layout.ctx);
     Ok(vec![
         ("tables.md", tables_page(&pipeline, &layout, &docs)),
         (
             "indicators.md",
-            indicators_page(&pipeline, &layout).map_err(usage)?,
+            indicators_page(&pipeline, &layout, programme).map_err(usage)?,
         ),
     ])
 }
@@ -96,20 +98,28 @@ impl Layout {
     /// Register the tables a run starts from (system tables, staged sources, reference
     /// tables) empty, then plan each model in build order on them, and the catalogue on
     /// the models: the column types are those of a real run.
-    async fn plan(dir: &Path, pipeline: &Pipeline) -> anyhow::Result<Self> {
+    async fn plan(
+        dir: &Path,
+        pipeline: &Definitions,
+        programme: &Programme,
+    ) -> anyhow::Result<Self> {
         let ctx = ecstat_ingest::engine::session();
         let mut schemas: BTreeMap<String, SchemaRef> = BTreeMap::new();
         for (name, schema) in ecstat_warehouse::system_schemas()? {
             schemas.insert(name.to_string(), schema);
         }
         for spec in &pipeline.specs {
-            if let Some((table, schema)) = crate::run::staged_layout(spec) {
+            if let Some((table, schema)) = ecstat_pipeline::definitions::staged_layout(spec) {
                 schemas.insert(table, schema);
             }
         }
         for table in &pipeline.references {
             schemas.insert(table.name.clone(), table.schema());
         }
+        schemas.insert(
+            ecstat_warehouse::PROGRAMME_TABLE.into(),
+            ecstat_warehouse::programme_schema(),
+        );
         for (name, schema) in &schemas {
             register_empty(&ctx, name, schema.clone())?;
         }
@@ -132,6 +142,7 @@ impl Layout {
             version: 0,
             data_as_of: None,
             departments: &departments,
+            programme,
         };
         let results = ecstat_indicators::compute(&ctx, &pipeline.catalogue, &inputs)
             .await
@@ -140,7 +151,10 @@ impl Layout {
             "ind_results".into(),
             Arc::new(results.schema().as_arrow().clone()),
         );
-        schemas.insert("ind_lineage".into(), crate::lineage::batch(&[])?.schema());
+        schemas.insert(
+            "ind_lineage".into(),
+            ecstat_pipeline::lineage::batch(&[])?.schema(),
+        );
         Ok(Self {
             ctx,
             models,
@@ -234,7 +248,7 @@ fn unit_of(column: &str, amount: bool) -> &'static str {
 }
 
 /// Source table → the specs that feed it.
-fn feeders(pipeline: &Pipeline) -> BTreeMap<&str, Vec<&SourceSpec>> {
+fn feeders(pipeline: &Definitions) -> BTreeMap<&str, Vec<&SourceSpec>> {
     let mut out: BTreeMap<&str, Vec<&SourceSpec>> = BTreeMap::new();
     for spec in &pipeline.specs {
         out.entry(spec.table()).or_default().push(spec.as_ref());
@@ -259,7 +273,11 @@ fn source_label(table: &str, feeders: &BTreeMap<&str, Vec<&SourceSpec>>) -> Stri
     }
 }
 
-fn tables_page(pipeline: &Pipeline, layout: &Layout, docs: &BTreeMap<String, TableDoc>) -> String {
+fn tables_page(
+    pipeline: &Definitions,
+    layout: &Layout,
+    docs: &BTreeMap<String, TableDoc>,
+) -> String {
     let feeders = feeders(pipeline);
     let mut page = String::from(HEADER);
     page.push_str("\n# Warehouse tables · 数据仓库表\n\n");
@@ -315,7 +333,7 @@ fn table_section(
     table: &str,
     doc: &TableDoc,
     layout: &Layout,
-    pipeline: &Pipeline,
+    pipeline: &Definitions,
     feeders: &BTreeMap<&str, Vec<&SourceSpec>>,
 ) {
     let _ = write!(page, "\n### `{table}`\n\n{}\n\n", cell(&doc.description));
@@ -473,12 +491,9 @@ fn number(v: f64) -> String {
 }
 
 /// (English, 中文) of a target.
-fn target_text(t: &Target, ind: &Indicator, catalogue: &Catalogue) -> (String, String) {
-    let start = catalogue
-        .programme_start_year
-        .map(|y| y.to_string())
-        .unwrap_or_default();
-    let baseline = catalogue.baseline_year;
+fn target_text(t: &Target, ind: &Indicator, programme: &Programme) -> (String, String) {
+    let start = programme.first_year();
+    let baseline = programme.baseline_year;
     let (measure_en, measure_zh, unit) = match t.measure {
         Measure::Value => (
             "the value".to_string(),
@@ -536,7 +551,11 @@ fn target_text(t: &Target, ind: &Indicator, catalogue: &Catalogue) -> (String, S
     )
 }
 
-fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<String> {
+fn indicators_page(
+    pipeline: &Definitions,
+    layout: &Layout,
+    programme: &Programme,
+) -> anyhow::Result<String> {
     let catalogue = &pipeline.catalogue;
     let feeders = feeders(pipeline);
     let mut page = String::from(HEADER);
@@ -562,12 +581,9 @@ fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<Strin
          secondary suppression then hides further cells so that totals cannot give it away. \
          有贡献主体的指标，发布单元格贡献主体少于{min}个，或除最大两个外其余合计不足最大者的{p}%时，\
          该单元格保密（不显示数值），并做二次保密，使合计数无法反推。\n\n",
-        baseline = catalogue.baseline_year,
-        start = catalogue
-            .programme_start_year
-            .map(|y| y.to_string())
-            .unwrap_or_else(|| "—".into()),
-        county = catalogue.county_code,
+        baseline = programme.baseline_year,
+        start = programme.first_year(),
+        county = programme.county_code,
         min = catalogue.disclosure.min_contributors,
         p = catalogue.disclosure.p_percent,
     );
@@ -578,7 +594,7 @@ fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<Strin
         let target = ind
             .target
             .as_ref()
-            .map(|t| target_text(t, ind, catalogue).1)
+            .map(|t| target_text(t, ind, programme).1)
             .unwrap_or_else(|| "—（报告不考核）".into());
         let _ = writeln!(
             page,
@@ -646,7 +662,7 @@ fn indicators_page(pipeline: &Pipeline, layout: &Layout) -> anyhow::Result<Strin
         let _ = writeln!(page, "- breakdowns 分组: {}", code_list(breakdowns));
         match &ind.target {
             Some(t) => {
-                let (en, zh) = target_text(t, ind, catalogue);
+                let (en, zh) = target_text(t, ind, programme);
                 let _ = writeln!(page, "- target 目标: {en} · {zh}");
             }
             None => page.push_str("- target 目标: none — reported, not judged · 无（仅报告）\n"),

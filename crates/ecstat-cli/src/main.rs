@@ -3,11 +3,10 @@
 mod build;
 mod describe;
 mod docs;
-mod failpoint;
 mod history;
-mod lineage;
+mod init;
 mod output;
-mod pipeline;
+mod progress;
 mod quarantine;
 mod read;
 mod run;
@@ -20,6 +19,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ecstat_pipeline::project::{Overrides, Project};
+use ecstat_pipeline::{PipelineError, snapshot::At};
 
 /// jemalloc, not glibc's malloc. A run allocates and frees many short-lived Arrow buffers
 /// on several threads; glibc keeps much of what it frees in per-thread arenas, so each
@@ -40,14 +41,30 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[derive(Debug, Parser)]
 #[command(name = "ecstat", version, max_term_width = 100)]
 struct Cli {
-    /// Data directory (staged/, warehouse/, quarantine/, exports/, _manifests/).
-    #[arg(
-        long,
-        global = true,
-        env = "ECSTAT_DATA_DIR",
-        default_value = "warehouse"
-    )]
-    data_dir: PathBuf,
+    /// The project file (ecstat.toml: folders and programme). By default the first
+    /// ecstat.toml in the current folder or a parent, else beside or above --pipelines.
+    #[arg(long, global = true, env = "ECSTAT_PROJECT", value_name = "FILE")]
+    project: Option<PathBuf>,
+
+    /// Data directory (staged/, warehouse/, quarantine/, exports/, _manifests/); by
+    /// default the project file's `data_dir` (`warehouse` beside it).
+    #[arg(long, global = true, env = "ECSTAT_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    /// Folder of incoming files, each matched to a source spec by its path; by default the
+    /// project file's `inbox`.
+    #[arg(long, global = true, env = "ECSTAT_INBOX", value_name = "DIR")]
+    inbox: Option<PathBuf>,
+
+    /// Folder of reference tables (division codes, category map, shop register); by default
+    /// the project file's `reference`.
+    #[arg(long, global = true, env = "ECSTAT_REFERENCE", value_name = "DIR")]
+    reference: Option<PathBuf>,
+
+    /// Folder of the pipeline: sources/*.toml, models/*.sql + *.toml, indicators.toml,
+    /// reference.toml; by default the project file's `pipelines`.
+    #[arg(long, global = true, env = "ECSTAT_PIPELINES", value_name = "DIR")]
+    pipelines: Option<PathBuf>,
 
     /// Read an earlier snapshot: its version (3) or a UTC time (2019-12-31,
     /// 2019-12-31T08:00:00Z) — the snapshot that was current then. `ecstat snapshots`
@@ -125,17 +142,13 @@ enum Command {
     /// definition and caliber, target, sources, disclosure) from the pipeline folder —
     /// the specs the run uses; no data directory needed. `--check` compares instead.
     Docs(docs::DocsArgs),
+    /// Start a deployment in DIR: write a commented project file (ecstat.toml) with its
+    /// programme, and the empty inbox/ and reference/ folders it names.
+    Init(init::InitArgs),
 }
 
 /// Exit codes (documented in `--help` and the README).
-pub mod exit {
-    pub const OK: u8 = 0;
-    pub const CHECKS_FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const INPUT: u8 = 3;
-    pub const INTERNAL: u8 = 4;
-    pub const LOCKED: u8 = 5;
-}
+pub use ecstat_pipeline::exit;
 
 /// An error with the exit code it deserves.
 #[derive(Debug)]
@@ -153,55 +166,34 @@ impl Failure {
     }
 }
 
-/// Classify an error from the library crates.
+/// Classify an error from the library crates by its kind.
 pub fn classify(error: anyhow::Error) -> Failure {
-    use ecstat_lake::LakeError;
-    use ecstat_warehouse::WarehouseError;
-    let code = if let Some(e) = error.downcast_ref::<LakeError>() {
-        match e {
-            LakeError::Locked { .. } => exit::LOCKED,
-            _ => exit::INPUT,
-        }
-    } else if let Some(e) = error.downcast_ref::<WarehouseError>() {
-        match e {
-            WarehouseError::Config { .. }
-            | WarehouseError::Core(_)
-            | WarehouseError::Cycle(_)
-            | WarehouseError::NotReadOnly(_) => exit::USAGE,
-            WarehouseError::Model { source, .. } | WarehouseError::Engine(source) => {
-                engine_code(source)
-            }
-            WarehouseError::Lake(LakeError::Locked { .. }) => exit::LOCKED,
-            _ => exit::INPUT,
-        }
+    use ecstat_pipeline::error::{ErrorKind, engine_kind};
+    let kind = if let Some(e) = error.downcast_ref::<PipelineError>() {
+        e.kind()
+    } else if let Some(e) = error.downcast_ref::<ecstat_lake::LakeError>() {
+        PipelineError::kind_of_lake(e)
+    } else if let Some(e) = error.downcast_ref::<ecstat_warehouse::WarehouseError>() {
+        PipelineError::kind_of_warehouse(e)
     } else if let Some(e) = error.downcast_ref::<datafusion::error::DataFusionError>() {
-        engine_code(e)
+        engine_kind(e)
     } else if error.downcast_ref::<ecstat_core::CoreError>().is_some()
         || error
             .downcast_ref::<ecstat_indicators::IndicatorError>()
             .is_some()
     {
-        exit::USAGE
+        ErrorKind::Usage
     } else if error.downcast_ref::<std::io::Error>().is_some()
         || error.downcast_ref::<ecstat_ingest::IngestError>().is_some()
         || error.downcast_ref::<ecstat_export::ExportError>().is_some()
     {
-        exit::INPUT
+        ErrorKind::Input
     } else {
-        exit::INTERNAL
+        ErrorKind::Internal
     };
-    Failure { code, error }
-}
-
-/// A query engine error: bad SQL (in a query, a model or the catalogue) is a usage error;
-/// reading or writing files is an input or storage error; anything else is ours.
-fn engine_code(error: &datafusion::error::DataFusionError) -> u8 {
-    use datafusion::error::DataFusionError as E;
-    match error.find_root() {
-        E::SQL(..) | E::Plan(_) | E::SchemaError(..) | E::NotImplemented(_) => exit::USAGE,
-        E::IoError(_) | E::ObjectStore(_) | E::ParquetError(_) | E::ArrowError(..) => exit::INPUT,
-        E::ResourcesExhausted(_) => exit::INPUT,
-        _ => exit::INTERNAL,
+    Failure {
+        code: kind.exit_code(),
+        error,
     }
 }
 
@@ -279,10 +271,27 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INTERNAL);
         }
     };
-    let at = read::At {
-        data_dir: &cli.data_dir,
+    let overrides = Overrides {
+        project: cli.project.clone(),
+        data_dir: cli.data_dir.clone(),
+        inbox: cli.inbox.clone(),
+        reference: cli.reference.clone(),
+        pipelines: cli.pipelines.clone(),
+    };
+    let project = match std::env::current_dir()
+        .map_err(|e| PipelineError::config(format!("the current folder: {e}")))
+        .and_then(|cwd| Project::resolve(&cwd, &overrides))
+    {
+        Ok(project) => project,
+        Err(e) => {
+            eprintln!("ecstat: {}", ecstat_pipeline::error::chain(&e));
+            return ExitCode::from(e.kind().exit_code());
+        }
+    };
+    let at = At {
+        data_dir: &project.data_dir,
         as_of: cli.as_of.as_deref(),
-        pipelines: std::path::Path::new("pipelines"),
+        pipelines: &project.pipelines,
     };
     let reads_snapshots = matches!(
         cli.command,
@@ -300,23 +309,25 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(exit::USAGE);
     }
+    let data_dir = project.data_dir.as_path();
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(&cli.data_dir, args).await,
+            Command::Run(args) => run::run(&project, args).await,
             Command::Indicators(args) => read::indicators(at, args).await,
             Command::Export(args) => read::export(at, args).await,
             Command::Query(args) => read::query(at, args).await,
             Command::Sql(args) => shell::sql(at, args).await,
             Command::Tables(args) => describe::tables(at, args).await,
             Command::Describe(args) => describe::describe(at, args).await,
-            Command::Build(args) => build::build(&cli.data_dir, args).await,
-            Command::Sources(args) => sources::sources(args),
-            Command::Validate(args) => validate::validate(args).await,
+            Command::Build(args) => build::build(&project, args).await,
+            Command::Sources(args) => sources::sources(&project, args),
+            Command::Validate(args) => validate::validate(&project, args).await,
             Command::Quarantine(args) => quarantine::quarantine(at, args).await,
-            Command::Snapshots(args) => history::snapshots(&cli.data_dir, args),
-            Command::Runs(args) => history::runs(&cli.data_dir, args),
-            Command::Vacuum(args) => history::vacuum(&cli.data_dir, args),
-            Command::Docs(args) => docs::docs(args).await,
+            Command::Snapshots(args) => history::snapshots(data_dir, args),
+            Command::Runs(args) => history::runs(data_dir, args),
+            Command::Vacuum(args) => history::vacuum(data_dir, args),
+            Command::Docs(args) => docs::docs(&project, args).await,
+            Command::Init(args) => init::init(args, cli.pipelines.clone()),
         }
     });
     // Do not wait for work a timed-out or failed query left running: it is abandoned.

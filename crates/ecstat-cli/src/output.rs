@@ -4,7 +4,6 @@
 use std::io::Write;
 
 use arrow::array::RecordBatch;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use crate::OutputFormat;
 
@@ -39,18 +38,6 @@ pub fn print(batches: &[RecordBatch], format: OutputFormat) -> anyhow::Result<()
     }
     out.flush()?;
     Ok(())
-}
-
-/// Render one cell as text (for summaries).
-pub fn cell(batch: &RecordBatch, column: &str, row: usize) -> String {
-    let Some(array) = batch.column_by_name(column) else {
-        return String::new();
-    };
-    let options = FormatOptions::default().with_null("");
-    match ArrayFormatter::try_new(array.as_ref(), &options) {
-        Ok(f) => f.value(row).to_string(),
-        Err(_) => String::new(),
-    }
 }
 
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -27,7 +27,10 @@ pub struct QuarantineArgs {
     format: OutputFormat,
 }
 
-pub async fn quarantine(at: crate::read::At<'_>, args: QuarantineArgs) -> Result<u8, Failure> {
+pub async fn quarantine(
+    at: ecstat_pipeline::snapshot::At<'_>,
+    args: QuarantineArgs,
+) -> Result<u8, Failure> {
     let (wh, _) = crate::read::open(at).await?;
     let mut filters = vec!["TRUE".to_string()];
     if let Some(s) = &args.source {

@@ -3,74 +3,20 @@
 use ecstat_core::sql::literal as quote;
 use std::path::{Path, PathBuf};
 
-use arrow::array::RecordBatch;
 use clap::Args;
 use ecstat_export::Format;
 use ecstat_indicators::Catalogue;
-use ecstat_lake::DataDir;
 use ecstat_warehouse::Warehouse;
+
+use ecstat_pipeline::exports::indicator_batches;
+use ecstat_pipeline::snapshot::At;
 
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
 
-/// Which snapshot a reading command reads: the current one of `data_dir`, or the one
-/// `--as-of` names (a version, or the snapshot current at a UTC time).
-#[derive(Debug, Clone, Copy)]
-pub struct At<'a> {
-    pub data_dir: &'a Path,
-    pub as_of: Option<&'a str>,
-    /// The pipeline folder, for the layout of staged tables no file has fed (commands with
-    /// a `--pipelines` option set it).
-    pub pipelines: &'a Path,
-}
-
-/// The warehouse of the snapshot `at` names: exactly the files its manifest lists, so a
-/// run publishing meanwhile changes nothing this reader sees.
+/// The warehouse of the snapshot `at` names (see `ecstat_pipeline::snapshot::open`).
 pub async fn open(at: At<'_>) -> Result<(Warehouse, ecstat_lake::Manifest), Failure> {
-    let lake = DataDir::open_existing(at.data_dir)?;
-    let manifest = match at.as_of {
-        Some(wanted) => lake.as_of(wanted)?,
-        None => lake.current()?,
-    };
-    // Staged tables no file has fed exist only in the specs; a query should find them
-    // empty, not missing. (Without the pipeline folder, they are simply absent.)
-    // Only for tables that have no files: a table with files is read as its files are.
-    let fed: std::collections::BTreeSet<&str> = manifest
-        .inputs
-        .iter()
-        .flat_map(|i| i.staged_files.keys().map(String::as_str))
-        .collect();
-    let layouts: Vec<_> = crate::pipeline::load_specs(at.pipelines)
-        .map(|specs| {
-            specs
-                .iter()
-                .filter_map(|s| crate::run::staged_layout(s))
-                .filter(|(table, _)| !fed.contains(table.as_str()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let wh = Warehouse::for_snapshot(&lake, &manifest, &layouts).await?;
-    Ok((wh, manifest))
-}
-
-/// `columns` of the indicator table, filtered by a `WHERE …` clause (or none), in the
-/// table's order.
-pub async fn indicator_batches(
-    wh: &Warehouse,
-    columns: &str,
-    filter: &str,
-) -> anyhow::Result<Vec<RecordBatch>> {
-    let sql = format!(
-        "SELECT {columns} FROM ind_results {filter} ORDER BY indicator_code, measure, period_type, period, dimension, member"
-    );
-    let df = wh.context().sql(&sql).await?;
-    let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-    let mut batches = df.collect().await?;
-    // Exports of an empty table still carry its columns.
-    if batches.is_empty() {
-        batches.push(RecordBatch::new_empty(schema));
-    }
-    Ok(batches)
+    Ok(ecstat_pipeline::snapshot::open(at).await?)
 }
 
 #[derive(Debug, Args)]
@@ -102,16 +48,18 @@ pub struct IndicatorArgs {
     /// source submissions behind it — and its county figures, instead of the table.
     #[arg(long, value_name = "CODE")]
     explain: Option<String>,
-    /// The indicator catalogue (for --explain).
-    #[arg(long, default_value = "pipelines/indicators.toml")]
-    catalogue: PathBuf,
+    /// The indicator catalogue (for --explain); by default the pipeline folder's
+    /// indicators.toml.
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "table")]
     format: OutputFormat,
 }
 
 pub async fn indicators(at: At<'_>, args: IndicatorArgs) -> Result<u8, Failure> {
     if let Some(code) = &args.explain {
-        return explain(at, &args.catalogue, code).await;
+        let catalogue = catalogue_path(at, args.catalogue.as_deref());
+        return explain(at, &catalogue, code).await;
     }
     let (wh, _) = open(at).await?;
     let mut conditions = Vec::new();
@@ -276,9 +224,15 @@ pub struct ExportArgs {
     /// Folder to write indicators.<ext> into.
     #[arg(long)]
     out: PathBuf,
-    /// The indicator catalogue, for the definitions on the notes sheet.
-    #[arg(long, default_value = "pipelines/indicators.toml")]
-    catalogue: PathBuf,
+    /// The indicator catalogue, for the definitions on the notes sheet; by default the
+    /// pipeline folder's indicators.toml.
+    #[arg(long)]
+    catalogue: Option<PathBuf>,
+}
+
+/// `--catalogue`, or the pipeline folder's catalogue.
+fn catalogue_path(at: At<'_>, given: Option<&Path>) -> PathBuf {
+    given.map_or_else(|| at.pipelines.join("indicators.toml"), Path::to_path_buf)
 }
 
 pub async fn export(at: At<'_>, args: ExportArgs) -> Result<u8, Failure> {
@@ -291,13 +245,11 @@ pub async fn export(at: At<'_>, args: ExportArgs) -> Result<u8, Failure> {
                 .map_err(|e| Failure::new(exit::USAGE, e))?,
         ]
     };
-    let catalogue = Catalogue::load(&args.catalogue)?;
+    let catalogue = Catalogue::load(&catalogue_path(at, args.catalogue.as_deref()))?;
     let (wh, manifest) = open(at).await?;
-    let batches = indicator_batches(&wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
-    let mut meta = crate::run::export_meta(&manifest, &catalogue);
-    meta.lineage = crate::lineage::export_rows(&wh).await?;
-    for format in formats {
-        let path = ecstat_export::export(&batches, &meta, format, &args.out)?;
+    for path in
+        ecstat_pipeline::exports::write(&wh, &manifest, &catalogue, &formats, &args.out).await?
+    {
         println!("{}", path.display());
     }
     Ok(exit::OK)

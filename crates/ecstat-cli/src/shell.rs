@@ -27,9 +27,6 @@ use crate::{Failure, OutputFormat, exit};
 
 #[derive(Debug, Args)]
 pub struct SqlArgs {
-    /// Folder of the pipeline, for the descriptions `\d TABLE` shows.
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
     /// Allow `\o FILE` of results read from tables with single enterprises' or people's
     /// rows (统计法).
     #[arg(long)]
@@ -58,11 +55,7 @@ struct Session<'a> {
     running: Arc<Mutex<Option<tokio::task::AbortHandle>>>,
 }
 
-pub async fn sql(at: crate::read::At<'_>, args: SqlArgs) -> Result<u8, Failure> {
-    let at = crate::read::At {
-        pipelines: &args.pipelines,
-        ..at
-    };
+pub async fn sql(at: ecstat_pipeline::snapshot::At<'_>, args: SqlArgs) -> Result<u8, Failure> {
     let (wh, manifest) = crate::read::open(at).await?;
     let running: Arc<Mutex<Option<tokio::task::AbortHandle>>> = Arc::default();
     watch_interrupts(running.clone());
@@ -70,7 +63,7 @@ pub async fn sql(at: crate::read::At<'_>, args: SqlArgs) -> Result<u8, Failure> 
         wh: &wh,
         confidential_tables: &manifest.confidential,
         allow_confidential: args.confidential,
-        pipelines: &args.pipelines,
+        pipelines: at.pipelines,
         timing: false,
         last: None,
         running,

@@ -1,22 +1,15 @@
 //! `ecstat sources`: the source specs, and the SQL that normalises a source's files.
 
-use std::path::PathBuf;
-
 use arrow::array::RecordBatch;
 use clap::Args;
 use ecstat_core::spec::SourceSpec;
+use ecstat_pipeline::project::Project;
 
 use crate::output::print;
 use crate::{Failure, OutputFormat, exit};
 
 #[derive(Debug, Args)]
 pub struct SourcesArgs {
-    /// Folder of the pipeline (sources/*.toml, reference.toml).
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
-    /// Folder of reference tables (for the values of relationship checks in --sql).
-    #[arg(long, default_value = "sample_data/reference")]
-    reference: PathBuf,
     /// Print the normalisation SQL of this source (as run when a file has every column).
     #[arg(long, value_name = "NAME")]
     sql: Option<String>,
@@ -24,8 +17,9 @@ pub struct SourcesArgs {
     format: OutputFormat,
 }
 
-pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
-    let specs = crate::pipeline::load_specs(&args.pipelines)?;
+/// The reference folder gives the values of relationship checks in `--sql`.
+pub fn sources(project: &Project, args: SourcesArgs) -> Result<u8, Failure> {
+    let specs = ecstat_pipeline::definitions::load_specs(&project.pipelines)?;
     if let Some(name) = &args.sql {
         let Some(spec) = specs.iter().find(|s| s.name() == name) else {
             let names: Vec<&str> = specs.iter().map(|s| s.name()).collect();
@@ -47,16 +41,13 @@ pub fn sources(args: SourcesArgs) -> Result<u8, Failure> {
                 ecstat_ingest::normalise::orders_sql(s, &columns, &shop)
             }
             SourceSpec::Records(s) => {
-                let references =
-                    ecstat_warehouse::reference::load(&args.pipelines.join("reference.toml"))
-                        .map_err(|e| Failure::new(exit::USAGE, e))?;
-                let env = crate::pipeline::ingest_env(
+                let references = ecstat_pipeline::definitions::load_references(&project.pipelines)?;
+                let env = ecstat_pipeline::definitions::ingest_env(
                     std::slice::from_ref(spec),
                     &references,
-                    &args.reference,
+                    &project.reference,
                     Vec::new(),
-                )
-                .map_err(|e| Failure::new(exit::USAGE, e))?;
+                )?;
                 let columns: Vec<String> = s.columns.iter().map(|c| c.name.clone()).collect();
                 ecstat_ingest::records::records_sql(s, &columns, "<file sha256>", &env.lookups)
                     .map_err(|e| Failure::new(exit::USAGE, anyhow::anyhow!(e)))?

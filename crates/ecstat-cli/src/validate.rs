@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Args;
 use ecstat_core::spec::{SourceSpec, wildcard_match};
 use ecstat_ingest::{Ingested, InputFile, Target, normalise};
+use ecstat_pipeline::project::Project;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
 
 use crate::{Failure, exit};
@@ -23,12 +24,6 @@ pub struct ValidateArgs {
     /// Check against this source spec instead of choosing by file name.
     #[arg(long, value_name = "NAME")]
     source: Option<String>,
-    /// Folder of the pipeline (sources/*.toml, reference.toml).
-    #[arg(long, default_value = "pipelines")]
-    pipelines: PathBuf,
-    /// Folder of reference tables (division codes and the values of relationship checks).
-    #[arg(long, default_value = "sample_data/reference")]
-    reference: PathBuf,
 }
 
 /// Specs a file is checked against: `--source`, else those whose file patterns match the
@@ -56,9 +51,11 @@ fn specs_for<'a>(
         .collect()
 }
 
-pub async fn validate(args: ValidateArgs) -> Result<u8, Failure> {
+/// The project gives the pipeline folder and the reference folder (division codes and the
+/// values of relationship checks).
+pub async fn validate(project: &Project, args: ValidateArgs) -> Result<u8, Failure> {
     let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
-    let specs = crate::pipeline::load_specs(&args.pipelines)?;
+    let specs = ecstat_pipeline::definitions::load_specs(&project.pipelines)?;
     if let Some(source) = &args.source
         && !specs.iter().any(|s| s.name() == source)
     {
@@ -68,8 +65,7 @@ pub async fn validate(args: ValidateArgs) -> Result<u8, Failure> {
             names.join(", ")
         )));
     }
-    let references = ecstat_warehouse::reference::load(&args.pipelines.join("reference.toml"))
-        .map_err(|e| usage(e.into()))?;
+    let references = ecstat_pipeline::definitions::load_references(&project.pipelines)?;
     // Nothing is stored; ID numbers are still hashed, with a throwaway random salt (an
     // unsalted hash of an ID number could be reversed by trying every number).
     let mut salt = vec![0u8; 32];
@@ -80,7 +76,7 @@ pub async fn validate(args: ValidateArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::new(exit::INTERNAL, anyhow::anyhow!("/dev/urandom: {e}")))?;
     }
     let env =
-        crate::pipeline::ingest_env(&specs, &references, &args.reference, salt).map_err(usage)?;
+        ecstat_pipeline::definitions::ingest_env(&specs, &references, &project.reference, salt)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| Failure::new(exit::INPUT, anyhow::anyhow!("{}: {e}", args.out.display())))?;
 

@@ -10,13 +10,6 @@ use crate::IndicatorError;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Catalogue {
-    /// The year before the programme; `vs_baseline_pct` compares against it.
-    pub baseline_year: i32,
-    /// Code of the whole county, the member of the `county` dimension.
-    pub county_code: String,
-    /// First year of the programme: `programme_total` sums an indicator from its January
-    /// (targets such as 2000 new entities or 5000 person-times are over the programme).
-    pub programme_start_year: Option<i32>,
     /// Statistical disclosure control of published breakdowns (统计法).
     #[serde(default)]
     pub disclosure: DisclosurePolicy,
@@ -231,11 +224,9 @@ impl Catalogue {
                 Some("disclosure control (contributor) needs aggregate = \"sum\"".into())
             } else if let Some(t) = &ind.target {
                 if t.measure == Measure::ProgrammeTotal
-                    && (ind.aggregate != Aggregate::Sum
-                        || ind.ratio.is_some()
-                        || self.programme_start_year.is_none())
+                    && (ind.aggregate != Aggregate::Sum || ind.ratio.is_some())
                 {
-                    Some("a programme_total target needs aggregate = \"sum\", no ratio, and programme_start_year".into())
+                    Some("a programme_total target needs aggregate = \"sum\" and no ratio".into())
                 } else if (t.comparison == Comparison::Between) != t.upper.is_some() {
                     Some("`upper` goes with comparison = \"between\", and only with it".into())
                 } else if t.upper.is_some_and(|u| u < t.value) {

@@ -10,6 +10,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
+use ecstat_core::programme::Programme;
 use ecstat_core::sql::literal as quote;
 
 use crate::catalogue::{Catalogue, Indicator};
@@ -23,6 +24,8 @@ pub struct Inputs<'a> {
     pub data_as_of: Option<&'a str>,
     /// Department of each source table, to name a missing one.
     pub departments: &'a BTreeMap<String, String>,
+    /// The county, its baseline year and the programme's years (the project file).
+    pub programme: &'a Programme,
 }
 
 /// `ind_results` for the snapshot the tables of `ctx` belong to, as a DataFrame over
@@ -49,9 +52,9 @@ pub async fn compute(
             })
             .collect();
         let base = base_sql(ind, &missing);
-        let rows = indicator_sql(catalogue, ind, &missing);
+        let rows = indicator_sql(inputs.programme, ind, &missing);
         let contributions = if missing.is_empty() {
-            contributions_sql(catalogue, ind)
+            contributions_sql(inputs.programme, ind)
         } else {
             None
         };
@@ -238,10 +241,10 @@ async fn empty_tables(
 /// The SQL of the contributions behind each published cell of `ind`, from its rows in
 /// `base`: contributors, total, largest and second-largest contribution per period and
 /// breakdown member.
-pub fn contributions_sql(catalogue: &Catalogue, ind: &Indicator) -> Option<Steps> {
+pub fn contributions_sql(programme: &Programme, ind: &Indicator) -> Option<Steps> {
     let who = ind.contributor.as_deref()?;
     let per_member = per_dimension(
-        catalogue,
+        programme,
         ind,
         "contributed",
         ", ecstat_contributor",
@@ -256,16 +259,14 @@ SELECT dimension, member, CAST(substr(month, 1, 4) AS INT) AS year, CAST(substr(
        ecstat_contributor AS who, v
 FROM per_member"
     );
-    let programme = match catalogue.programme_start_year {
-        Some(start) => format!(
-            "UNION ALL
+    let start = programme.first_year();
+    let programme_total = format!(
+        "UNION ALL
   SELECT 'programme', CAST(cy.year AS VARCHAR), x.dimension, x.member, x.who, sum(x.v)
   FROM (SELECT DISTINCT year FROM calendar WHERE year >= {start}) cy
   JOIN c x ON x.year BETWEEN {start} AND cy.year
   GROUP BY cy.year, x.dimension, x.member, x.who"
-        ),
-        None => String::new(),
-    };
+    );
     let select = format!(
         "WITH cells AS (
   SELECT 'month' AS period_type, concat(CAST(year AS VARCHAR), '-', lpad(CAST(mon AS VARCHAR), 2, '0')) AS period,
@@ -277,7 +278,7 @@ FROM per_member"
   SELECT 'ytd', concat(CAST(cal.year AS VARCHAR), '-', lpad(CAST(cal.mon AS VARCHAR), 2, '0')), x.dimension, x.member, x.who, sum(x.v)
   FROM calendar cal JOIN c x ON x.year = cal.year AND x.mon <= cal.mon
   GROUP BY cal.year, cal.mon, x.dimension, x.member, x.who
-  {programme}
+  {programme_total}
 ),
 ranked AS (
   SELECT *, row_number() OVER (PARTITION BY period_type, period, dimension, member ORDER BY v DESC, who) AS rn

@@ -2,9 +2,10 @@
 //! monthly and year-to-date values, YoY growth, growth against the baseline year and the
 //! programme total, each judged against the target.
 
+use ecstat_core::programme::Programme;
 use ecstat_core::sql::literal as quote;
 
-use crate::catalogue::{Aggregate, CalendarSource, Catalogue, Comparison, Indicator, Ratio};
+use crate::catalogue::{Aggregate, CalendarSource, Comparison, Indicator, Ratio};
 
 /// Columns of an indicator's rows, in order (before disclosure control adds its own).
 pub const RESULT_COLUMNS: &[&str] = &[
@@ -74,13 +75,13 @@ pub fn base_sql(ind: &Indicator, missing: &[String]) -> String {
 /// `SELECT … AS dimension, … AS member, month, sums …` over `from`, once for the county and
 /// once per breakdown; `sums` are the aggregate expressions after the month.
 pub(crate) fn per_dimension(
-    catalogue: &Catalogue,
+    programme: &Programme,
     ind: &Indicator,
     from: &str,
     extra_key: &str,
     sums: &str,
 ) -> String {
-    let county = quote(&catalogue.county_code);
+    let county = quote(&programme.county_code);
     let mut parts = vec![format!(
         "SELECT 'county' AS dimension, {county} AS member, month{extra_key}, {sums} FROM {from} GROUP BY month{extra_key}"
     )];
@@ -121,8 +122,8 @@ pub(crate) const CALENDAR: &str =
 /// names the required sources that are empty in the snapshot (with their departments):
 /// the indicator then has one 数据不足 row per year of dim_month saying which, and no
 /// figures.
-pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String]) -> Steps {
-    let county = quote(&catalogue.county_code);
+pub fn indicator_sql(programme: &Programme, ind: &Indicator, missing: &[String]) -> Steps {
+    let county = quote(&programme.county_code);
     let (num_sum, den_sum) = if ind.ratio.is_some() {
         (
             "CAST(sum(value) AS DECIMAL(22,4)) AS num",
@@ -134,7 +135,7 @@ pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String])
             "CAST(NULL AS DECIMAL(22,4)) AS den",
         )
     };
-    let monthly = per_dimension(catalogue, ind, "base", "", &format!("{num_sum}, {den_sum}"));
+    let monthly = per_dimension(programme, ind, "base", "", &format!("{num_sum}, {den_sum}"));
     // The figure from a numerator and a denominator: a ratio divides (no figure on a zero
     // denominator); anything else is its numerator.
     let figure = |num: &str, den: &str| match ind.ratio {
@@ -159,8 +160,9 @@ pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String])
             "CAST(last_value(x.den ORDER BY x.mon) AS DECIMAL(22,4))",
         ),
     };
-    let programme = match catalogue.programme_start_year {
-        Some(start) if ind.aggregate == Aggregate::Sum && ind.ratio.is_none() => format!(
+    let start = programme.first_year();
+    let programme_total = match ind.aggregate {
+        Aggregate::Sum if ind.ratio.is_none() => format!(
             "UNION ALL
   SELECT 'programme_total' AS measure, 'year' AS period_type, CAST(c.year AS VARCHAR) AS period, c.dimension, c.member,
          CAST(sum(p.value) AS DECIMAL(22,4)) AS value, '{start}' AS base_period, CAST(NULL AS DECIMAL(22,4)) AS base_value,
@@ -171,7 +173,7 @@ pub fn indicator_sql(catalogue: &Catalogue, ind: &Indicator, missing: &[String])
         ),
         _ => String::new(),
     };
-    let baseline = catalogue.baseline_year;
+    let baseline = programme.baseline_year;
     // Amounts have 2 places; a ratio keeps its 4.
     let places = if ind.ratio.is_some() { 4 } else { 2 };
     let growth = |c: &str, p: &str| {
@@ -378,7 +380,7 @@ SELECT ytd0.*, {ytd_value} AS value FROM ytd0",
   LEFT JOIN y b ON b.dimension = c.dimension AND b.member = c.member AND b.year = {baseline}
   LEFT JOIN coverage bc ON bc.year = {baseline}
   WHERE c.year > {baseline}
-  {programme}",
+  {programme_total}",
         g_year = growth("c.value", "p.value"),
         n_year = base_note("p.value"),
         g_month = growth("c.value", "p.value"),

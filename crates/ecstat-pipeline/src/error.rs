@@ -86,28 +86,61 @@ impl PipelineError {
                 ErrorKind::Input
             }
             Self::During { source, .. } => source.kind(),
-            Self::Lake(e) => lake_kind(e),
-            Self::Warehouse(e) => match e {
-                WarehouseError::Config { .. }
-                | WarehouseError::Core(_)
-                | WarehouseError::Cycle(_)
-                | WarehouseError::NotReadOnly(_) => ErrorKind::Usage,
-                WarehouseError::Model { source, .. } | WarehouseError::Engine(source) => {
-                    engine_kind(source)
-                }
-                WarehouseError::Lake(e) => lake_kind(e),
-                _ => ErrorKind::Input,
-            },
+            Self::Lake(e) => Self::kind_of_lake(e),
+            Self::Warehouse(e) => Self::kind_of_warehouse(e),
             Self::Engine(e) => engine_kind(e),
+        }
+    }
+
+    /// The kind of a lake error (for callers holding one outside a `PipelineError`).
+    pub fn kind_of_lake(error: &LakeError) -> ErrorKind {
+        match error {
+            LakeError::Locked { .. } => ErrorKind::Locked,
+            _ => ErrorKind::Input,
+        }
+    }
+
+    /// The kind of a warehouse error.
+    pub fn kind_of_warehouse(error: &WarehouseError) -> ErrorKind {
+        match error {
+            WarehouseError::Config { .. }
+            | WarehouseError::Core(_)
+            | WarehouseError::Cycle(_)
+            | WarehouseError::NotReadOnly(_) => ErrorKind::Usage,
+            WarehouseError::Model { source, .. } | WarehouseError::Engine(source) => {
+                engine_kind(source)
+            }
+            WarehouseError::Lake(e) => Self::kind_of_lake(e),
+            _ => ErrorKind::Input,
         }
     }
 }
 
-fn lake_kind(error: &LakeError) -> ErrorKind {
-    match error {
-        LakeError::Locked { .. } => ErrorKind::Locked,
-        _ => ErrorKind::Input,
+impl ErrorKind {
+    /// The exit code of the command line for this kind.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Usage => crate::exit::USAGE,
+            Self::Input => crate::exit::INPUT,
+            Self::Locked => crate::exit::LOCKED,
+            Self::Internal => crate::exit::INTERNAL,
+        }
     }
+}
+
+/// An error and its causes, each once: DataFusion's messages already repeat their source.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        cause = c.source();
+    }
+    message
 }
 
 /// A query engine error: bad SQL (in a query, a model or the catalogue) is a usage error;

@@ -6,10 +6,26 @@ pub mod models;
 mod partitions;
 pub mod reference;
 
+/// The table the programme (the project file's `[programme]`) is published as.
+pub const PROGRAMME_TABLE: &str = "cfg_programme";
+
+/// The layout of [`PROGRAMME_TABLE`]: one row.
+pub fn programme_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("county_code", DataType::Utf8, false),
+        Field::new("county_name", DataType::Utf8, false),
+        Field::new("baseline_year", DataType::Int32, false),
+        Field::new("first_year", DataType::Int32, false),
+        Field::new("last_year", DataType::Int32, false),
+    ]))
+}
+
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array};
+use arrow::array::{
+    ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array,
+};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
@@ -20,6 +36,7 @@ use datafusion::datasource::listing::{
 };
 use datafusion::execution::context::SQLOptions;
 use datafusion::prelude::SessionContext;
+use ecstat_core::programme::Programme;
 use ecstat_lake::{DataDir, InputRecord, Manifest};
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
@@ -333,6 +350,26 @@ impl Warehouse {
             Some(df) => Ok(df.into_view()),
             None => Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?)),
         }
+    }
+
+    /// Write the programme as the one-row table `cfg_programme` of this snapshot
+    /// (county_code, county_name, baseline_year, first_year, last_year): models and their
+    /// tests read the county from it, never from a literal in their SQL.
+    pub async fn write_programme(&mut self, programme: &Programme, run_id: &str) -> Result<u64> {
+        let schema = programme_schema();
+        let year = |y: i32| Arc::new(Int32Array::from(vec![y])) as ArrayRef;
+        let batch = RecordBatch::try_new(
+            schema,
+            vec![
+                Arc::new(StringArray::from(vec![programme.county_code.as_str()])),
+                Arc::new(StringArray::from(vec![programme.county_name.as_str()])),
+                year(programme.baseline_year),
+                year(programme.first_year()),
+                year(programme.last_year()),
+            ],
+        )?;
+        let df = self.ctx.read_batch(batch)?;
+        self.write_table(PROGRAMME_TABLE, df, run_id).await
     }
 
     /// Load a reference CSV into the warehouse as a table of this snapshot.
