@@ -164,7 +164,12 @@ fn read(bytes: &[u8], name: &str, spec: &str) {
 /// Run the reader of spec `spec` over the file at `path`, and check what it did.
 fn check_reader(path: &Path, spec: &str) {
     record_panic_locations();
-    let mut handle = reader::spawn(path.to_path_buf(), layout(spec), true);
+    let mut handle = reader::spawn(
+        path.to_path_buf(),
+        reader::folder_of(path),
+        layout(spec),
+        true,
+    );
     let reader_thread = handle.done.thread().id();
     let mut sent = 0u64;
     while let Some(batch) = handle.batches.blocking_recv() {

@@ -367,7 +367,18 @@ async fn ingest_rows(
     let path = &input.path;
     let engine_err = |source| IngestError::engine(path, source);
     let layout = Arc::new(spec.layout_for(path));
-    let reader = reader::spawn(path.clone(), layout.clone(), input.sha256.is_empty());
+    // The folder as the inbox names it (`platforms/店铺_…`), not as this run reached it.
+    let folder = input
+        .relative
+        .rsplit_once('/')
+        .map(|(folder, _)| folder.to_string())
+        .unwrap_or_default();
+    let reader = reader::spawn(
+        path.clone(),
+        folder,
+        layout.clone(),
+        input.sha256.is_empty(),
+    );
     let header = match reader.header.await {
         Ok(h) => h,
         // The reader dropped the header sender: it failed, and says why when joined.
@@ -548,7 +559,7 @@ async fn ingest_rows(
 /// How many of `layout`'s columns the header of the file at `path` has, when it has the
 /// required ones (the reader's own header search, stopped once the header is known).
 pub async fn header_columns(path: &Path, layout: Arc<ecstat_core::spec::Layout>) -> Option<usize> {
-    let reader = reader::spawn(path.to_path_buf(), layout, false);
+    let reader = reader::spawn(path.to_path_buf(), reader::folder_of(path), layout, false);
     let header = reader.header.await.ok();
     // The reader stops at its next batch once nobody receives them.
     drop(reader.batches);

@@ -103,14 +103,16 @@ pub struct ReaderHandle {
 }
 
 /// Start reading `path` on a new thread; with `hash`, the stats carry the file's SHA-256.
-pub fn spawn(path: PathBuf, spec: Arc<Layout>, hash: bool) -> ReaderHandle {
+/// `folder` is the folder the file sits in as its submitter placed it (relative to the
+/// inbox), what a file field `from = "folder"` reads: the same wherever the inbox is.
+pub fn spawn(path: PathBuf, folder: String, spec: Arc<Layout>, hash: bool) -> ReaderHandle {
     let (header_tx, header) = oneshot::channel();
     let (batch_tx, batches) = mpsc::channel(4);
     let done = std::thread::spawn(move || {
         // A parser that panics on malformed content (calamine does, on some cell
         // references) rejects the file like any other error.
         let read = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            let mut sink = Sink::new(&path, &spec, header_tx, batch_tx);
+            let mut sink = Sink::new(&path, folder, &spec, header_tx, batch_tx);
             let result = match spec.format {
                 FileFormat::Csv => read_csv(&path, &spec, &mut sink, hash),
                 FileFormat::Xlsx => read_xlsx(&path, &spec, &mut sink).map(|()| None),
@@ -149,9 +151,18 @@ pub fn spawn(path: PathBuf, spec: Arc<Layout>, hash: bool) -> ReaderHandle {
     }
 }
 
+/// The folder of `path` as text, for a file read outside an inbox.
+pub fn folder_of(path: &Path) -> String {
+    path.parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// Receives rows from a format reader: matches the header, batches data rows, counts.
 struct Sink<'a> {
     path: &'a Path,
+    /// The folder as the inbox names it, for file fields `from = "folder"`.
+    folder: String,
     spec: &'a Layout,
     header_tx: Option<oneshot::Sender<HeaderMatch>>,
     batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
@@ -179,12 +190,14 @@ struct Sink<'a> {
 impl<'a> Sink<'a> {
     fn new(
         path: &'a Path,
+        folder: String,
         spec: &'a Layout,
         header_tx: oneshot::Sender<HeaderMatch>,
         batch_tx: mpsc::Sender<std::result::Result<RecordBatch, DataFusionError>>,
     ) -> Self {
         Self {
             path,
+            folder,
             spec,
             header_tx: Some(header_tx),
             batch_tx,
@@ -416,16 +429,11 @@ impl<'a> Sink<'a> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let folder = self
-            .path
-            .parent()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
         for (name, field) in &self.spec.file_fields {
             let haystack = match field.from {
                 FileFieldFrom::FileName => &file_name,
                 FileFieldFrom::Title => &self.title,
-                FileFieldFrom::Folder => &folder,
+                FileFieldFrom::Folder => &self.folder,
             };
             let value = regex::Regex::new(&field.pattern)
                 .ok()

@@ -302,11 +302,18 @@ impl SourceSpec {
     }
 }
 
+/// The version of how files are read under a spec, beyond what the spec says: raised when
+/// a reader gives different values for the same file and spec, so that files staged the
+/// old way are read again. 2: a file field `from = "folder"` is the folder relative to the
+/// inbox (it was the folder as the run reached it, which moved with the inbox).
+const READ_RULES: u32 = 2;
+
 pub(crate) fn fingerprint_of(debug: &str) -> String {
     use std::hash::{Hash, Hasher};
     // DefaultHasher::new() has fixed keys: the value is stable for a given build.
     let mut hasher = std::hash::DefaultHasher::new();
     debug.hash(&mut hasher);
+    READ_RULES.hash(&mut hasher);
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
     format!("{:016x}", hasher.finish())
 }

@@ -227,9 +227,9 @@ pub enum FileFieldFrom {
     FileName,
     /// The title rows above the header (all their cells, in order).
     Title,
-    /// The path of the folder the file sits in, relative to nothing: its folder names
-    /// joined by `/` (`…/platforms/拼多多/350524_安溪铁观音旗舰店`), so a pattern can take a shop from
-    /// the folder a submitter's files are put in.
+    /// The folder the file sits in, relative to the inbox: its folder names joined by `/`
+    /// (`platforms/拼多多/350524_安溪铁观音旗舰店`), so a pattern can take a shop from the folder a
+    /// submitter's files are put in — the same wherever the inbox is mounted.
     Folder,
 }
 
