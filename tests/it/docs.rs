@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use crate::{decimal, ecstat, query, repo, sample_warehouse};
+use crate::{copy_dir, decimal, ecstat, query, repo, sample_warehouse};
 
 const REGENERATE: &str =
     "regenerate them with `cargo run -p ecstat-cli -- docs --out docs/reference` and commit them";
@@ -155,19 +155,6 @@ fn guide_recipes_are_the_same_in_both_languages_and_return_rows() {
     for sql in &en {
         let rows = query(data, sql);
         assert!(!rows.is_empty(), "recipe returned no rows:\n{sql}");
-    }
-}
-
-/// Copy a folder tree.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
     }
 }
 

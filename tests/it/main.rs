@@ -8,6 +8,7 @@ mod disclosure;
 mod docs;
 mod hostile;
 mod partitions;
+mod project;
 mod real_exports;
 mod sample;
 mod shell;
@@ -47,6 +48,19 @@ pub fn sample_warehouse() -> &'static Path {
         assert!(out.status.success(), "ecstat run on the sample succeeds");
         data
     })
+}
+
+/// Copy a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
 }
 
 /// The repository root.

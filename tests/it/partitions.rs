@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::{ecstat, query, repo};
+use crate::{copy_dir, ecstat, query, repo};
 
 fn manifest(data: &Path, version: u32) -> serde_json::Value {
     let path = data.join(format!("_manifests/v{version:08}.json"));
@@ -228,18 +228,6 @@ fn copied_pipelines() -> (tempfile::TempDir, std::path::PathBuf) {
     let pipelines = tmp.path().join("pipelines");
     copy_dir(&repo().join("pipelines"), &pipelines);
     (tmp, pipelines)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 #[test]

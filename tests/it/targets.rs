@@ -264,6 +264,9 @@ fn indicator_steps_give_what_one_statement_gives() {
     let data = sample_warehouse();
     let catalogue = ecstat_indicators::Catalogue::load(&repo().join("pipelines/indicators.toml"))
         .expect("catalogue");
+    let project = ecstat_pipeline::project::Project::resolve(&repo(), &Default::default())
+        .expect("the sample's project file");
+    let programme = project.programme().expect("its programme");
     let columns = ecstat_indicators::RESULT_COLUMNS.join(", ");
     let order = "ORDER BY measure, period_type, period, dimension, member";
     let cell_key = |r: &serde_json::Map<String, serde_json::Value>| {
@@ -285,7 +288,7 @@ fn indicator_steps_give_what_one_statement_gives() {
         let ind = catalogue.get(code).expect("in the catalogue");
         let base = ecstat_indicators::base_sql(ind, &[]);
         let given = [("base", base.as_str())];
-        let one = ecstat_indicators::indicator_sql(&catalogue, ind, &[]).as_one_query(&given);
+        let one = ecstat_indicators::indicator_sql(programme, ind, &[]).as_one_query(&given);
         let expected = query(data, &format!("SELECT * FROM ({one}) {order}"));
         let published = query(
             data,
@@ -294,7 +297,7 @@ fn indicator_steps_give_what_one_statement_gives() {
         assert!(!expected.is_empty(), "{code} has rows on the sample");
         assert_eq!(published, expected, "{code}");
 
-        let Some(steps) = ecstat_indicators::contributions_sql(&catalogue, ind) else {
+        let Some(steps) = ecstat_indicators::contributions_sql(programme, ind) else {
             continue;
         };
         let cells: BTreeMap<(String, String, String, String), i64> =

@@ -28,7 +28,7 @@
 
 use std::path::Path;
 
-use crate::{decimal, ecstat, query, repo};
+use crate::{copy_dir, decimal, ecstat, query, repo};
 
 const TAOBAO: &str = "\
 订单编号,子订单编号,店铺ID,店铺名称,宝贝标题,类目,购买数量,商品单价,买家实付金额,邮费,退款金额,订单状态,订单创建时间,订单付款时间,发货地
@@ -938,19 +938,6 @@ fn build_select_rebuilds_a_model_and_what_depends_on_it() {
         text.contains("first_seen_on") && text.contains("Date32"),
         "{text}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let path = entry.expect("entry").path();
-        let target = to.join(path.file_name().expect("name"));
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copy");
-        }
-    }
 }
 
 #[test]

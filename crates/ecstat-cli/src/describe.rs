@@ -358,6 +358,26 @@ pub fn table_docs(pipelines: &Path, ctx: &SessionContext) -> BTreeMap<String, Ta
             );
         }
     }
+    docs.insert(
+        ecstat_warehouse::PROGRAMME_TABLE.to_string(),
+        TableDoc {
+            kind: "reference".into(),
+            description: "The programme this deployment measures: the county, the baseline year and the programme's years. Models read the county's code from it, never from a literal".into(),
+            grain: "one row".into(),
+            defined_in: "the project file ecstat.toml, [programme]".into(),
+            columns: [
+                ("county_code", "12-digit division code of the county (统计用区划代码)"),
+                ("county_name", "the county's name"),
+                ("baseline_year", "the year before the programme: vs_baseline_pct compares against it"),
+                ("first_year", "first year of the programme: programme_total sums from its January"),
+                ("last_year", "last year of the programme"),
+            ]
+            .into_iter()
+            .map(|(c, d)| (c.to_string(), (d.to_string(), String::new())))
+            .collect(),
+            confidential: false,
+        },
+    );
     for (name, description, grain) in [
         (
             "ingest_files",

@@ -8,6 +8,8 @@
 //! - **sdmx**: SDMX-CSV 2.0 for statistical systems (layout in [`sdmx`]).
 //! - **html**: a self-contained Chinese report, charts as inline SVG, viewable offline.
 //!
+//! Beside them, the feedback workbook of a checked submission ([`feedback`]).
+//!
 //! Columns are looked up by name and a missing one is skipped, so older tables without
 //! `contributors` or `disclosure` export too. A cell withheld under statistical disclosure
 //! control (`disclosure` set) has no value; xlsx and HTML show 保密 in its place, the other
@@ -17,6 +19,7 @@
 
 pub mod csv_safe;
 mod decimal;
+pub mod feedback;
 mod html;
 mod rows;
 pub mod sdmx;

@@ -146,7 +146,7 @@ fn a_batch_goes_on_at_its_byte_limit_not_its_row_count() {
         "refund_amount = [\"退款\"]\nitem_title = [\"商品\"]",
     );
     let layout = Arc::new(spec(&with_title).layout());
-    let mut reader = spawn(path, layout, false);
+    let mut reader = spawn(path.clone(), crate::reader::folder_of(&path), layout, false);
     let mut batches = Vec::new();
     while let Some(batch) = reader.batches.blocking_recv() {
         batches.push(batch.expect("batch").num_rows());

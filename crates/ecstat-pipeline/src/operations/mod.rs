@@ -7,6 +7,7 @@
 pub mod assemble;
 pub mod build;
 pub mod run;
+pub mod validate;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
