@@ -20,10 +20,15 @@ pub struct BuildArgs {
     no_export: bool,
 }
 
-pub async fn build(project: &Project, args: BuildArgs) -> Result<u8, Failure> {
+pub async fn build(
+    project: &Project,
+    engine: &ecstat_engine::Engine,
+    args: BuildArgs,
+) -> Result<u8, Failure> {
     let bars = crate::progress::Bars::new();
     let report = ecstat_pipeline::operations::build::build(
         BuildOptions::new(project, args.select)
+            .engine(engine.clone())
             .export(!args.no_export)
             .progress(&bars),
     )

@@ -38,8 +38,12 @@ pub struct DocsArgs {
 pub const REGENERATE: &str = "ecstat docs --out docs/reference";
 
 /// The pages describe the project's pipeline folder, with its programme.
-pub async fn docs(project: &Project, args: DocsArgs) -> Result<u8, Failure> {
-    let pages = pages(&project.pipelines, project.programme()?).await?;
+pub async fn docs(
+    project: &Project,
+    engine: &ecstat_engine::Engine,
+    args: DocsArgs,
+) -> Result<u8, Failure> {
+    let pages = pages(&project.pipelines, project.programme()?, engine).await?;
     if args.check {
         let stale: Vec<String> = pages
             .iter()
@@ -71,10 +75,11 @@ pub async fn docs(project: &Project, args: DocsArgs) -> Result<u8, Failure> {
 pub async fn pages(
     pipelines: &Path,
     programme: &Programme,
+    engine: &ecstat_engine::Engine,
 ) -> Result<Vec<(&'static str, String)>, Failure> {
     let pipeline = Definitions::load(pipelines)?;
     let usage = |e: anyhow::Error| Failure::new(exit::USAGE, e);
-    let layout = Layout::plan(pipelines, &pipeline, programme)
+    let layout = Layout::plan(pipelines, &pipeline, programme, engine)
         .await
         .map_err(usage)?;
     let docs = table_docs(pipelines, &layout.ctx);
@@ -102,8 +107,9 @@ impl Layout {
         dir: &Path,
         pipeline: &Definitions,
         programme: &Programme,
+        engine: &ecstat_engine::Engine,
     ) -> anyhow::Result<Self> {
-        let ctx = ecstat_ingest::engine::session();
+        let ctx = ecstat_ingest::session(engine);
         let mut schemas: BTreeMap<String, SchemaRef> = BTreeMap::new();
         for (name, schema) in ecstat_warehouse::system_schemas()? {
             schemas.insert(name.to_string(), schema);

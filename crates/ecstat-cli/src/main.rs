@@ -225,8 +225,7 @@ fn parse_memory(text: &str) -> Result<usize, String> {
         if !(1.0..=100.0).contains(&pct) {
             return Err(format!("`{text}`: a share between 1% and 100%"));
         }
-        // default_memory_limit is half the machine.
-        let machine = ecstat_ingest::engine::default_memory_limit() as f64 * 2.0;
+        let machine = ecstat_engine::machine_memory().unwrap_or(8 << 30) as f64;
         return Ok((machine * pct / 100.0) as usize);
     }
     let upper = t.to_ascii_uppercase();
@@ -252,7 +251,6 @@ fn parse_memory(text: &str) -> Result<usize, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    ecstat_ingest::engine::set_memory_limit(cli.memory_limit);
     let filter = tracing_subscriber::EnvFilter::try_new(&cli.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -288,10 +286,21 @@ fn main() -> ExitCode {
             return ExitCode::from(e.kind().exit_code());
         }
     };
+    let engine = match ecstat_engine::Engine::builder()
+        .memory_limit(cli.memory_limit)
+        .build()
+    {
+        Ok(engine) => engine,
+        Err(e) => {
+            eprintln!("ecstat: cannot set up the query engine: {e}");
+            return ExitCode::from(exit::INTERNAL);
+        }
+    };
     let at = At {
         data_dir: &project.data_dir,
         as_of: cli.as_of.as_deref(),
         pipelines: &project.pipelines,
+        engine: &engine,
     };
     let reads_snapshots = matches!(
         cli.command,
@@ -312,21 +321,21 @@ fn main() -> ExitCode {
     let data_dir = project.data_dir.as_path();
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(&project, args).await,
+            Command::Run(args) => run::run(&project, &engine, args).await,
             Command::Indicators(args) => read::indicators(at, args).await,
             Command::Export(args) => read::export(at, args).await,
             Command::Query(args) => read::query(at, args).await,
             Command::Sql(args) => shell::sql(at, args).await,
             Command::Tables(args) => describe::tables(at, args).await,
             Command::Describe(args) => describe::describe(at, args).await,
-            Command::Build(args) => build::build(&project, args).await,
-            Command::Sources(args) => sources::sources(&project, args),
-            Command::Validate(args) => validate::validate(&project, args).await,
+            Command::Build(args) => build::build(&project, &engine, args).await,
+            Command::Sources(args) => sources::sources(&project, &engine, args),
+            Command::Validate(args) => validate::validate(&project, &engine, args).await,
             Command::Quarantine(args) => quarantine::quarantine(at, args).await,
             Command::Snapshots(args) => history::snapshots(data_dir, args),
             Command::Runs(args) => history::runs(data_dir, args),
             Command::Vacuum(args) => history::vacuum(data_dir, args),
-            Command::Docs(args) => docs::docs(&project, args).await,
+            Command::Docs(args) => docs::docs(&project, &engine, args).await,
             Command::Init(args) => init::init(args, cli.pipelines.clone()),
         }
     });

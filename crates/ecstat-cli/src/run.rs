@@ -25,10 +25,15 @@ pub struct RunArgs {
     rehash: bool,
 }
 
-pub async fn run(project: &Project, args: RunArgs) -> Result<u8, Failure> {
+pub async fn run(
+    project: &Project,
+    engine: &ecstat_engine::Engine,
+    args: RunArgs,
+) -> Result<u8, Failure> {
     let bars = crate::progress::Bars::new();
     let report = ecstat_pipeline::operations::run::run(
         RunOptions::new(project)
+            .engine(engine.clone())
             .export(!args.no_export)
             .rehash(args.rehash)
             .progress(&bars),

@@ -18,7 +18,11 @@ pub struct SourcesArgs {
 }
 
 /// The reference folder gives the values of relationship checks in `--sql`.
-pub fn sources(project: &Project, args: SourcesArgs) -> Result<u8, Failure> {
+pub fn sources(
+    project: &Project,
+    engine: &ecstat_engine::Engine,
+    args: SourcesArgs,
+) -> Result<u8, Failure> {
     let specs = ecstat_pipeline::definitions::load_specs(&project.pipelines)?;
     if let Some(name) = &args.sql {
         let Some(spec) = specs.iter().find(|s| s.name() == name) else {
@@ -47,6 +51,7 @@ pub fn sources(project: &Project, args: SourcesArgs) -> Result<u8, Failure> {
                     &references,
                     &project.reference,
                     Vec::new(),
+                    engine,
                 )?;
                 let columns: Vec<String> = s.columns.iter().map(|c| c.name.clone()).collect();
                 ecstat_ingest::records::records_sql(s, &columns, "<file sha256>", &env.lookups)

@@ -24,9 +24,15 @@ pub struct ValidateArgs {
 
 /// The project gives the pipeline folder and the reference folder (division codes and the
 /// values of relationship checks).
-pub async fn validate(project: &Project, args: ValidateArgs) -> Result<u8, Failure> {
+pub async fn validate(
+    project: &Project,
+    engine: &ecstat_engine::Engine,
+    args: ValidateArgs,
+) -> Result<u8, Failure> {
     let report = ecstat_pipeline::operations::validate::validate(
-        ValidateOptions::new(project, args.files, args.out).source(args.source),
+        ValidateOptions::new(project, args.files, args.out)
+            .source(args.source)
+            .engine(engine.clone()),
     )
     .await?;
     for (file, checked) in &report.files {

@@ -3,7 +3,6 @@
 //! Every data row read ends in exactly one of the two.
 
 pub mod cells;
-pub mod engine;
 pub mod error;
 #[cfg(any(test, feature = "fuzz"))]
 pub mod fuzz;
@@ -47,6 +46,22 @@ pub struct IngestEnv {
     pub records: RecordEnv,
     /// Reference values for `relationship` checks.
     pub lookups: Arc<Lookups>,
+    /// The engine each file's normalising query runs on (its memory pool).
+    pub engine: ecstat_engine::Engine,
+}
+
+/// Register ingest's functions on a session — the parsing functions of the normalising
+/// SQL and those the warehouse models use too (`ecstat_datetime`, `ecstat_share_floor`,
+/// `ecstat_share_rem`, `ecstat_month`).
+pub fn register_functions(ctx: &datafusion::prelude::SessionContext) {
+    udf::register(ctx);
+}
+
+/// A session of `engine` with ingest's functions registered.
+pub fn session(engine: &ecstat_engine::Engine) -> datafusion::prelude::SessionContext {
+    let ctx = engine.session();
+    register_functions(&ctx);
+    ctx
 }
 
 impl IngestEnv {
@@ -409,7 +424,7 @@ async fn ingest_rows(
             })?,
     };
 
-    let ctx = engine::session();
+    let ctx = session(&env.engine);
     cells::register(&ctx, &env.records);
     let partition = Arc::new(ChannelPartition {
         schema: header.schema.clone(),

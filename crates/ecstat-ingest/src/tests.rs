@@ -56,6 +56,7 @@ pub(crate) fn env() -> IngestEnv {
             salt: Arc::new(b"test-salt".to_vec()),
         },
         lookups: Arc::new(lookups),
+        engine: ecstat_engine::Engine::default(),
     }
 }
 
@@ -355,7 +356,7 @@ fn repeated_lines_are_found_per_order_day_and_memory_lets_go_of_days_passed() {
 /// every line.
 #[test]
 fn records_functions_replace_no_ingest_function() {
-    let ctx = crate::engine::session();
+    let ctx = crate::session(&ecstat_engine::Engine::default());
     let before = ctx.state().scalar_functions().clone();
     crate::cells::register(&ctx, &env().records);
     let after = ctx.state().scalar_functions().clone();

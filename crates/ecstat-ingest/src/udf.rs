@@ -9,7 +9,7 @@ use arrow::array::{
     StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, TimeUnit};
+use arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
@@ -20,15 +20,10 @@ use ecstat_core::amount::{AmountUnit, Rounding, parse_fen};
 use ecstat_core::datetime::DateTimeFormats;
 use ecstat_core::text::{clean_cell, is_lossy_id};
 
-/// Money type of every staged and warehouse amount.
-pub const MONEY: DataType = DataType::Decimal128(18, 2);
-/// Naive Asia/Shanghai wall-clock time.
-pub const LOCAL_TIME: DataType = DataType::Timestamp(TimeUnit::Microsecond, None);
+pub use ecstat_engine::layouts::{DECIMAL, LOCAL_TIME, MONEY};
 
 /// Microseconds of a day: times are stored as microseconds since 1970-01-01.
 pub(crate) const MICROS_PER_DAY: i64 = 86_400_000_000;
-/// Non-money numbers of department records (areas, shares).
-pub const DECIMAL: DataType = DataType::Decimal128(18, 4);
 
 /// Register the ingest functions on a session.
 pub fn register(ctx: &SessionContext) {

@@ -75,6 +75,7 @@ pub fn ingest_env(
     references: &[ReferenceTable],
     reference_dir: &Path,
     salt: Vec<u8>,
+    engine: &ecstat_engine::Engine,
 ) -> Result<IngestEnv> {
     let file_of = |table: &str| -> Result<&ReferenceTable> {
         references.iter().find(|r| r.name == table).ok_or_else(|| {
@@ -120,6 +121,7 @@ pub fn ingest_env(
             salt: Arc::new(salt),
         },
         lookups: Arc::new(lookups),
+        engine: engine.clone(),
     })
 }
 

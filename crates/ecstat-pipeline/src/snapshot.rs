@@ -161,6 +161,8 @@ pub struct At<'a> {
     pub as_of: Option<&'a str>,
     /// The pipeline folder, for the layout of staged tables no file has fed.
     pub pipelines: &'a Path,
+    /// The engine the snapshot is read on.
+    pub engine: &'a ecstat_engine::Engine,
 }
 
 /// The warehouse of the snapshot `at` names: exactly the files its manifest lists, so a
@@ -187,7 +189,13 @@ pub async fn open(at: At<'_>) -> Result<(Warehouse, Manifest)> {
                 .collect()
         })
         .unwrap_or_default();
-    let wh = Warehouse::for_snapshot(&lake, &manifest, &layouts).await?;
+    let wh = Warehouse::for_snapshot(
+        ecstat_ingest::session(at.engine),
+        &lake,
+        &manifest,
+        &layouts,
+    )
+    .await?;
     Ok((wh, manifest))
 }
 

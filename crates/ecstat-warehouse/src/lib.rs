@@ -134,16 +134,19 @@ impl TestOutcome {
 pub const FAILING_SAMPLE: usize = 5;
 
 impl Warehouse {
-    /// A session with the staged and system tables of `inputs` (a snapshot being built).
-    /// `layouts` gives the layout of staged tables besides `orders`, so a table exists even
-    /// when no file has fed it; tables not listed are read with the layout of their files.
+    /// The staged and system tables of `inputs` (a snapshot being built), on `ctx` — a
+    /// session of the engine, with the functions the models call registered (ingest's:
+    /// `ecstat_ingest::session`). `layouts` gives the layout of staged tables besides
+    /// `orders`, so a table exists even when no file has fed it; tables not listed are read
+    /// with the layout of their files.
     pub async fn for_inputs(
+        ctx: SessionContext,
         data_dir: &DataDir,
         inputs: &[InputRecord],
         layouts: &[(String, SchemaRef)],
     ) -> Result<Self> {
         let mut wh = Self {
-            ctx: ecstat_ingest::engine::session(),
+            ctx,
             data_dir: data_dir.clone(),
             tables: Default::default(),
             staged: Vec::new(),
@@ -162,7 +165,7 @@ impl Warehouse {
         wh.register_parquet(
             "orders",
             &staged,
-            Some(ecstat_ingest::staged::orders_schema()),
+            Some(ecstat_engine::layouts::orders_schema()),
         )
         .await?;
         let mut tables: std::collections::BTreeSet<&str> = inputs
@@ -190,7 +193,7 @@ impl Warehouse {
         wh.register_parquet(
             "quarantine",
             &quarantine,
-            Some(ecstat_ingest::staged::quarantine_schema()),
+            Some(ecstat_engine::layouts::quarantine_schema()),
         )
         .await?;
         wh.ctx
@@ -201,11 +204,12 @@ impl Warehouse {
     /// A read-only session over a published snapshot. `layouts` as for
     /// [`Warehouse::for_inputs`]: staged tables no file has fed exist only when given.
     pub async fn for_snapshot(
+        ctx: SessionContext,
         data_dir: &DataDir,
         manifest: &Manifest,
         layouts: &[(String, SchemaRef)],
     ) -> Result<Self> {
-        let mut wh = Self::for_inputs(data_dir, &manifest.inputs, layouts).await?;
+        let mut wh = Self::for_inputs(ctx, data_dir, &manifest.inputs, layouts).await?;
         for (table, files) in &manifest.tables {
             wh.register_parquet(table, files, None).await?;
             wh.tables.insert(table.clone(), files.clone());
@@ -299,16 +303,16 @@ impl Warehouse {
     }
 
     /// Staged orders: the files of each input file, with the input's hash as
-    /// `file_sha256` (the files do not hold it; see `ecstat_ingest::staged::ORDERS_FILE_HASH`).
+    /// `file_sha256` (the files do not hold it; see `ecstat_engine::layouts::ORDERS_FILE_HASH`).
     async fn staged_orders(
         &self,
         files: &[String],
         schema: Option<SchemaRef>,
     ) -> Result<Arc<dyn datafusion::catalog::TableProvider>> {
         use datafusion::prelude::{col, lit};
-        use ecstat_ingest::staged::ORDERS_FILE_HASH;
-        let schema = schema.unwrap_or_else(ecstat_ingest::staged::orders_schema);
-        let file_schema = ecstat_ingest::staged::without_file_hash(&schema);
+        use ecstat_engine::layouts::ORDERS_FILE_HASH;
+        let schema = schema.unwrap_or_else(ecstat_engine::layouts::orders_schema);
+        let file_schema = ecstat_engine::layouts::without_file_hash(&schema);
         let hash_of: std::collections::HashMap<&str, &str> = self
             .inputs
             .iter()
@@ -562,7 +566,7 @@ impl Warehouse {
             });
         };
         let mut writer =
-            ArrowWriter::try_new(file, schema, Some(ecstat_ingest::staged::parquet_props()))
+            ArrowWriter::try_new(file, schema, Some(ecstat_engine::layouts::parquet_props()))
                 .map_err(parquet)?;
         let mut rows = 0u64;
         while let Some(batch) = stream.next().await {
@@ -718,8 +722,8 @@ fn first_int(batches: &[RecordBatch], column: usize) -> Option<i64> {
 pub fn system_schemas() -> Result<Vec<(&'static str, SchemaRef)>> {
     use datafusion::catalog::TableProvider;
     Ok(vec![
-        ("orders", ecstat_ingest::staged::orders_schema()),
-        ("quarantine", ecstat_ingest::staged::quarantine_schema()),
+        ("orders", ecstat_engine::layouts::orders_schema()),
+        ("quarantine", ecstat_engine::layouts::quarantine_schema()),
         ("ingest_files", ingest_files_table(&[])?.schema()),
         ("submissions", submissions_table(&[])?.schema()),
     ])
@@ -947,7 +951,9 @@ mod tests {
             source,
         })?;
         let lake = DataDir::open(tmp.path())?;
-        let mut wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
+        let mut wh =
+            Warehouse::for_inputs(ecstat_engine::Engine::default().session(), &lake, &[], &[])
+                .await?;
         wh.ctx
             .sql("CREATE TABLE t AS VALUES ('a', 1), ('a', 2), (NULL, 3), ('b', -4)")
             .await?
@@ -1054,13 +1060,13 @@ mod tests {
         let (old_sha, new_sha) = ("a".repeat(64), "b".repeat(64));
         let old = write(
             "staged/orders/month=2019-03/t-aaaa-r1.parquet",
-            ecstat_ingest::staged::orders_schema(),
+            ecstat_engine::layouts::orders_schema(),
             &[2, 3],
             &old_sha,
         );
         let new = write(
             "staged/orders/month=2019-03/t-bbbb-r2.parquet",
-            ecstat_ingest::staged::orders_file_schema(),
+            ecstat_engine::layouts::orders_file_schema(),
             &[2, 3, 4],
             "",
         );
@@ -1073,7 +1079,13 @@ mod tests {
             record
         };
         let inputs = [input(&old, &old_sha, "r1"), input(&new, &new_sha, "r2")];
-        let wh = Warehouse::for_inputs(&lake, &inputs, &[]).await?;
+        let wh = Warehouse::for_inputs(
+            ecstat_engine::Engine::default().session(),
+            &lake,
+            &inputs,
+            &[],
+        )
+        .await?;
         let batches = wh
             .ctx
             .sql(
@@ -1108,7 +1120,8 @@ mod tests {
             source,
         })?;
         let lake = DataDir::open(tmp.path())?;
-        let wh = Warehouse::for_inputs(&lake, &[], &[]).await?;
+        let wh = Warehouse::for_inputs(ecstat_engine::Engine::default().session(), &lake, &[], &[])
+            .await?;
         for sql in [
             "CREATE TABLE x AS SELECT 1",
             "DROP TABLE orders",

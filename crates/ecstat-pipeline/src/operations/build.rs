@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use ecstat_core::programme::Programme;
+use ecstat_engine::Engine;
 use ecstat_lake::{DataDir, Manifest, RunCommand, RunOutcome, RunSummary};
 use ecstat_warehouse::Warehouse;
 
@@ -20,6 +21,7 @@ use crate::{PipelineError, Result, exit, snapshot};
 #[derive(Clone)]
 pub struct BuildOptions<'a> {
     project: &'a Project,
+    engine: Engine,
     select: String,
     export: bool,
     progress: &'a dyn Progress,
@@ -32,10 +34,17 @@ impl<'a> BuildOptions<'a> {
     pub fn new(project: &'a Project, select: impl Into<String>) -> Self {
         Self {
             project,
+            engine: Engine::default(),
             select: select.into(),
             export: true,
             progress: &Silent,
         }
+    }
+
+    /// The engine to build on (its memory limit); by default one with the default limit.
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Write the exports of the published snapshot (the default).
@@ -115,7 +124,8 @@ async fn build_locked(
     refuse_stale_specs(&current, definitions)?;
     // Staged tables that no file fed are not in the snapshot; the specs give their layout.
     let layouts = definitions::staged_layouts(&definitions.specs);
-    let mut wh = Warehouse::for_snapshot(lake, &current, &layouts).await?;
+    let ctx = ecstat_ingest::session(&options.engine);
+    let mut wh = Warehouse::for_snapshot(ctx, lake, &current, &layouts).await?;
     let mut built = Vec::new();
     match snapshot_programme(&wh).await? {
         Some(published) if &published != programme => {

@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use ecstat_engine::Engine;
 use ecstat_lake::{DataDir, InputRecord, Manifest, RunCommand, RunOutcome, RunSummary};
 use ecstat_warehouse::Warehouse;
 
@@ -21,6 +22,7 @@ use crate::{PipelineError, Result, exports, failpoint, snapshot};
 #[derive(Clone)]
 pub struct RunOptions<'a> {
     project: &'a Project,
+    engine: Engine,
     export: bool,
     rehash: bool,
     progress: &'a dyn Progress,
@@ -30,10 +32,17 @@ impl<'a> RunOptions<'a> {
     pub fn new(project: &'a Project) -> Self {
         Self {
             project,
+            engine: Engine::default(),
             export: true,
             rehash: false,
             progress: &Silent,
         }
+    }
+
+    /// The engine to run on (its memory limit); by default one with the default limit.
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Write the exports of the published snapshot (the default).
@@ -149,6 +158,7 @@ async fn run_locked(
         &definitions.references,
         &project.reference,
         lake.id_salt()?,
+        &options.engine,
     )?;
     let mut timings = Timings::start();
 
@@ -203,7 +213,8 @@ async fn run_locked(
         let mut exported = Vec::new();
         // A run stopped while exporting left the exports of an earlier snapshot: redo them.
         if options.export && exports::exported_version(lake) != Some(current.version) {
-            let wh = Warehouse::for_snapshot(lake, current, &[]).await?;
+            let ctx = ecstat_ingest::session(&options.engine);
+            let wh = Warehouse::for_snapshot(ctx, lake, current, &[]).await?;
             exported = exports::export_snapshot(lake, &wh, current, &definitions.catalogue).await?;
         }
         timings.stage("publish+export");
@@ -216,7 +227,8 @@ async fn run_locked(
 
     // 2. The warehouse: staged data, reference tables, the programme, then the models.
     let staged = definitions::staged_layouts(&definitions.specs);
-    let mut wh = Warehouse::for_inputs(lake, &report.inputs, &staged).await?;
+    let ctx = ecstat_ingest::session(&options.engine);
+    let mut wh = Warehouse::for_inputs(ctx, lake, &report.inputs, &staged).await?;
     if let Some(previous) = &previous {
         // Months of partitioned models whose inputs are unchanged are not built again.
         wh.reuse_partitions_of(previous);

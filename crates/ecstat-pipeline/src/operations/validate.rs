@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ecstat_core::spec::{FileFormat, SourceSpec, wildcard_match};
+use ecstat_engine::Engine;
 use ecstat_export::feedback::{Feedback, FeedbackRow, write_feedback};
 use ecstat_ingest::{Ingested, InputFile, Target, normalise};
 use ecstat_lake::InputRecord;
 
-use crate::definitions::{self, Definitions};
+use crate::definitions;
 use crate::project::Project;
 use crate::{PipelineError, Result, exit};
 
@@ -19,6 +20,7 @@ use crate::{PipelineError, Result, exit};
 #[derive(Debug, Clone)]
 pub struct ValidateOptions<'a> {
     project: &'a Project,
+    engine: Engine,
     files: Vec<PathBuf>,
     out: PathBuf,
     source: Option<String>,
@@ -28,10 +30,17 @@ impl<'a> ValidateOptions<'a> {
     pub fn new(project: &'a Project, files: Vec<PathBuf>, out: impl Into<PathBuf>) -> Self {
         Self {
             project,
+            engine: Engine::default(),
             files,
             out: out.into(),
             source: None,
         }
+    }
+
+    /// The engine the checks run on (its memory limit).
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Check every file against this source spec instead of choosing by file name.
@@ -84,8 +93,9 @@ impl ValidateReport {
 
 pub async fn validate(options: ValidateOptions<'_>) -> Result<ValidateReport> {
     let project = options.project;
-    let definitions = Definitions::load(&project.pipelines)?;
-    let specs = &definitions.specs;
+    // The sources and the reference tables only: checking needs no models or catalogue.
+    let specs = &definitions::load_specs(&project.pipelines)?;
+    let references = definitions::load_references(&project.pipelines)?;
     if let Some(source) = &options.source
         && !specs.iter().any(|s| s.name() == source)
     {
@@ -104,7 +114,13 @@ pub async fn validate(options: ValidateOptions<'_>) -> Result<ValidateReport> {
             .and_then(|mut f| f.read_exact(&mut salt))
             .map_err(PipelineError::io("/dev/urandom"))?;
     }
-    let env = definitions::ingest_env(specs, &definitions.references, &project.reference, salt)?;
+    let env = definitions::ingest_env(
+        specs,
+        &references,
+        &project.reference,
+        salt,
+        &options.engine,
+    )?;
     std::fs::create_dir_all(&options.out).map_err(PipelineError::io(&options.out))?;
 
     let mut report = ValidateReport::default();
