@@ -364,3 +364,81 @@ fn extending_example_adds_its_table_and_indicator() {
     assert!(indicators_md.contains("\n## `livestream_sales`\n"));
     assert!(indicators_md.contains("`livestream_reports` (商务局)"));
 }
+
+/// docs/architecture.md's crate graph is the workspace's: the same crates with the same
+/// ecstat dependencies as their `Cargo.toml`, each in the table of what it owns, and every
+/// dependency used by the crate's code.
+#[test]
+fn the_architecture_page_names_the_crate_graph_as_it_is() {
+    let page = std::fs::read_to_string(repo().join("docs/architecture.md")).expect("page");
+    let block = page
+        .split("```crates\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a ```crates block");
+    let documented: BTreeMap<String, BTreeSet<String>> = block
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (name, deps) = l.split_once(':').expect("`crate: deps`");
+            let deps = deps
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(String::from)
+                .collect();
+            (name.trim().to_string(), deps)
+        })
+        .collect();
+    let mut actual: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for entry in std::fs::read_dir(repo().join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        let manifest = entry.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let doc: toml::Value = toml::from_str(&text).expect("Cargo.toml");
+        let name = doc["package"]["name"].as_str().expect("name").to_string();
+        let deps: BTreeSet<String> = doc
+            .get("dependencies")
+            .and_then(|d| d.as_table())
+            .map(|t| {
+                t.keys()
+                    .filter(|k| k.starts_with("ecstat-"))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for dep in &deps {
+            let ident = dep.replace('-', "_");
+            assert!(
+                source_mentions(&entry.path().join("src"), &ident),
+                "{name} depends on {dep} but its code never uses `{ident}`"
+            );
+        }
+        assert!(
+            page.contains(&format!("| `{name}` |")),
+            "docs/architecture.md: no row for {name}"
+        );
+        actual.insert(name, deps);
+    }
+    assert_eq!(
+        documented, actual,
+        "docs/architecture.md's crate graph differs from the Cargo.toml files"
+    );
+}
+
+/// Whether a `.rs` file under `dir` mentions `ident`.
+fn source_mentions(dir: &Path, ident: &str) -> bool {
+    std::fs::read_dir(dir).expect("src").flatten().any(|e| {
+        let path = e.path();
+        if path.is_dir() {
+            source_mentions(&path, ident)
+        } else {
+            path.extension().is_some_and(|x| x == "rs")
+                && std::fs::read_to_string(&path).is_ok_and(|t| t.contains(ident))
+        }
+    })
+}

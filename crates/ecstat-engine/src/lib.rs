@@ -146,8 +146,10 @@ pub fn machine_memory() -> Option<usize> {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn a_query_beyond_the_limit_fails_cleanly_and_sessions_share_the_pool() {
+    use datafusion::execution::memory_pool::MemoryConsumer;
+
+    #[test]
+    fn memory_beyond_the_limit_is_refused_and_sessions_share_the_pool() {
         let engine = Engine::builder()
             .memory_limit(64 << 20)
             .build()
@@ -163,18 +165,16 @@ mod tests {
                 .as_deref(),
             Some("UTC")
         );
-        // A sort of far more than 64 MiB of strings with no spilling possible for the
-        // aggregate: the pool refuses instead of the process growing without bound.
-        let big =
-            "SELECT v % 1000000 AS k, repeat('x', 200) AS s FROM generate_series(1, 3000000) t(v)";
-        let result = ctx
-            .sql(&format!("SELECT k, array_agg(s) FROM ({big}) GROUP BY k"))
-            .await
-            .expect("plans")
-            .collect()
-            .await;
-        let error = result.expect_err("beyond the memory limit");
+        // The pool refuses what is beyond the limit, so an operator that cannot spill
+        // fails cleanly instead of the process growing without bound.
+        let pool = &ctx.runtime_env().memory_pool;
+        let reservation = MemoryConsumer::new("test").register(pool);
+        reservation.try_grow(32 << 20).expect("within the limit");
+        let error = reservation
+            .try_grow(40 << 20)
+            .expect_err("beyond the limit");
         assert!(error.to_string().contains("Resources exhausted"), "{error}");
+        reservation.free();
         // A second session draws on the same pool.
         assert!(Arc::ptr_eq(
             &engine.session().runtime_env(),
