@@ -644,7 +644,7 @@ fn a_changed_spec_reads_its_files_again_and_leaves_the_others() {
             .expect("copy");
         }
     }
-    for file in ["indicators.toml", "reference.toml"] {
+    for file in ["indicators.toml", "reference.toml", "report.toml"] {
         std::fs::copy(repo().join("pipelines").join(file), pipelines.join(file)).expect("copy");
     }
     let run_with = |dir: &Path| {

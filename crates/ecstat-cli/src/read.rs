@@ -246,10 +246,18 @@ pub async fn export(at: At<'_>, args: ExportArgs) -> Result<u8, Failure> {
         ]
     };
     let catalogue = Catalogue::load(&catalogue_path(at, args.catalogue.as_deref()))?;
+    let presentation = ecstat_pipeline::definitions::load_presentation(at.pipelines, &catalogue)?;
     let (wh, manifest) = open(at).await?;
-    for path in
-        ecstat_pipeline::exports::write(&wh, &manifest, &catalogue, &formats, &args.out).await?
-    {
+    let written = ecstat_pipeline::exports::write(
+        &wh,
+        &manifest,
+        &catalogue,
+        &presentation,
+        &formats,
+        &args.out,
+    )
+    .await?;
+    for path in written {
         println!("{}", path.display());
     }
     Ok(exit::OK)

@@ -288,3 +288,54 @@ pub(crate) fn report_rows() -> Vec<Obs> {
     ]);
     rows
 }
+
+/// An export's meta with the sample's topic sheets (as `pipelines/report.toml` has them).
+pub fn meta() -> crate::ExportMeta {
+    use crate::presentation::{Presentation, Topic};
+    let topic = |sheet: &str, indicators: &[&str]| Topic {
+        sheet: sheet.into(),
+        indicators: indicators.iter().map(|s| s.to_string()).collect(),
+    };
+    crate::ExportMeta {
+        presentation: Presentation {
+            title: "某县电子商务进农村综合示范 绩效指标报告".into(),
+            caliber: "网络零售额 = 已完成订单买家实付商品金额 − 退款，不含运费。".into(),
+            topics: vec![
+                topic("网络零售", &["rural_online_retail", "agri_online_retail"]),
+                topic(
+                    "经营主体",
+                    &[
+                        "new_ecommerce_entities",
+                        "enterprise_database_size",
+                        "agri_entity_database_size",
+                        "typical_enterprise_database_size",
+                    ],
+                ),
+                topic("培训", &["training_", "poor_household_trainees"]),
+                topic(
+                    "服务网络",
+                    &[
+                        "township_stations",
+                        "village_service_points",
+                        "admin_village_coverage",
+                        "county_service_centre",
+                        "branch_service_centres",
+                        "warehouse_centres",
+                    ],
+                ),
+                topic(
+                    "物流",
+                    &[
+                        "parcels_sent",
+                        "cost_per_parcel",
+                        "townships_with_delivery",
+                        "village_delivery_coverage",
+                    ],
+                ),
+                topic("资金", &["fund_", "products_online_fund_share"]),
+            ],
+            charts: Vec::new(),
+        },
+        ..crate::ExportMeta::default()
+    }
+}

@@ -11,24 +11,10 @@ use std::path::Path;
 use arrow::array::RecordBatch;
 
 use crate::decimal::Decimal;
+use crate::presentation::{Chart, Series as SeriesSpec, YearChoice};
 use crate::rows::{Row, rows};
 use crate::svg::{self, Bar, BarGroup, Point, Series};
-use crate::{CALIBER_ZH, ExportMeta, Result, SUPPRESSED_ZH, io};
-
-/// Each chart's `data-chart` name and the fill of its figures, distinct across the page.
-pub(crate) const GROWTH_CHART: (&str, &str) = ("growth", "#2F6DB5");
-pub(crate) const TREND_CHART: &str = "trend";
-pub(crate) const TOWNSHIP_CHART: (&str, &str) = ("township", "#7B4FA0");
-pub(crate) const COVERAGE_CHART: (&str, &str) = ("coverage", "#1A9A9A");
-/// The sales series of the trend chart and their colours.
-pub(crate) const SALES_SERIES: [(&str, &str); 2] = [
-    ("rural_online_retail", "#E0702F"),
-    ("agri_online_retail", "#3C9D4E"),
-];
-const TOWNSHIP_INDICATOR: &str = "rural_online_retail";
-const COVERAGE_INDICATOR: &str = "admin_village_coverage";
-
-const TITLE: &str = "安溪县电子商务进农村综合示范 绩效指标报告";
+use crate::{ExportMeta, Result, SUPPRESSED_ZH, io};
 
 const STYLE: &str = r#"
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "SimSun", sans-serif; color: #262626; margin: 24px auto; max-width: 1000px; padding: 0 16px; line-height: 1.5; }
@@ -149,32 +135,54 @@ pub(crate) fn render(batches: &[RecordBatch], meta: &ExportMeta) -> String {
 <h1>{title}</h1>
 <p class="note">快照版本 {version} · 数据截至 {as_of} · 计算时间（UTC）{created}</p>
 "#,
-        title = escape(TITLE),
+        title = escape(&meta.presentation.title),
         version = meta.snapshot_version,
         as_of = escape(meta.data_as_of.as_deref().unwrap_or("—")),
         created = escape(&meta.created_at),
     );
 
-    out.push_str("<h2>一、目标达成情况</h2>\n");
+    // Sections are numbered 一、二、… in the presentation's order, the notes last.
+    const NUMERALS: [&str; 12] = [
+        "一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二",
+    ];
+    let mut numbers = NUMERALS.iter();
+    let mut heading = |out: &mut String, text: &str| {
+        let n = numbers.next().copied().unwrap_or("");
+        let sep = if n.is_empty() { "" } else { "、" };
+        let _ = write!(out, "\n<h2>{n}{sep}{}</h2>\n", escape(text));
+    };
+    heading(&mut out, "目标达成情况");
     targets_table(&mut out, batches);
-
-    out.push_str("<h2>二、各项目标完成进度</h2>\n");
-    out.push_str(&growth_chart(batches).unwrap_or_else(|| no_data("没有设定目标的全县年度指标。")));
-
-    out.push_str("\n<h2>三、网络零售额月度走势（全县）</h2>\n");
-    out.push_str(
-        &trend_chart(batches).unwrap_or_else(|| no_data("没有全县网络零售额的月度数据。")),
-    );
-
-    let (heading, chart) = township_chart(batches);
-    let _ = write!(out, "\n<h2>四、{}</h2>\n", escape(&heading));
-    out.push_str(&chart.unwrap_or_else(|| no_data("没有分乡镇的农村网络零售额年度数据。")));
-
-    let (heading, chart) = coverage_chart(batches);
-    let _ = write!(out, "\n<h2>五、{}</h2>\n", escape(&heading));
-    out.push_str(&chart.unwrap_or_else(|| no_data("没有分乡镇的行政村服务覆盖率数据。")));
-
-    out.push_str("\n<h2>六、说明</h2>\n");
+    for chart in &meta.presentation.charts {
+        let (title, drawn, empty) = match chart {
+            Chart::Targets {
+                id,
+                heading,
+                colour,
+                empty,
+            } => (heading.clone(), growth_chart(batches, id, colour), empty),
+            Chart::Monthly {
+                id,
+                heading,
+                series,
+                empty,
+            } => (heading.clone(), trend_chart(batches, id, series), empty),
+            Chart::ByTownship {
+                id,
+                indicator,
+                heading,
+                colour,
+                year,
+                empty,
+            } => {
+                let (title, drawn) = township_chart(batches, id, indicator, heading, colour, *year);
+                (title, drawn, empty)
+            }
+        };
+        heading(&mut out, &title);
+        out.push_str(&drawn.unwrap_or_else(|| no_data(empty)));
+    }
+    heading(&mut out, "说明");
     notes(&mut out, meta);
     out.push_str("</body>\n</html>\n");
     out
@@ -261,7 +269,7 @@ fn target_mark(row: &Row) -> Option<(f64, Option<f64>)> {
 }
 
 /// (a) Each county target, year by year: the figure against its target.
-fn growth_chart(batches: &[RecordBatch]) -> Option<String> {
+fn growth_chart(batches: &[RecordBatch], id: &str, colour: &str) -> Option<String> {
     let mut groups: Vec<((&str, &str), Vec<Row>)> = Vec::new();
     for row in rows(batches).filter(|r| {
         r.text("comparison").is_some()
@@ -307,27 +315,22 @@ fn growth_chart(batches: &[RecordBatch]) -> Option<String> {
             }
         })
         .collect();
-    Some(svg::bar_chart(
-        GROWTH_CHART.0,
-        GROWTH_CHART.1,
-        "数值",
-        &groups,
-    ))
+    Some(svg::bar_chart(id, colour, "数值", &groups))
 }
 
-/// (b) County sales month by month.
-fn trend_chart(batches: &[RecordBatch]) -> Option<String> {
-    let monthly = |code: &'static str| {
+/// The county's monthly values of each series.
+fn trend_chart(batches: &[RecordBatch], id: &str, series: &[SeriesSpec]) -> Option<String> {
+    fn monthly<'b>(batches: &'b [RecordBatch], code: &'b str) -> impl Iterator<Item = Row<'b>> {
         rows(batches).filter(move |r| {
             r.key("indicator_code") == code
                 && r.key("dimension") == "county"
                 && r.key("measure") == "value"
                 && r.key("period_type") == "month"
         })
-    };
-    let months: Vec<String> = SALES_SERIES
+    }
+    let months: Vec<String> = series
         .iter()
-        .flat_map(|(code, _)| monthly(code).map(|r| r.key("period").to_string()))
+        .flat_map(|s| monthly(batches, &s.indicator).map(|r| r.key("period").to_string()))
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
@@ -335,36 +338,43 @@ fn trend_chart(batches: &[RecordBatch]) -> Option<String> {
         return None;
     }
     let mut y_unit = "";
-    let series: Vec<Series> = SALES_SERIES
+    let series: Vec<Series> = series
         .iter()
-        .filter_map(|(code, colour)| {
-            let by_month: BTreeMap<&str, Row> =
-                monthly(code).map(|r| (r.key("period"), r)).collect();
-            let first = by_month.values().next()?;
-            y_unit = chart_unit(first.key("unit")).1;
-            let name = first.text("indicator_name_zh").unwrap_or(code).to_string();
-            let points = months
-                .iter()
-                .enumerate()
-                .filter_map(|(x, month)| {
-                    let row = by_month.get(month.as_str())?;
-                    let (value, text) = chart_figure(row);
-                    Some(Point {
-                        x,
-                        value,
-                        suppressed: row.is_suppressed(),
-                        title: format!("{name} {month}：{text}"),
+        .filter_map(
+            |SeriesSpec {
+                 indicator: code,
+                 colour,
+             }| {
+                let code = code.as_str();
+                let by_month: BTreeMap<&str, Row> = monthly(batches, code)
+                    .map(|r| (r.key("period"), r))
+                    .collect();
+                let first = by_month.values().next()?;
+                y_unit = chart_unit(first.key("unit")).1;
+                let name = first.text("indicator_name_zh").unwrap_or(code).to_string();
+                let points = months
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(x, month)| {
+                        let row = by_month.get(month.as_str())?;
+                        let (value, text) = chart_figure(row);
+                        Some(Point {
+                            x,
+                            value,
+                            suppressed: row.is_suppressed(),
+                            title: format!("{name} {month}：{text}"),
+                        })
                     })
+                    .collect();
+                Some(Series {
+                    name,
+                    colour,
+                    points,
                 })
-                .collect();
-            Some(Series {
-                name,
-                colour,
-                points,
-            })
-        })
+            },
+        )
         .collect();
-    Some(svg::line_chart(TREND_CHART, &months, y_unit, &series))
+    Some(svg::line_chart(id, &months, y_unit, &series))
 }
 
 /// The year rows of `code`'s `value` by township in `year`, largest first, withheld and
@@ -424,17 +434,36 @@ fn latest_complete_year(batches: &[RecordBatch], code: &str) -> Option<(String, 
     }
 }
 
-/// (c) Rural sales by township in the latest complete year.
-fn township_chart(batches: &[RecordBatch]) -> (String, Option<String>) {
-    let Some((year, complete)) = latest_complete_year(batches, TOWNSHIP_INDICATOR) else {
-        return ("分乡镇农村网络零售额".into(), None);
+/// One indicator's yearly values by township in the latest (complete) year, largest
+/// first, with the county's target of that year when it has one: (heading, chart).
+fn township_chart(
+    batches: &[RecordBatch],
+    id: &str,
+    code: &str,
+    heading: &str,
+    colour: &str,
+    choice: YearChoice,
+) -> (String, Option<String>) {
+    let found = match choice {
+        YearChoice::Complete => latest_complete_year(batches, code),
+        YearChoice::Latest => rows(batches)
+            .filter(|r| {
+                r.key("indicator_code") == code
+                    && r.key("dimension") == "township"
+                    && r.key("measure") == "value"
+                    && r.key("period_type") == "year"
+            })
+            .map(|r| r.key("period").to_string())
+            .max()
+            .map(|y| (y, true)),
     };
-    let found = township_rows(batches, TOWNSHIP_INDICATOR, &year);
-    let unit = found
-        .first()
-        .map_or("万元", |r| chart_unit(r.key("unit")).1);
-    let heading = format!(
-        "分乡镇农村网络零售额（{year}年{}，{unit}）",
+    let Some((year, complete)) = found else {
+        return (heading.to_string(), None);
+    };
+    let found = township_rows(batches, code, &year);
+    let unit = found.first().map_or("", |r| chart_unit(r.key("unit")).1);
+    let title = format!(
+        "{heading}（{year}年{}，{unit}）",
         if complete {
             ""
         } else {
@@ -442,44 +471,12 @@ fn township_chart(batches: &[RecordBatch]) -> (String, Option<String>) {
         }
     );
     if found.is_empty() {
-        return (heading, None);
+        return (title, None);
     }
-    let bars = found
-        .iter()
-        .map(|r| bar_of(r, member_label(r).to_string(), None))
-        .collect();
-    let group = BarGroup {
-        title: None,
-        bars,
-        span: (0.0, 0.0),
-    };
-    let chart = svg::bar_chart(
-        TOWNSHIP_CHART.0,
-        TOWNSHIP_CHART.1,
-        "农村网络零售额",
-        &[group],
-    );
-    (heading, Some(chart))
-}
-
-/// (d) Administrative villages covered, by township, in the latest year.
-fn coverage_chart(batches: &[RecordBatch]) -> (String, Option<String>) {
-    let latest = rows(batches)
-        .filter(|r| {
-            r.key("indicator_code") == COVERAGE_INDICATOR
-                && r.key("dimension") == "township"
-                && r.key("measure") == "value"
-                && r.key("period_type") == "year"
-        })
-        .map(|r| r.key("period"))
-        .max();
-    let Some(year) = latest else {
-        return ("分乡镇行政村电子商务服务覆盖率".into(), None);
-    };
     // The county's target, drawn on every township for comparison.
     let target = rows(batches)
         .find(|r| {
-            r.key("indicator_code") == COVERAGE_INDICATOR
+            r.key("indicator_code") == code
                 && r.key("dimension") == "county"
                 && r.key("measure") == "value"
                 && r.key("period_type") == "year"
@@ -487,19 +484,23 @@ fn coverage_chart(batches: &[RecordBatch]) -> (String, Option<String>) {
                 && r.text("comparison").is_some()
         })
         .and_then(|r| target_mark(&r));
-    let found = township_rows(batches, COVERAGE_INDICATOR, year);
-    let heading = format!("分乡镇行政村电子商务服务覆盖率（{year}年，%）");
+    let name = found[0].text("indicator_name_zh").unwrap_or(code);
     let bars = found
         .iter()
         .map(|r| bar_of(r, member_label(r).to_string(), target))
         .collect();
+    // A share is drawn on its whole scale.
+    let span = if unit == "%" {
+        (0.0, 100.0)
+    } else {
+        (0.0, 0.0)
+    };
     let group = BarGroup {
         title: None,
         bars,
-        span: (0.0, 100.0),
+        span,
     };
-    let chart = svg::bar_chart(COVERAGE_CHART.0, COVERAGE_CHART.1, "覆盖率", &[group]);
-    (heading, Some(chart))
+    (title, Some(svg::bar_chart(id, colour, name, &[group])))
 }
 
 fn notes(out: &mut String, meta: &ExportMeta) {
@@ -511,7 +512,11 @@ fn notes(out: &mut String, meta: &ExportMeta) {
         escape(&meta.created_at),
         escape(meta.data_as_of.as_deref().unwrap_or("—")),
     );
-    let _ = writeln!(out, r#"<p class="note">口径：{}</p>"#, escape(CALIBER_ZH));
+    let _ = writeln!(
+        out,
+        r#"<p class="note">口径：{}</p>"#,
+        escape(&meta.presentation.caliber)
+    );
     let _ = writeln!(
         out,
         r#"<p class="note">标为“{SUPPRESSED_ZH}”的数据按统计信息披露控制规则不予公布（如贡献企业过少），并非为零；图中以灰色斜线表示。“数据不足”表示该期月份不全或基期数据不全，尚不能判断是否达标。</p>"#
@@ -546,6 +551,7 @@ fn notes(out: &mut String, meta: &ExportMeta) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Presentation;
     use crate::fixture::{self, Obs};
 
     fn meta() -> ExportMeta {
@@ -569,6 +575,63 @@ mod tests {
                 "1200".into(),
             ]],
             lineage: Vec::new(),
+            presentation: presentation(),
+        }
+    }
+
+    const GROWTH_CHART: (&str, &str) = ("growth", "#2F6DB5");
+    const TREND_CHART: &str = "trend";
+    const TOWNSHIP_CHART: (&str, &str) = ("township", "#7B4FA0");
+    const COVERAGE_CHART: (&str, &str) = ("coverage", "#1A9A9A");
+    const SALES_SERIES: [(&str, &str); 2] = [
+        ("rural_online_retail", "#E0702F"),
+        ("agri_online_retail", "#3C9D4E"),
+    ];
+    const CALIBER_ZH: &str = "网络零售额 = 已完成订单买家实付商品金额 − 退款，不含运费。";
+
+    /// The charts of the tests: the four kinds the sample's report.toml uses.
+    fn presentation() -> Presentation {
+        let text = String::from;
+        Presentation {
+            title: "某县电子商务进农村综合示范 绩效指标报告".into(),
+            caliber: CALIBER_ZH.into(),
+            topics: Vec::new(),
+            charts: vec![
+                Chart::Targets {
+                    id: GROWTH_CHART.0.into(),
+                    heading: text("各项目标完成进度"),
+                    colour: GROWTH_CHART.1.into(),
+                    empty: text("没有设定目标的全县年度指标。"),
+                },
+                Chart::Monthly {
+                    id: TREND_CHART.into(),
+                    heading: text("网络零售额月度走势（全县）"),
+                    series: SALES_SERIES
+                        .iter()
+                        .map(|(indicator, colour)| SeriesSpec {
+                            indicator: text(indicator),
+                            colour: text(colour),
+                        })
+                        .collect(),
+                    empty: text("没有全县网络零售额的月度数据。"),
+                },
+                Chart::ByTownship {
+                    id: TOWNSHIP_CHART.0.into(),
+                    indicator: text("rural_online_retail"),
+                    heading: text("分乡镇农村网络零售额"),
+                    colour: TOWNSHIP_CHART.1.into(),
+                    year: YearChoice::Complete,
+                    empty: text("没有分乡镇的农村网络零售额年度数据。"),
+                },
+                Chart::ByTownship {
+                    id: COVERAGE_CHART.0.into(),
+                    indicator: text("admin_village_coverage"),
+                    heading: text("分乡镇行政村电子商务服务覆盖率"),
+                    colour: COVERAGE_CHART.1.into(),
+                    year: YearChoice::Latest,
+                    empty: text("没有分乡镇的行政村服务覆盖率数据。"),
+                },
+            ],
         }
     }
 

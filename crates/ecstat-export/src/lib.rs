@@ -1,8 +1,8 @@
 //! Exports of the indicator table (`ind_results`), one file per [`Format`]:
 //!
 //! - **xlsx** for officials: Chinese headers with the English codes, number formats, frozen
-//!   header, coloured status; sheets 目标达成, 年度, 月度及累计, one per topic ([`TOPICS`])
-//!   and 说明 last.
+//!   header, coloured status; sheets 目标达成, 年度, 月度及累计, one per topic (the
+//!   deployment's [`Presentation`]) and 说明 last.
 //! - **csv** in UTF-8 with BOM (Excel on Chinese Windows needs it), every column as is.
 //! - **parquet** (zstd) and **json** (an array of objects, NULLs explicit), every column.
 //! - **sdmx**: SDMX-CSV 2.0 for statistical systems (layout in [`sdmx`]).
@@ -21,10 +21,10 @@ pub mod csv_safe;
 mod decimal;
 pub mod feedback;
 mod html;
+pub mod presentation;
 mod rows;
 pub mod sdmx;
 mod svg;
-pub mod topics;
 mod xlsx;
 
 #[cfg(test)]
@@ -39,15 +39,12 @@ use arrow::array::RecordBatch;
 
 pub use decimal::Decimal;
 pub use html::write_html;
+pub use presentation::Presentation;
 pub use sdmx::write_sdmx;
-pub use topics::{TOPICS, topic_of};
 pub use xlsx::write_xlsx;
 
 /// What xlsx and HTML show in place of a withheld figure.
 pub const SUPPRESSED_ZH: &str = "保密";
-
-/// The caliber of the sales figures, on the notes sheet and in the report.
-pub const CALIBER_ZH: &str = "网络零售额 = 已完成订单买家实付商品金额 − 退款，不含运费；取消、关闭、未付款订单计零。金额单位：元。";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -142,6 +139,9 @@ pub struct ExportMeta {
     /// The evidence behind each indicator: (indicator code, department, file, sha256,
     /// rows staged), from the snapshot's `ind_lineage`.
     pub lineage: Vec<[String; 5]>,
+    /// Title, caliber, topic sheets and charts (`pipelines/report.toml`); the title's
+    /// `{county_name}` already replaced.
+    pub presentation: Presentation,
 }
 
 /// Chinese header of each indicator-table column.
@@ -365,7 +365,7 @@ mod tests {
                 "ab".repeat(32),
                 "4160".into(),
             ]],
-            ..Default::default()
+            ..fixture::meta()
         };
         let path = export(&[batch()], &meta, Format::Xlsx, tmp.path()).expect("export");
         let mut wb: Xlsx<_> = open_workbook(&path).expect("open");
@@ -420,8 +420,7 @@ mod tests {
             ..Obs::county("fund_budget", "2019", 5_000).vs_baseline("2017", 1)
         });
         let table = fixture::batch(&rows, true);
-        let path =
-            export(&[table], &ExportMeta::default(), Format::Xlsx, tmp.path()).expect("export");
+        let path = export(&[table], &fixture::meta(), Format::Xlsx, tmp.path()).expect("export");
         let mut wb: Xlsx<_> = open_workbook(&path).expect("open");
         // 经营主体, 培训 and 物流 have no rows here and no sheet; 其他 takes the code no
         // topic lists.
@@ -554,13 +553,8 @@ mod tests {
     #[test]
     fn xlsx_text_cannot_start_a_formula() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let path = export(
-            &[hostile()],
-            &ExportMeta::default(),
-            Format::Xlsx,
-            tmp.path(),
-        )
-        .expect("export");
+        let path =
+            export(&[hostile()], &fixture::meta(), Format::Xlsx, tmp.path()).expect("export");
         let mut wb: Xlsx<_> = open_workbook(&path).expect("open");
         for name in ["年度", "物流"] {
             let sheet = wb.worksheet_range(name).expect("sheet");
@@ -584,8 +578,7 @@ mod tests {
     #[test]
     fn csv_has_a_bom_and_exact_decimals() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let path =
-            export(&[batch()], &ExportMeta::default(), Format::Csv, tmp.path()).expect("export");
+        let path = export(&[batch()], &fixture::meta(), Format::Csv, tmp.path()).expect("export");
         let bytes = std::fs::read(path).expect("read");
         assert!(bytes.starts_with(b"\xEF\xBB\xBFindicator_code,"));
         let text = String::from_utf8(bytes).expect("utf-8");
@@ -613,13 +606,7 @@ mod tests {
     #[test]
     fn csv_text_cannot_start_a_formula() {
         let tmp = tempfile::tempdir().expect("tempdir");
-        let path = export(
-            &[hostile()],
-            &ExportMeta::default(),
-            Format::Csv,
-            tmp.path(),
-        )
-        .expect("export");
+        let path = export(&[hostile()], &fixture::meta(), Format::Csv, tmp.path()).expect("export");
         let (header, records) = read_csv(&path);
         let name = header
             .iter()
@@ -690,7 +677,7 @@ mod tests {
         for format in Format::ALL {
             let path = export(
                 std::slice::from_ref(&table),
-                &ExportMeta::default(),
+                &fixture::meta(),
                 format,
                 tmp.path(),
             )

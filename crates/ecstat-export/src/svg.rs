@@ -45,9 +45,9 @@ pub(crate) struct BarGroup {
 
 /// A series of a [`line_chart`].
 #[derive(Debug, Clone)]
-pub(crate) struct Series {
+pub(crate) struct Series<'a> {
     pub name: String,
-    pub colour: &'static str,
+    pub colour: &'a str,
     pub points: Vec<Point>,
 }
 

@@ -7,9 +7,9 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 
 use crate::csv_safe::neutralize;
 use crate::decimal::Decimal;
+use crate::presentation::OTHER_TOPIC;
 use crate::rows::{Row, rows};
-use crate::topics::{OTHER_TOPIC, TOPICS, topic_of};
-use crate::{CALIBER_ZH, ExportError, ExportMeta, Result, SUPPRESSED_ZH, header_zh};
+use crate::{ExportError, ExportMeta, Result, SUPPRESSED_ZH, header_zh};
 
 const SUMMARY_COLUMNS: &[&str] = &[
     "indicator_code",
@@ -224,10 +224,16 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
 
     // One sheet per topic with its yearly rows of every breakdown; a topic without rows
     // gets no sheet, and 其他 only appears for codes no topic lists.
-    let topics = TOPICS.iter().map(|(name, _)| *name).chain([OTHER_TOPIC]);
+    let presentation = &meta.presentation;
+    let topics = presentation
+        .topics
+        .iter()
+        .map(|t| t.sheet.as_str())
+        .chain([OTHER_TOPIC]);
     for topic in topics {
         let keep = |row: &Row| {
-            row.text("period_type") == Some("year") && topic_of(row.key("indicator_code")) == topic
+            row.text("period_type") == Some("year")
+                && presentation.topic_of(row.key("indicator_code")) == topic
         };
         if !rows(batches).any(|row| keep(&row)) {
             continue;
@@ -293,7 +299,7 @@ pub fn write_xlsx(batches: &[RecordBatch], meta: &ExportMeta, path: &Path) -> Re
         "数据截至 data as of",
         meta.data_as_of.as_deref().unwrap_or("—"),
     )?;
-    line(ws, &mut r, "口径 caliber", CALIBER_ZH)?;
+    line(ws, &mut r, "口径 caliber", &meta.presentation.caliber)?;
     r += 1;
     for (j, h) in [
         "指标代码",

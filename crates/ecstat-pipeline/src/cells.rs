@@ -41,7 +41,10 @@ mod tests {
             ("n", Arc::new(Int64Array::from(vec![1, 2])) as _),
         ])
         .expect("batch");
-        assert_eq!(rows(std::slice::from_ref(&batch), ["a", "n"]), [["x", "1"], ["", "2"]]);
+        assert_eq!(
+            rows(std::slice::from_ref(&batch), ["a", "n"]),
+            [["x", "1"], ["", "2"]]
+        );
         assert_eq!(cell(&batch, "missing", 0), "");
     }
 }

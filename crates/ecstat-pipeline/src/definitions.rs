@@ -1,12 +1,14 @@
 //! The pipeline folder (`pipelines/`) and the reference folder, loaded and checked before
-//! any work: source specs, reference tables, the indicator catalogue, and what ingestion
-//! needs from the reference (division codes, values for `relationship` checks).
+//! any work: source specs, reference tables, the indicator catalogue, the exports'
+//! presentation, and what ingestion needs from the reference (division codes, values for
+//! `relationship` checks).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use ecstat_core::division::Divisions;
 use ecstat_core::spec::{CheckKind, SourceSpec};
+use ecstat_export::Presentation;
 use ecstat_indicators::Catalogue;
 use ecstat_ingest::{IngestEnv, Lookups, RecordEnv};
 use ecstat_warehouse::ReferenceTable;
@@ -19,20 +21,42 @@ pub struct Definitions {
     pub specs: Vec<Arc<SourceSpec>>,
     pub references: Vec<ReferenceTable>,
     pub catalogue: Catalogue,
+    /// Title, caliber, topic sheets and charts of the exports (`report.toml`).
+    pub presentation: Presentation,
 }
 
 impl Definitions {
-    /// Load `dir`'s source specs, `reference.toml` and `indicators.toml`.
+    /// Load `dir`'s source specs, `reference.toml`, `indicators.toml` and `report.toml`.
     pub fn load(dir: &Path) -> Result<Self> {
         let specs = load_specs(dir)?;
         let references = load_references(dir)?;
         let catalogue = load_catalogue(dir)?;
+        let presentation = load_presentation(dir, &catalogue)?;
         Ok(Self {
             specs,
             references,
             catalogue,
+            presentation,
         })
     }
+}
+
+/// The exports' presentation, `dir/report.toml`, checked against `catalogue`: every
+/// indicator it names exists, sheet names fit Excel, each chart has its own colour.
+pub fn load_presentation(dir: &Path, catalogue: &Catalogue) -> Result<Presentation> {
+    let path = dir.join("report.toml");
+    let text = std::fs::read_to_string(&path).map_err(PipelineError::io(&path))?;
+    let bad = |message: String| PipelineError::config(format!("{}: {message}", path.display()));
+    let presentation: Presentation = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    presentation.check().map_err(bad)?;
+    if let Some(code) = presentation
+        .indicators()
+        .into_iter()
+        .find(|c| catalogue.get(c).is_none())
+    {
+        return Err(bad(format!("indicator `{code}` is not in indicators.toml")));
+    }
+    Ok(presentation)
 }
 
 /// The source specs of `dir/sources`.
@@ -147,4 +171,33 @@ fn column_values(path: &Path, column: &str) -> Result<Vec<String>> {
         }
     }
     Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_presentation_names_only_catalogue_indicators() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines");
+        let catalogue = load_catalogue(&dir).expect("catalogue");
+        let shipped = load_presentation(&dir, &catalogue).expect("report.toml");
+        assert!(shipped.title.contains("{county_name}"));
+        assert!(!shipped.charts.is_empty() && !shipped.topics.is_empty());
+
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let text = std::fs::read_to_string(dir.join("report.toml")).expect("read");
+        let renamed = text.replace(
+            "indicator = \"admin_village_coverage\"",
+            "indicator = \"admin_village_cover\"",
+        );
+        assert_ne!(renamed, text);
+        std::fs::write(tmp.path().join("report.toml"), renamed).expect("write");
+        let error = load_presentation(tmp.path(), &catalogue).expect_err("unknown code");
+        assert!(
+            error.to_string().contains("`admin_village_cover`"),
+            "{error}"
+        );
+        assert_eq!(error.kind(), crate::ErrorKind::Usage);
+    }
 }

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
-use ecstat_export::{ExportMeta, Format};
+use ecstat_export::{ExportMeta, Format, Presentation};
 use ecstat_indicators::Catalogue;
 use ecstat_lake::{DataDir, Manifest};
 use ecstat_warehouse::Warehouse;
@@ -39,12 +39,18 @@ pub async fn indicator_batches(
 }
 
 /// What the exports print beside the figures: the snapshot, the catalogue's definitions,
-/// the inputs, and (read from `wh`) the evidence behind each indicator.
+/// the inputs, and (read from `wh`) the evidence behind each indicator and the county the
+/// title names; `presentation` lays them out.
 pub async fn meta(
     wh: &Warehouse,
     manifest: &Manifest,
     catalogue: &Catalogue,
+    presentation: &Presentation,
 ) -> Result<ExportMeta> {
+    let mut presentation = presentation.clone();
+    presentation.title = presentation
+        .title
+        .replace("{county_name}", &county_name(wh).await?);
     Ok(ExportMeta {
         snapshot_version: manifest.version,
         run_id: manifest.run_id.clone(),
@@ -77,7 +83,26 @@ pub async fn meta(
             })
             .collect(),
         lineage: lineage::export_rows(wh).await?,
+        presentation,
     })
+}
+
+/// The county of the snapshot's programme (`cfg_programme`); empty for a snapshot from
+/// before the programme was a table.
+async fn county_name(wh: &Warehouse) -> Result<String> {
+    if !wh.tables().contains_key(ecstat_warehouse::PROGRAMME_TABLE) {
+        return Ok(String::new());
+    }
+    let sql = format!(
+        "SELECT county_name FROM {}",
+        ecstat_warehouse::PROGRAMME_TABLE
+    );
+    let batches = wh.context().sql(&sql).await?.collect().await?;
+    Ok(crate::cells::rows(&batches, ["county_name"])
+        .into_iter()
+        .next()
+        .map(|[name]| name)
+        .unwrap_or_default())
 }
 
 /// Write the published indicator table of `manifest` (read through `wh`) in `formats`
@@ -86,11 +111,12 @@ pub async fn write(
     wh: &Warehouse,
     manifest: &Manifest,
     catalogue: &Catalogue,
+    presentation: &Presentation,
     formats: &[Format],
     dir: &Path,
 ) -> Result<Vec<PathBuf>> {
     let batches = indicator_batches(wh, ecstat_indicators::PUBLISHED_COLUMNS, "").await?;
-    let meta = meta(wh, manifest, catalogue).await?;
+    let meta = meta(wh, manifest, catalogue, presentation).await?;
     // The formats are written side by side: each is its own file, and each waits for its
     // own fsync.
     let written: Vec<_> = std::thread::scope(|scope| {
@@ -125,9 +151,10 @@ pub async fn export_snapshot(
     wh: &Warehouse,
     manifest: &Manifest,
     catalogue: &Catalogue,
+    presentation: &Presentation,
 ) -> Result<Vec<PathBuf>> {
     let dir = lake.path("exports");
-    let exported = write(wh, manifest, catalogue, &Format::ALL, &dir).await?;
+    let exported = write(wh, manifest, catalogue, presentation, &Format::ALL, &dir).await?;
     mark(&dir, manifest)?;
     failpoint::hit("export:done");
     Ok(exported)

@@ -125,8 +125,14 @@ pub async fn assemble(
         a.lake.publish(&manifest)?;
         failpoint::hit("publish:after");
         if a.export {
-            exported =
-                exports::export_snapshot(a.lake, wh, &manifest, &a.definitions.catalogue).await?;
+            exported = exports::export_snapshot(
+                a.lake,
+                wh,
+                &manifest,
+                &a.definitions.catalogue,
+                &a.definitions.presentation,
+            )
+            .await?;
         }
     }
     timings.stage("publish+export");

@@ -215,7 +215,14 @@ async fn run_locked(
         if options.export && exports::exported_version(lake) != Some(current.version) {
             let ctx = ecstat_ingest::session(&options.engine);
             let wh = Warehouse::for_snapshot(ctx, lake, current, &[]).await?;
-            exported = exports::export_snapshot(lake, &wh, current, &definitions.catalogue).await?;
+            exported = exports::export_snapshot(
+                lake,
+                &wh,
+                current,
+                &definitions.catalogue,
+                &definitions.presentation,
+            )
+            .await?;
         }
         timings.stage("publish+export");
         summary.timings = timings.stages.clone();
