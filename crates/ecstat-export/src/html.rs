@@ -766,10 +766,7 @@ mod tests {
     #[test]
     fn charts_without_data_say_so() {
         let only_parcels = [Obs::county("parcels_sent", "2019", 10_000)];
-        let html = render(
-            &[fixture::batch(&only_parcels, false)],
-            &ExportMeta::default(),
-        );
+        let html = render(&[fixture::batch(&only_parcels, false)], &meta());
         assert!(!html.contains("<svg"));
         assert_eq!(html.matches(r#"<p class="nodata">无数据："#).count(), 5);
     }
@@ -783,7 +780,7 @@ mod tests {
             "<script>alert(1)</script>",
             10_000,
         )];
-        let html = render(&[fixture::batch(&rows, true)], &ExportMeta::default());
+        let html = render(&[fixture::batch(&rows, true)], &meta());
         assert!(!html.contains("<script"));
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     }
