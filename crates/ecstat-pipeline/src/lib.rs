@@ -18,7 +18,9 @@ pub mod lineage;
 pub mod operations;
 pub mod progress;
 pub mod project;
+pub mod reference_pages;
 pub mod snapshot;
+pub mod table_docs;
 
 pub use error::{ErrorKind, PipelineError, Result};
 
