@@ -1,10 +1,20 @@
-//! The warehouse: one snapshot of the data directory as DataFusion tables, the SQL models
-//! that build it, their tests, and read-only queries over it.
+//! The warehouse: one snapshot of the data directory as DataFusion tables — the staged and
+//! system tables of its inputs, reference tables, the programme — the SQL models that build
+//! it, and read-only queries over it. Beside this file: the model files and their selection
+//! (`models`), monthly partitions reused between runs (`partitions`), reference tables
+//! (`reference`), ecstat's own tables (`system_tables`) and the model tests (`testing`).
 
 pub mod error;
 pub mod models;
 mod partitions;
 pub mod reference;
+mod system_tables;
+mod testing;
+
+pub use system_tables::system_schemas;
+use system_tables::{ingest_files_rows, ingest_files_table, submissions_table};
+pub use testing::{FAILING_SAMPLE, TestOutcome};
+use testing::{first_int, run_tests};
 
 /// The table the programme (the project file's `[programme]`) is published as.
 pub const PROGRAMME_TABLE: &str = "cfg_programme";
@@ -23,9 +33,7 @@ pub fn programme_schema() -> SchemaRef {
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use arrow::array::{
-    ArrayRef, Int32Array, Int64Array, RecordBatch, StringArray, StringBuilder, UInt64Array,
-};
+use arrow::array::{ArrayRef, Int32Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::datasource::MemTable;
@@ -90,48 +98,6 @@ impl std::fmt::Debug for Warehouse {
             .finish()
     }
 }
-
-/// Result of one model test.
-#[derive(Debug, Clone)]
-pub struct TestOutcome {
-    pub model: String,
-    pub name: String,
-    pub failing_rows: u64,
-    /// Up to [`FAILING_SAMPLE`] failing rows as a text table (empty when the test passed).
-    pub sample: String,
-    /// A `[[warnings]]` check: reported, does not withhold the snapshot.
-    pub warning: bool,
-}
-
-impl TestOutcome {
-    /// A finding recorded in the manifest, reported again by a run that reuses the output.
-    fn recorded(model: &str, name: String, finding: &ecstat_lake::PartitionFinding) -> Self {
-        Self {
-            model: model.to_string(),
-            name,
-            failing_rows: finding.failing_rows,
-            sample: finding.sample.clone(),
-            warning: finding.warning,
-        }
-    }
-
-    /// The failing outcomes of `outcomes`, as the manifest records them.
-    fn findings(outcomes: &[TestOutcome]) -> Vec<ecstat_lake::PartitionFinding> {
-        outcomes
-            .iter()
-            .filter(|o| o.failing_rows > 0)
-            .map(|o| ecstat_lake::PartitionFinding {
-                test: o.name.clone(),
-                failing_rows: o.failing_rows,
-                warning: o.warning,
-                sample: o.sample.clone(),
-            })
-            .collect()
-    }
-}
-
-/// Failing rows shown per failed test.
-pub const FAILING_SAMPLE: usize = 5;
 
 impl Warehouse {
     /// The staged and system tables of `inputs` (a snapshot being built), on `ctx` — a
@@ -580,87 +546,6 @@ impl Warehouse {
         Ok((file, rows))
     }
 
-    /// Run every test of `model`; each returns how many rows fail it. A partitioned model
-    /// was tested month by month as it was built: its outcomes are those.
-    /// A model reused whole whose tests and the tables they read are unchanged reports the
-    /// findings recorded when it was tested.
-    pub async fn test_model(&mut self, model: &Model) -> Result<Vec<TestOutcome>> {
-        let mut outcomes = self.test_models(std::slice::from_ref(model)).await;
-        outcomes.pop().unwrap_or_else(|| Ok(Vec::new()))
-    }
-
-    /// [`Warehouse::test_model`] of each of `models`, in their order. The tests of
-    /// different models run side by side: each is a few small queries, whose planning is
-    /// work for one core. A model whose tests fail to run has its error in its place.
-    pub async fn test_models(&mut self, models: &[Model]) -> Vec<Result<Vec<TestOutcome>>> {
-        let mut results: Vec<Option<Result<Vec<TestOutcome>>>> = Vec::new();
-        let mut jobs = tokio::task::JoinSet::new();
-        let mut model_of_job = std::collections::HashMap::new();
-        for (i, model) in models.iter().enumerate() {
-            if model.doc.partition_by.is_some() {
-                let outcomes = self.partition_outcomes.get(&model.name).cloned();
-                results.push(Some(Ok(outcomes.unwrap_or_default())));
-                continue;
-            }
-            let tests_key = match self.tests_key(model).await {
-                Ok(key) => key,
-                Err(e) => {
-                    results.push(Some(Err(e)));
-                    continue;
-                }
-            };
-            if let Some(record) = self
-                .models
-                .get(&model.name)
-                .filter(|r| self.reused_models.contains(&model.name) && r.tests_key == tests_key)
-            {
-                let recorded = record
-                    .findings
-                    .iter()
-                    .map(|f| TestOutcome::recorded(&model.name, f.test.clone(), f))
-                    .collect();
-                results.push(Some(Ok(recorded)));
-                continue;
-            }
-            results.push(None);
-            let (ctx, model) = (self.ctx.clone(), model.clone());
-            let job = jobs.spawn(async move {
-                let step = std::time::Instant::now();
-                let outcomes = run_tests(&ctx, &model).await;
-                tracing::debug!(
-                    model = %model.name,
-                    tests = outcomes.as_ref().map_or(0, Vec::len),
-                    ms = step.elapsed().as_millis(),
-                    "model tested"
-                );
-                (tests_key, outcomes)
-            });
-            model_of_job.insert(job.id(), i);
-        }
-        while let Some(job) = jobs.join_next_with_id().await {
-            let (i, (tests_key, outcomes)) = match job {
-                Ok((id, done)) => (model_of_job[&id], done),
-                // A task that panicked: an error of its model, as in the indicators.
-                Err(e) => {
-                    let i = model_of_job[&e.id()];
-                    let error = datafusion::error::DataFusionError::External(Box::new(e));
-                    results[i] = Some(Err(error.into()));
-                    continue;
-                }
-            };
-            if let (Ok(outcomes), Some(record)) = (&outcomes, self.models.get_mut(&models[i].name))
-            {
-                record.tests_key = tests_key;
-                record.findings = TestOutcome::findings(outcomes);
-            }
-            results[i] = Some(outcomes);
-        }
-        results
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Ok(Vec::new())))
-            .collect()
-    }
-
     /// Plan a read-only query: DDL, DML and settings changes are refused.
     pub async fn query(&self, sql: &str) -> Result<DataFrame> {
         let options = SQLOptions::new()
@@ -705,243 +590,12 @@ impl Warehouse {
     }
 }
 
-/// Column `column` of the first row of `batches`, when it is an Int64 (a count).
-fn first_int(batches: &[RecordBatch], column: usize) -> Option<i64> {
-    let batch = batches.iter().find(|b| b.num_rows() > 0)?;
-    batch
-        .columns()
-        .get(column)?
-        .as_any()
-        .downcast_ref::<Int64Array>()
-        .map(|a| a.value(0))
-}
-
-/// The layouts of the tables every session has besides the staged sources (`orders`,
-/// `quarantine`, `ingest_files`, `submissions`): what `ecstat docs` plans the models on
-/// when it documents the warehouse without a data directory.
-pub fn system_schemas() -> Result<Vec<(&'static str, SchemaRef)>> {
-    use datafusion::catalog::TableProvider;
-    Ok(vec![
-        ("orders", ecstat_engine::layouts::orders_schema()),
-        ("quarantine", ecstat_engine::layouts::quarantine_schema()),
-        ("ingest_files", ingest_files_table(&[])?.schema()),
-        ("submissions", submissions_table(&[])?.schema()),
-    ])
-}
-
-/// `ingest_files`: one row per input file of the snapshot, the lineage of every figure.
-fn ingest_files_table(inputs: &[InputRecord]) -> Result<MemTable> {
-    let all: Vec<(usize, &InputRecord)> = inputs.iter().enumerate().collect();
-    ingest_files_rows(&all)
-}
-
-/// `ingest_files` with the given rows, each with its `ingest_seq` (its index among the
-/// snapshot's inputs).
-fn ingest_files_rows(inputs: &[(usize, &InputRecord)]) -> Result<MemTable> {
-    let text = |n: &str| Field::new(n, DataType::Utf8, true);
-    let count = |n: &str| Field::new(n, DataType::UInt64, false);
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("ingest_seq", DataType::Int64, false),
-        text("source"),
-        text("file"),
-        text("file_sha256"),
-        count("bytes"),
-        text("encoding"),
-        count("rows_read"),
-        count("rows_staged"),
-        count("rows_quarantined"),
-        count("rows_skipped"),
-        count("rows_warned"),
-        text("notes"),
-        text("error"),
-        text("run_id"),
-        text("received"),
-        Field::new("lines", DataType::UInt64, true),
-        Field::new("orders", DataType::UInt64, true),
-        Field::new("completed_orders", DataType::UInt64, true),
-        Field::new("sales_yuan", DataType::Decimal128(18, 2), true),
-        Field::new(
-            "latest_order_time",
-            DataType::Timestamp(arrow::datatypes::TimeUnit::Microsecond, None),
-            true,
-        ),
-    ]));
-    let tally = |f: &dyn Fn(&ecstat_lake::Reconciliation) -> u64| -> ArrayRef {
-        Arc::new(
-            inputs
-                .iter()
-                .map(|(_, i)| i.reconciliation.as_ref().map(f))
-                .collect::<UInt64Array>(),
-        )
-    };
-    let strings = |f: &dyn Fn(&InputRecord) -> Option<String>| -> ArrayRef {
-        Arc::new(inputs.iter().map(|(_, i)| f(i)).collect::<StringArray>())
-    };
-    let counts = |f: &dyn Fn(&InputRecord) -> u64| -> ArrayRef {
-        Arc::new(inputs.iter().map(|(_, i)| f(i)).collect::<UInt64Array>())
-    };
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(
-                inputs
-                    .iter()
-                    .map(|(seq, _)| *seq as i64)
-                    .collect::<Int64Array>(),
-            ),
-            strings(&|i| Some(i.source.clone())),
-            strings(&|i| Some(i.path.clone())),
-            strings(&|i| Some(i.sha256.clone())),
-            counts(&|i| i.bytes),
-            strings(&|i| Some(i.encoding.clone())),
-            counts(&|i| i.rows_read),
-            counts(&|i| i.rows_staged),
-            counts(&|i| i.rows_quarantined),
-            counts(&|i| i.rows_skipped),
-            counts(&|i| i.rows_warned),
-            strings(&|i| (!i.notes.is_empty()).then(|| i.notes.join("; "))),
-            strings(&|i| i.error.clone()),
-            strings(&|i| Some(i.run_id.clone())),
-            strings(&|i| Some(i.received.clone())),
-            tally(&|r| r.lines),
-            tally(&|r| r.orders),
-            tally(&|r| r.completed_orders),
-            Arc::new(
-                inputs
-                    .iter()
-                    .map(|(_, i)| i.reconciliation.map(|r| i128::from(r.sales_fen)))
-                    .collect::<arrow::array::Decimal128Array>()
-                    .with_precision_and_scale(18, 2)?,
-            ),
-            Arc::new(
-                inputs
-                    .iter()
-                    .map(|(_, i)| i.reconciliation.and_then(|r| r.latest_order_time))
-                    .collect::<arrow::array::TimestampMicrosecondArray>(),
-            ),
-        ],
-    )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
-}
-
-/// `submissions`: for every partition of a replacing source (a township and month, a
-/// quarter's months, a whole register), which file the snapshot reads and which earlier
-/// files it replaced. The replaced rows stay readable in the snapshots before.
-fn submissions_table(inputs: &[InputRecord]) -> Result<MemTable> {
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("source", DataType::Utf8, false),
-        Field::new("partition", DataType::Utf8, false),
-        Field::new("file", DataType::Utf8, false),
-        Field::new("file_sha256", DataType::Utf8, false),
-        Field::new("received", DataType::Utf8, false),
-        Field::new("current", DataType::Boolean, false),
-        Field::new("replaced_by", DataType::Utf8, true),
-    ]));
-    let superseded = ecstat_lake::superseded(inputs);
-    let (mut source, mut partition, mut file, mut sha, mut received, mut current, mut by) = (
-        StringBuilder::new(),
-        StringBuilder::new(),
-        StringBuilder::new(),
-        StringBuilder::new(),
-        StringBuilder::new(),
-        arrow::array::BooleanBuilder::new(),
-        StringBuilder::new(),
-    );
-    for (index, input) in inputs.iter().enumerate().filter(|(_, i)| i.replaces) {
-        let mut partitions: Vec<&str> = input
-            .staged_files
-            .values()
-            .flatten()
-            .map(|f| ecstat_lake::partition_of(f))
-            .collect();
-        partitions.sort();
-        partitions.dedup();
-        for part in partitions {
-            let winner = superseded
-                .iter()
-                .find(|(i, p, _)| *i == index && p == part)
-                .map(|(_, _, w)| w.as_str());
-            source.append_value(&input.source);
-            partition.append_value(part);
-            file.append_value(&input.path);
-            sha.append_value(&input.sha256);
-            received.append_value(&input.received);
-            current.append_value(winner.is_none());
-            by.append_option(winner);
-        }
-    }
-    let batch = RecordBatch::try_new(
-        schema.clone(),
-        vec![
-            Arc::new(source.finish()),
-            Arc::new(partition.finish()),
-            Arc::new(file.finish()),
-            Arc::new(sha.finish()),
-            Arc::new(received.finish()),
-            Arc::new(current.finish()),
-            Arc::new(by.finish()),
-        ],
-    )?;
-    Ok(MemTable::try_new(schema, vec![vec![batch]])?)
-}
-
-/// Run the tests of `model` on the table the session holds under its name.
-pub(crate) async fn run_tests(ctx: &SessionContext, model: &Model) -> Result<Vec<TestOutcome>> {
-    let tests = models::test_queries(model);
-    let no_count = |name: &str| WarehouseError::Config {
-        path: model.path.with_extension("toml"),
-        message: format!("test {name} did not return a row count"),
-    };
-    // The checks of single rows are counted together, in one pass over the table.
-    let conditions: Vec<String> = tests
-        .iter()
-        .filter_map(|t| t.row_condition.as_deref())
-        .enumerate()
-        .map(|(i, c)| format!("count(*) FILTER (WHERE {c}) AS failing_{i}"))
-        .collect();
-    let row_counts = if conditions.is_empty() {
-        Vec::new()
-    } else {
-        let sql = format!("SELECT {} FROM {}", conditions.join(", "), model.name);
-        ctx.sql(&sql).await?.collect().await?
-    };
-    let mut row_column = 0;
-    let mut out = Vec::new();
-    for test in tests {
-        // A count query returns one Int64 row; anything else must not read as "passed".
-        let failing = if test.row_condition.is_some() {
-            row_column += 1;
-            first_int(&row_counts, row_column - 1)
-        } else {
-            first_int(&ctx.sql(&test.count_sql()).await?.collect().await?, 0)
-        }
-        .ok_or_else(|| no_count(&test.name))?;
-        let sample = if failing > 0 {
-            let batches = ctx
-                .sql(&test.sample_sql(FAILING_SAMPLE))
-                .await?
-                .collect()
-                .await?;
-            arrow::util::pretty::pretty_format_batches(&batches)?.to_string()
-        } else {
-            String::new()
-        };
-        out.push(TestOutcome {
-            model: test.model,
-            name: test.name,
-            failing_rows: failing.max(0) as u64,
-            sample,
-            warning: test.warning,
-        });
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::models::{ColumnDoc, ColumnTest, ModelDoc, TableTest};
     use arrow::array::AsArray;
+    use arrow::array::Int64Array;
 
     /// Model tests must be able to fail: a table with a duplicate, a null and a bad value.
     #[tokio::test]
