@@ -1,13 +1,23 @@
 //! Ingestion: each inbox file is read as its source spec says, normalised by one DataFusion
 //! query, and split into staged Parquet (partitioned by order month) and quarantine rows.
 //! Every data row read ends in exactly one of the two.
+//!
+//! Here: what ingestion needs (`IngestEnv`), one file's ingestion (`ingest_file`) and the
+//! rows of a records source. Beside it: the input file and its stamp (`input`), the format
+//! readers (`reader`, `json`, `xlsx_package`), the normalising SQL (`normalise`, `records`,
+//! `cells`, `udf`), order lines with the in-file repeat check and the totals
+//! (`order_lines`), partitioned Parquet writing (`partitioned`) and the staged and
+//! quarantine writers (`staged`).
 
 pub mod cells;
 pub mod error;
 #[cfg(any(test, feature = "fuzz"))]
 pub mod fuzz;
+mod input;
 pub mod json;
 pub mod normalise;
+mod order_lines;
+mod partitioned;
 pub mod reader;
 pub mod records;
 pub mod staged;
@@ -36,6 +46,11 @@ use tokio::sync::mpsc;
 
 pub use cells::RecordEnv;
 pub use error::{IngestError, Result};
+pub use input::InputFile;
+pub(crate) use input::sha256_of;
+use input::{now_ns, settled_stamp};
+use order_lines::order_rows;
+use partitioned::{Partitioning, Partitions, write_partitioned};
 pub use records::Lookups;
 pub use staged::Problem;
 use staged::{QuarantineBuilder, parquet_props};
@@ -123,111 +138,6 @@ pub struct Ingested {
     pub problems: Vec<Problem>,
     /// (column, header as the file writes it) for the columns found.
     pub headers: Vec<(String, String)>,
-}
-
-/// One file to ingest.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    pub path: std::path::PathBuf,
-    /// `/`-separated path relative to the inbox (lossy UTF-8).
-    pub relative: String,
-    /// Empty for a file hashed while it is read ([`InputFile::unhashed`]).
-    pub sha256: String,
-    pub bytes: u64,
-    /// Its stamp when hashed, if settled (see [`FileStamp`]).
-    pub stamp: Option<FileStamp>,
-    /// Whether `sha256` was computed now, not taken from an earlier run's record.
-    pub hashed: bool,
-}
-
-impl InputFile {
-    /// Size and content hash of `path`; the message says why when the file cannot be read.
-    pub fn open(path: &Path, relative: String) -> std::result::Result<Self, String> {
-        Self::open_trusting(path, relative, &[])
-    }
-
-    /// Like [`InputFile::open`], but a file whose path and stamp (size, modification and
-    /// change times, inode) equal those of one of `earlier` is taken to hold the bytes it
-    /// had then: its hash is not computed again. A nightly run over a years-long inbox
-    /// then reads only what is new. Carried records stand for files no longer at their
-    /// path and are not trusted.
-    pub fn open_trusting(
-        path: &Path,
-        relative: String,
-        earlier: &[InputRecord],
-    ) -> std::result::Result<Self, String> {
-        let meta = stat(path)?;
-        let stamp = FileStamp::of(&meta);
-        let known = stamp.and_then(|stamp| {
-            earlier.iter().find(|i| {
-                i.path == relative && !i.carried && !i.sha256.is_empty() && i.stamp == Some(stamp)
-            })
-        });
-        if let Some(known) = known {
-            return Ok(Self {
-                path: path.to_path_buf(),
-                relative,
-                sha256: known.sha256.clone(),
-                bytes: meta.len(),
-                stamp,
-                hashed: false,
-            });
-        }
-        let started = now_ns();
-        let sha256 = ecstat_lake::sha256_file(path).map_err(|e| e.to_string())?;
-        let stamp = settled_stamp(path, stamp, started);
-        Ok(Self {
-            path: path.to_path_buf(),
-            relative,
-            sha256,
-            bytes: meta.len(),
-            stamp,
-            hashed: true,
-        })
-    }
-
-    /// A file whose hash is taken while it is ingested, from the bytes parsed, instead of
-    /// in a reading of its own: for a file that cannot be one read before (no earlier file
-    /// has its size). [`ingest_file`] fills in the record's `sha256`.
-    pub fn unhashed(path: &Path, relative: String) -> std::result::Result<Self, String> {
-        let meta = stat(path)?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            relative,
-            sha256: String::new(),
-            bytes: meta.len(),
-            stamp: FileStamp::of(&meta),
-            hashed: true,
-        })
-    }
-}
-
-/// `path`'s metadata; the message names the file.
-fn stat(path: &Path) -> std::result::Result<std::fs::Metadata, String> {
-    std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// Nanoseconds since the Unix epoch, as [`FileStamp`] counts them.
-fn now_ns() -> i128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i128)
-}
-
-/// The stamp `path` had before it was hashed from `started` on, if it has it still and it
-/// was settled then. A file written while hashed, or so recently that a further write could
-/// keep the stamp, gets none: it is hashed again next time.
-fn settled_stamp(path: &Path, stamp: Option<FileStamp>, started: i128) -> Option<FileStamp> {
-    let after = std::fs::metadata(path).ok().and_then(|m| FileStamp::of(&m));
-    stamp.filter(|s| Some(*s) == after && s.settled_before(started))
-}
-
-/// The SHA-256 of `path`, read on its own.
-pub(crate) fn sha256_of(path: &Path) -> Result<String> {
-    ecstat_lake::sha256_file(path).map_err(|e| IngestError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    })
 }
 
 /// Ingest one file. A file-level problem (missing columns, undecodable, empty, unreadable
@@ -589,282 +499,6 @@ fn file_id(sha256: &str, run_id: &str) -> String {
 
 type NormalisedStream = datafusion::execution::SendableRecordBatchStream;
 
-/// Order lines: quarantine what the SQL rejected, and (with `check_repeats`) order lines
-/// seen earlier in the file. Returns how many lines could not be checked for repeats (see
-/// [`LinesSeen`]), how many were staged under the file's unknown shop, and the file's
-/// totals ([`Tally`]).
-async fn order_rows(
-    mut stream: NormalisedStream,
-    output: &mut Output<'_>,
-    on_rows: &(dyn Fn(u64) + Sync),
-    path: &Path,
-    check_repeats: bool,
-    unknown_shop: &str,
-) -> Result<(u64, u64, Option<ecstat_lake::Reconciliation>)> {
-    let mut unknown_shop_lines = 0u64;
-    let mut tally = Tally::default();
-    let engine_err = |source| IngestError::engine(path, source);
-    let staged_schema = staged::orders_file_schema();
-    let mut seen = LinesSeen::new(LinesSeen::MAX_KEYS);
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(engine_err)?;
-        on_rows(batch.num_rows() as u64);
-        let text = |name: &str| text_column(&batch, name).map_err(engine_err);
-        let (rule, order_id, sub_order_id, title, shop_id, status) = (
-            text("_reject_rule")?,
-            text("order_id")?,
-            text("sub_order_id")?,
-            text("item_title")?,
-            text("shop_id")?,
-            text("status")?,
-        );
-        let money = |name: &str| {
-            batch
-                .column_by_name(name)
-                .and_then(|c| {
-                    c.as_primitive_opt::<arrow::datatypes::Decimal128Type>()
-                        .cloned()
-                })
-                .ok_or_else(|| {
-                    engine_err(DataFusionError::Internal(format!(
-                        "normalised batch lacks {name}"
-                    )))
-                })
-        };
-        let (goods, refund) = (money("goods_amount_yuan")?, money("refund_yuan")?);
-        let order_time = batch
-            .column_by_name("order_time")
-            .and_then(|c| {
-                c.as_primitive_opt::<arrow::datatypes::TimestampMicrosecondType>()
-                    .cloned()
-            })
-            .ok_or_else(|| {
-                engine_err(DataFusionError::Internal(
-                    "normalised batch lacks order_time".into(),
-                ))
-            })?;
-        let rows = source_rows(&batch).map_err(engine_err)?;
-        // The rows staged, as runs of consecutive rows: written as slices of the batch, not
-        // copied out of it (about one line in a thousand is held back).
-        let mut runs: Vec<(usize, usize)> = Vec::new();
-        for i in 0..batch.num_rows() {
-            if rule.is_valid(i) {
-                output.quarantine.push(
-                    rows.value(i),
-                    value_at(&batch, "_reject_column", i),
-                    value_at(&batch, "_reject_value", i),
-                    rule.value(i),
-                );
-                continue;
-            }
-            let line = if sub_order_id.is_valid(i) {
-                sub_order_id.value(i)
-            } else if title.is_valid(i) {
-                title.value(i)
-            } else {
-                ""
-            };
-            // Every spec requires the order time, so a line without one was quarantined
-            // above; were it not, such lines would be looked for among themselves.
-            let day = if order_time.is_valid(i) {
-                order_time.value(i).div_euclid(udf::MICROS_PER_DAY)
-            } else {
-                i64::MIN
-            };
-            if !check_repeats || seen.first_time(day, order_id.value(i), line) {
-                if shop_id.is_valid(i) && shop_id.value(i) == unknown_shop {
-                    unknown_shop_lines += 1;
-                }
-                let status = status.is_valid(i).then(|| status.value(i));
-                let net = if matches!(status, Some("completed" | "refunded")) {
-                    (goods.value(i) - refund.value(i)).max(0)
-                } else {
-                    0
-                };
-                tally.line(order_id.value(i), status == Some("completed"), net);
-                if order_time.is_valid(i) {
-                    let t = order_time.value(i);
-                    tally.latest = Some(tally.latest.map_or(t, |l: i64| l.max(t)));
-                }
-                match runs.last_mut() {
-                    Some((start, len)) if *start + *len == i => *len += 1,
-                    _ => runs.push((i, 1)),
-                }
-            } else {
-                output.quarantine.push(
-                    rows.value(i),
-                    Some("order_id".into()),
-                    Some(format!("{} / {line}", order_id.value(i))),
-                    "duplicate_order_line",
-                );
-            }
-        }
-        for (start, len) in runs {
-            output.write(
-                &batch.slice(start, len),
-                "order_month",
-                "month",
-                &staged_schema,
-            )?;
-        }
-    }
-    Ok((seen.unchecked, unknown_shop_lines, Some(tally.finish())))
-}
-
-/// The totals of an order export's staged lines (see [`ecstat_lake::Reconciliation`]).
-/// Orders are told apart by a 128-bit hash of their id: 16 bytes an order.
-#[derive(Default)]
-struct Tally {
-    lines: u64,
-    orders: HashSet<u128>,
-    completed: HashSet<u128>,
-    sales_fen: i128,
-    latest: Option<i64>,
-    /// The order id of the line before, and its key.
-    last: Option<(String, u128)>,
-}
-
-impl Tally {
-    fn line(&mut self, order_id: &str, completed: bool, net_fen: i128) {
-        self.lines += 1;
-        self.sales_fen += net_fen;
-        // An order's lines usually come one after another: its id is hashed once.
-        if self.last.as_ref().is_none_or(|(id, _)| id != order_id) {
-            let key = twox_hash::XxHash3_128::oneshot(order_id.as_bytes());
-            self.orders.insert(key);
-            self.last = Some((order_id.to_string(), key));
-        }
-        if completed && let Some((_, key)) = &self.last {
-            self.completed.insert(*key);
-        }
-    }
-
-    fn finish(self) -> ecstat_lake::Reconciliation {
-        ecstat_lake::Reconciliation {
-            lines: self.lines,
-            orders: self.orders.len() as u64,
-            completed_orders: self.completed.len() as u64,
-            sales_fen: i64::try_from(self.sales_fen).unwrap_or(i64::MAX),
-            latest_order_time: self.latest,
-        }
-    }
-}
-
-/// The order lines of a file seen so far, to find a line written twice. A line is its
-/// order id plus sub-order id, or the item title where the export has none. Its copies
-/// carry the same order time (the platform's creation time of the order, which does not
-/// change between exports), so they are looked for among the lines of the same order day.
-/// stg_orders identifies a line within its order month, which holds the day. Its key is a
-/// randomly seeded 128-bit XXH3 of the two texts: a false duplicate among a file's lines
-/// is about as likely as never.
-///
-/// Why days, not months: a day's set of keys (about 10 thousand in a county's year of 10
-/// million lines) stays in the processor's cache; a month's (300 thousand, 9 MB) does not,
-/// and each of its inserts waited for memory. On 10M lines in time order that was about a
-/// second of CPU time of ingest (measured with the same hash set and keys on this machine:
-/// 1.8 s with a set per month, 0.9 s with a set per day).
-///
-/// Memory is bounded: past `max_keys` keys, the days that come first in the calendar are
-/// let go (exports are written in time order, so those are done). A line of a day let go
-/// is staged unchecked and counted in `unchecked`; stg_orders keeps one copy of each line
-/// of a month whatever its files hold, so no figure changes, only this file's report of
-/// its repeated lines is incomplete.
-struct LinesSeen {
-    /// Keys by order day (days since 1970-01-01 of the order time, as written).
-    days: BTreeMap<i64, HashSet<u128, KeyHash>>,
-    keys: usize,
-    max_keys: usize,
-    released: std::collections::BTreeSet<i64>,
-    unchecked: u64,
-    seed: u64,
-    /// The text hashed, reused from line to line.
-    identity: Vec<u8>,
-}
-
-impl LinesSeen {
-    /// About 4 months of 10 million lines a year: 64 MiB of keys.
-    const MAX_KEYS: usize = 4 << 20;
-
-    fn new(max_keys: usize) -> Self {
-        Self {
-            days: BTreeMap::new(),
-            keys: 0,
-            max_keys,
-            released: std::collections::BTreeSet::new(),
-            unchecked: 0,
-            seed: std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8),
-            identity: Vec::new(),
-        }
-    }
-
-    /// Whether this is the first time the line of an order made on `day` is seen (or it
-    /// can no longer be checked).
-    fn first_time(&mut self, day: i64, order_id: &str, line: &str) -> bool {
-        // The order id's length first, so that no two (order id, line) pairs share a text.
-        self.identity.clear();
-        self.identity
-            .extend_from_slice(&(order_id.len() as u64).to_le_bytes());
-        self.identity.extend_from_slice(order_id.as_bytes());
-        self.identity.extend_from_slice(line.as_bytes());
-        let key = twox_hash::XxHash3_128::oneshot_with_seed(self.seed, &self.identity);
-        match self.days.get_mut(&day) {
-            Some(set) => {
-                if !set.insert(key) {
-                    return false;
-                }
-            }
-            None if self.released.contains(&day) => {
-                self.unchecked += 1;
-                return true;
-            }
-            None => {
-                let mut set = HashSet::default();
-                set.insert(key);
-                self.days.insert(day, set);
-            }
-        }
-        self.keys += 1;
-        while self.keys > self.max_keys {
-            let Some(first) = self.days.keys().next().filter(|d| **d != day).copied() else {
-                break;
-            };
-            if let Some(set) = self.days.remove(&first) {
-                self.keys -= set.len();
-            }
-            self.released.insert(first);
-        }
-        true
-    }
-}
-
-/// Hashes a key that is already a hash: its low 64 bits.
-#[derive(Debug, Default, Clone, Copy)]
-struct KeyHash;
-
-impl BuildHasher for KeyHash {
-    type Hasher = PassThrough;
-    fn build_hasher(&self) -> PassThrough {
-        PassThrough(0)
-    }
-}
-
-struct PassThrough(u64);
-
-impl std::hash::Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u128 keys are hashed here; anything else is folded in, FNV-1a style.
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
-    }
-}
-
 /// Records: a file-level failure rejects the file; row-level failures and repeated values
 /// of `unique` columns are quarantined; warnings are noted and the row is loaded.
 async fn record_rows(
@@ -1057,131 +691,6 @@ fn text_column(
         .ok_or_else(|| {
             DataFusionError::Internal(format!("normalised batch lacks text column {name}"))
         })
-}
-
-/// Bytes a partition's Parquet writer may buffer before it writes out a row group.
-const PARTITION_WRITER_BUFFER: usize = 8 * 1024 * 1024;
-/// Bytes all of a file's partition writers may buffer together: a month already passed
-/// keeps its last rows buffered until the file ends, and a file spans many months.
-const PARTITION_WRITERS_BUFFER: usize = 48 * 1024 * 1024;
-
-/// Open writers of one file, by partition value (order month, or a records `_key`).
-type Partitions = BTreeMap<
-    String,
-    (
-        ecstat_lake::PendingFile,
-        ArrowWriter<std::io::BufWriter<std::fs::File>>,
-    ),
->;
-
-struct Partitioning<'a> {
-    table: &'a str,
-    source: &'a str,
-    file_id: &'a str,
-    /// Column of the batch holding the partition value.
-    column: &'a str,
-    /// Name of the partition in the path: `staged/TABLE/LABEL=VALUE/…`.
-    label: &'a str,
-    /// Layout written (the partition column is dropped unless the layout has it).
-    schema: &'a SchemaRef,
-}
-
-/// A partition value as a path segment: safe characters kept, anything else hashed.
-fn partition_segment(value: &str) -> String {
-    if !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        value.to_string()
-    } else {
-        let digest = sha2::Sha256::digest(value.as_bytes());
-        format!("h{}", &hex::encode(digest)[..16])
-    }
-}
-
-fn write_partitioned(
-    data_dir: &DataDir,
-    how: &Partitioning<'_>,
-    batch: &RecordBatch,
-    partitions: &mut Partitions,
-    path: &Path,
-) -> Result<()> {
-    if batch.num_rows() == 0 {
-        return Ok(());
-    }
-    let lake = |source| IngestError::lake(path, source);
-    let pq = |source| IngestError::Parquet {
-        path: path.to_path_buf(),
-        source,
-    };
-    let values = batch
-        .column_by_name(how.column)
-        .and_then(|c| c.as_string_opt::<i32>().cloned())
-        .ok_or_else(|| IngestError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::other(format!("{} missing", how.column)),
-        })?;
-    // Exports are in time order: a batch is usually all of one month.
-    let whole = values.null_count() == 0 && {
-        let first = values.value(0);
-        (1..values.len()).all(|i| values.value(i) == first)
-    };
-    let distinct: std::collections::BTreeSet<&str> = if whole {
-        std::iter::once(values.value(0)).collect()
-    } else {
-        values.iter().flatten().collect()
-    };
-    for value in distinct {
-        let part = if whole {
-            batch.clone()
-        } else {
-            let mask = eq(&values, &StringArray::new_scalar(value)).map_err(|e| pq(e.into()))?;
-            filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?
-        };
-        let part = staged::project(&part, how.schema).map_err(|e| pq(e.into()))?;
-        if !partitions.contains_key(value) {
-            let relative = format!(
-                "staged/{}/{}={}/{}-{}.parquet",
-                how.table,
-                how.label,
-                partition_segment(value),
-                how.source,
-                how.file_id
-            );
-            let mut pending = data_dir.create(&relative).map_err(lake)?;
-            let Some(file) = pending.take_writer() else {
-                return Err(lake(ecstat_lake::LakeError::Io {
-                    path: path.to_path_buf(),
-                    source: std::io::Error::other("writer taken"),
-                }));
-            };
-            let writer = ArrowWriter::try_new(file, how.schema.clone(), Some(parquet_props()))
-                .map_err(pq)?;
-            partitions.insert(value.to_string(), (pending, writer));
-        }
-        if let Some((_, writer)) = partitions.get_mut(value) {
-            writer.write(&part).map_err(pq)?;
-            // One writer per partition is open at once: cap what each buffers, so a file
-            // spanning three years holds megabytes, not its whole content, in memory.
-            if writer.memory_size() > PARTITION_WRITER_BUFFER {
-                writer.flush().map_err(pq)?;
-            }
-        }
-    }
-    // All writers together: the one holding most writes out a row group, until under the cap.
-    for _ in 0..partitions.len() {
-        let total: usize = partitions.values().map(|(_, w)| w.memory_size()).sum();
-        let fullest = partitions
-            .values_mut()
-            .map(|(_, w)| w)
-            .max_by_key(|w| w.memory_size());
-        match fullest {
-            Some(writer) if total > PARTITION_WRITERS_BUFFER => writer.flush().map_err(pq)?,
-            _ => break,
-        }
-    }
-    Ok(())
 }
 
 /// Feeds the reader's batches into DataFusion as a one-partition streaming table.

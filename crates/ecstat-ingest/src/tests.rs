@@ -323,7 +323,7 @@ async fn lines_without_a_sub_order_id_are_told_apart_by_item() {
 
 #[test]
 fn repeated_lines_are_found_per_order_day_and_memory_lets_go_of_days_passed() {
-    use crate::LinesSeen;
+    use crate::order_lines::LinesSeen;
     let (d1, d2, d3) = (17_897, 17_898, 17_899); // 2019-01-01 to 2019-01-03
     let mut seen = LinesSeen::new(4);
     assert!(seen.first_time(d1, "A", "1"));
