@@ -9,8 +9,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::DataType;
+use arrow::array::RecordBatch;
 use clap::Args;
 use ecstat_warehouse::Warehouse;
 use rustyline::completion::{Completer, Pair};
@@ -240,19 +239,7 @@ impl Session<'_> {
                 secret.join(", ")
             );
         }
-        let extension = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase())
-            .unwrap_or_default();
-        match extension.as_str() {
-            "csv" => write_csv(batches, path)?,
-            "xlsx" => write_xlsx(batches, path)?,
-            "parquet" => write_parquet(batches, path)?,
-            _ => anyhow::bail!(
-                "\\o writes .csv, .xlsx or .parquet, not `{}`",
-                path.display()
-            ),
-        }
+        ecstat_export::result::write_result(batches, path)?;
         let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
         println!("wrote {rows} rows to {}", path.display());
         Ok(())
@@ -321,85 +308,3 @@ impl Validator for ShellHelper {
 }
 
 impl Helper for ShellHelper {}
-
-fn write_csv(batches: &[RecordBatch], path: &Path) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    // Excel on Chinese Windows needs the BOM to read UTF-8.
-    out.write_all(b"\xEF\xBB\xBF")?;
-    let mut writer = arrow::csv::WriterBuilder::new()
-        .with_header(true)
-        .build(&mut out);
-    for batch in batches {
-        writer.write(&ecstat_export::csv_safe::neutralize_batch(batch)?)?;
-    }
-    drop(writer);
-    out.flush()?;
-    Ok(())
-}
-
-fn write_parquet(batches: &[RecordBatch], path: &Path) -> anyhow::Result<()> {
-    let Some(first) = batches.first() else {
-        anyhow::bail!("the last result has no rows to write");
-    };
-    let file = std::fs::File::create(path)?;
-    let mut writer = parquet::arrow::ArrowWriter::try_new(file, first.schema(), None)?;
-    for batch in batches {
-        writer.write(batch)?;
-    }
-    writer.close()?;
-    Ok(())
-}
-
-fn write_xlsx(batches: &[RecordBatch], path: &Path) -> anyhow::Result<()> {
-    use rust_xlsxwriter::{Format, Workbook};
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    let bold = Format::new().set_bold();
-    let Some(first) = batches.first() else {
-        anyhow::bail!("the last result has no rows to write");
-    };
-    for (j, field) in first.schema().fields().iter().enumerate() {
-        ws.write_string_with_format(0, j as u16, field.name(), &bold)?;
-    }
-    let mut row = 1u32;
-    for batch in batches {
-        for i in 0..batch.num_rows() {
-            for (j, column) in batch.columns().iter().enumerate() {
-                let col = j as u16;
-                if column.is_null(i) {
-                    continue;
-                }
-                match number(column.as_ref(), i) {
-                    Some(v) => ws.write_number(row, col, v)?,
-                    None => {
-                        let text = arrow::util::display::array_value_to_string(column, i)?;
-                        ws.write_string(row, col, &*ecstat_export::csv_safe::neutralize(&text))?
-                    }
-                };
-            }
-            row += 1;
-        }
-    }
-    ws.set_freeze_panes(1, 0)?;
-    wb.save(path)?;
-    Ok(())
-}
-
-/// A numeric cell as a spreadsheet number.
-fn number(array: &dyn Array, i: usize) -> Option<f64> {
-    use arrow::datatypes::{
-        Decimal128Type, Float32Type, Float64Type, Int32Type, Int64Type, UInt64Type,
-    };
-    Some(match array.data_type() {
-        DataType::Int64 => array.as_primitive::<Int64Type>().value(i) as f64,
-        DataType::Int32 => f64::from(array.as_primitive::<Int32Type>().value(i)),
-        DataType::UInt64 => array.as_primitive::<UInt64Type>().value(i) as f64,
-        DataType::Float64 => array.as_primitive::<Float64Type>().value(i),
-        DataType::Float32 => f64::from(array.as_primitive::<Float32Type>().value(i)),
-        DataType::Decimal128(_, scale) => {
-            array.as_primitive::<Decimal128Type>().value(i) as f64 / 10f64.powi(i32::from(*scale))
-        }
-        _ => return None,
-    })
-}

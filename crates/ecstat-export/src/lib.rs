@@ -22,6 +22,7 @@ mod decimal;
 pub mod feedback;
 mod html;
 pub mod presentation;
+pub mod result;
 mod rows;
 pub mod sdmx;
 mod svg;
