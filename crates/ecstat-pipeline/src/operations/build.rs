@@ -10,11 +10,11 @@ use ecstat_lake::{DataDir, Manifest, RunCommand, RunOutcome, RunSummary};
 use ecstat_warehouse::Warehouse;
 
 use super::assemble::{Assembly, assemble};
-use super::{Published, Timings, record, test_lines};
+use super::{Published, Reported, Timings, finish, new_summary, test_lines};
 use crate::definitions::{self, Definitions};
 use crate::progress::{Progress, Silent};
 use crate::project::Project;
-use crate::{PipelineError, Result, exit, snapshot};
+use crate::{PipelineError, Result, exit};
 
 /// What to rebuild. `BuildOptions::new(project, "dim_enterprise")` rebuilds that model and
 /// everything downstream of it, and writes the exports.
@@ -73,6 +73,16 @@ pub struct BuildReport {
     pub warnings: Vec<String>,
 }
 
+impl Reported for BuildReport {
+    fn exit_code(&self) -> u8 {
+        BuildReport::exit_code(self)
+    }
+
+    fn warnings(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
 impl BuildReport {
     /// 0 when published; 1 when model tests withheld the snapshot.
     pub fn exit_code(&self) -> u8 {
@@ -86,26 +96,13 @@ impl BuildReport {
 
 pub async fn build(options: BuildOptions<'_>) -> Result<BuildReport> {
     let project = options.project;
+    // Checked when the project file was read.
     let programme = project.programme()?.clone();
-    programme.check().map_err(PipelineError::config)?;
     let definitions = Definitions::load(&project.pipelines)?;
     let lake = DataDir::open_existing(&project.data_dir)?;
-    let mut summary = RunSummary {
-        run_id: ecstat_lake::new_run_id(),
-        command: RunCommand::Build,
-        started_at: snapshot::now(),
-        ..Default::default()
-    };
+    let mut summary = new_summary(RunCommand::Build);
     let result = build_locked(&lake, &definitions, &programme, &options, &mut summary).await;
-    let recorded = record(
-        &lake,
-        &mut summary,
-        result.as_ref().map(BuildReport::exit_code),
-    );
-    result.map(|mut report| {
-        report.warnings.extend(recorded);
-        report
-    })
+    finish(&lake, &mut summary, result)
 }
 
 async fn build_locked(

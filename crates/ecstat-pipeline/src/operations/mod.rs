@@ -102,9 +102,47 @@ pub fn checks_code(inputs: &[InputRecord], published_or_unchanged: bool) -> u8 {
     }
 }
 
+/// The record of a new operation of `command`, started now.
+pub(crate) fn new_summary(command: ecstat_lake::RunCommand) -> RunSummary {
+    RunSummary {
+        run_id: ecstat_lake::new_run_id(),
+        command,
+        started_at: crate::snapshot::now(),
+        ..Default::default()
+    }
+}
+
+/// A report whose operation is recorded under `_runs/`.
+pub(crate) trait Reported {
+    fn exit_code(&self) -> u8;
+    fn warnings(&mut self) -> &mut Vec<String>;
+}
+
+/// Record how the operation ended and pass its result on; a record that could not be
+/// written is a warning of the report (of a failed operation, a log line).
+pub(crate) fn finish<R: Reported>(
+    lake: &DataDir,
+    summary: &mut RunSummary,
+    result: crate::Result<R>,
+) -> crate::Result<R> {
+    let recorded = record(lake, summary, result.as_ref().map(|r| r.exit_code()));
+    match result {
+        Ok(mut report) => {
+            report.warnings().extend(recorded);
+            Ok(report)
+        }
+        Err(e) => {
+            if let Some(line) = recorded {
+                tracing::warn!("{line}");
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Finish `summary` with how the operation ended and write it under `_runs/`. A record
 /// that cannot be written is returned as a warning line; it does not change the result.
-pub(crate) fn record(
+fn record(
     lake: &DataDir,
     summary: &mut RunSummary,
     result: std::result::Result<u8, &PipelineError>,

@@ -10,7 +10,7 @@ use ecstat_lake::{DataDir, InputRecord, Manifest, RunCommand, RunOutcome, RunSum
 use ecstat_warehouse::Warehouse;
 
 use super::assemble::{Assembly, assemble};
-use super::{Published, Timings, checks_code, record, test_lines};
+use super::{Published, Reported, Timings, checks_code, finish, new_summary, test_lines};
 use crate::definitions::{self, Definitions};
 use crate::intake::{self, IntakeContext};
 use crate::progress::{Progress, Silent};
@@ -89,6 +89,16 @@ pub struct RunReport {
     pub warnings: Vec<String>,
 }
 
+impl Reported for RunReport {
+    fn exit_code(&self) -> u8 {
+        RunReport::exit_code(self)
+    }
+
+    fn warnings(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
+}
+
 impl RunReport {
     /// 0 when every file was taken and the snapshot published (or unchanged); 1 when a
     /// file was rejected or the snapshot withheld.
@@ -102,10 +112,8 @@ impl RunReport {
 /// `DATA_DIR/_runs/` whatever the result.
 pub async fn run(options: RunOptions<'_>) -> Result<RunReport> {
     let project = options.project;
+    // Checked when the project file was read.
     let programme = project.programme()?.clone();
-    programme
-        .check()
-        .map_err(|e| PipelineError::config(format!("{}: {e}", project_file(project))))?;
     let definitions = Definitions::load(&project.pipelines)?;
     if !project.inbox.is_dir() {
         return Err(PipelineError::config(format!(
@@ -115,22 +123,9 @@ pub async fn run(options: RunOptions<'_>) -> Result<RunReport> {
         )));
     }
     let lake = DataDir::open(&project.data_dir)?;
-    let mut summary = RunSummary {
-        run_id: ecstat_lake::new_run_id(),
-        command: RunCommand::Run,
-        started_at: snapshot::now(),
-        ..Default::default()
-    };
+    let mut summary = new_summary(RunCommand::Run);
     let result = run_locked(&lake, &definitions, &programme, &options, &mut summary).await;
-    let recorded = record(
-        &lake,
-        &mut summary,
-        result.as_ref().map(RunReport::exit_code),
-    );
-    result.map(|mut report| {
-        report.warnings.extend(recorded);
-        report
-    })
+    finish(&lake, &mut summary, result)
 }
 
 fn project_file(project: &Project) -> String {
