@@ -12,9 +12,6 @@ mod project;
 mod real_exports;
 mod sample;
 mod shell;
-/// The SQL shell's text handling, with its unit tests (the binary has no test target).
-#[path = "../../crates/ecstat-cli/src/shell_text.rs"]
-mod shell_text;
 mod slt;
 mod targets;
 mod tiny;
@@ -70,11 +67,23 @@ pub fn repo() -> PathBuf {
 
 /// Run `ecstat ARGS` with `--data-dir DATA`.
 pub fn ecstat(data: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_ecstat"))
-        .arg("--data-dir")
-        .arg(data)
+    let data = data.to_str().expect("utf-8 data path");
+    let args: Vec<&str> = ["--data-dir", data].iter().chain(args).copied().collect();
+    ecstat_in(&repo(), &args)
+}
+
+/// `ecstat ARGS` in `cwd`, with no `ECSTAT_*` variable from the caller's environment (a
+/// test sets the ones it means). Prints the output of a failed command.
+pub fn ecstat_in(cwd: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecstat"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("ECSTAT_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = cmd
         .args(args)
-        .current_dir(repo())
+        .current_dir(cwd)
         .output()
         .expect("the ecstat binary runs");
     if !out.status.success() {

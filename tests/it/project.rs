@@ -3,29 +3,9 @@
 //! programme lives only there (no county code in a model).
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use crate::{copy_dir, query, repo};
-
-/// `ecstat ARGS` in `cwd`, with no `ECSTAT_*` variable from the caller's environment.
-fn ecstat_in(cwd: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ecstat"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("ECSTAT_") {
-            cmd.env_remove(key);
-        }
-    }
-    let out = cmd
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the ecstat binary runs");
-    if !out.status.success() {
-        eprintln!("stdout:\n{}", String::from_utf8_lossy(&out.stdout));
-        eprintln!("stderr:\n{}", String::from_utf8_lossy(&out.stderr));
-    }
-    out
-}
+use crate::{copy_dir, ecstat_in, query, repo};
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -141,6 +121,40 @@ fn init_writes_a_project_that_runs_and_never_overwrites_it() {
     );
     assert_eq!(base.len(), 1);
     assert_eq!(base[0]["base_period"], "2016");
+}
+
+#[test]
+fn a_broken_project_file_above_stops_every_command_but_init() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(tmp.path().join("ecstat.toml"), "[programme\ncounty_code = ").expect("write");
+    let below = tmp.path().join("work");
+    std::fs::create_dir(&below).expect("mkdir");
+    // A command that reads the project names the file it could not read.
+    let out = ecstat_in(&below, &["snapshots"]);
+    assert_eq!(out.status.code(), Some(2), "a configuration error");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ecstat.toml"), "names the file: {stderr}");
+    // Starting a new project below it does not read it.
+    let pipelines = repo().join("pipelines");
+    let out = ecstat_in(
+        &below,
+        &[
+            "--pipelines",
+            pipelines.to_str().expect("utf-8 path"),
+            "init",
+            "county",
+            "--county-code",
+            "350524000000",
+            "--county-name",
+            "安溪县",
+            "--baseline-year",
+            "2017",
+            "--programme-years",
+            "2018-2019",
+        ],
+    );
+    assert!(out.status.success(), "init under a broken project file");
+    assert!(below.join("county/ecstat.toml").is_file());
 }
 
 #[test]

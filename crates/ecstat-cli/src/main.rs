@@ -269,6 +269,10 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::INTERNAL);
         }
     };
+    // `init` writes a new project: it must not read one, nor fail on a broken one above it.
+    if let Command::Init(args) = cli.command {
+        return exit_with(init::init(args, cli.pipelines.clone()));
+    }
     let overrides = Overrides {
         project: cli.project.clone(),
         data_dir: cli.data_dir.clone(),
@@ -336,17 +340,21 @@ fn main() -> ExitCode {
             Command::Runs(args) => history::runs(data_dir, args),
             Command::Vacuum(args) => history::vacuum(data_dir, args),
             Command::Docs(args) => docs::docs(&project, &engine, args).await,
-            Command::Init(args) => init::init(args, cli.pipelines.clone()),
+            Command::Init(_) => unreachable!("init runs before the project is read"),
         }
     });
     // Do not wait for work a timed-out or failed query left running: it is abandoned.
     runtime.shutdown_background();
+    exit_with(result)
+}
+
+/// The process's exit: a command's code, or its failure printed with its causes. A reader
+/// that closed the pipe (`ecstat query … | head`) is not a failure.
+fn exit_with(result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
+        Err(failure) if output::is_broken_pipe(&failure.error) => ExitCode::from(exit::OK),
         Err(failure) => {
-            if output::is_broken_pipe(&failure.error) {
-                return ExitCode::from(exit::OK);
-            }
             eprintln!("ecstat: {}", chain(&failure.error));
             ExitCode::from(failure.code)
         }

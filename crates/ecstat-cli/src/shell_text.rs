@@ -1,5 +1,5 @@
 //! The shell's text handling, free of any engine: where statements end, the word being
-//! typed, what completes it. Kept apart so the integration tests can include it.
+//! typed, what completes it. Kept apart from the line editor so it is unit-tested alone.
 
 use std::collections::BTreeSet;
 

@@ -1,7 +1,11 @@
 //! One file to ingest: its path as the inbox names it, its content hash (or none yet, for
 //! a file hashed while it is read), and the stamp that tells a later run it is unchanged.
 
-use super::*;
+use std::path::Path;
+
+use ecstat_lake::{FileStamp, InputRecord};
+
+use crate::{IngestError, Result};
 
 /// One file to ingest.
 #[derive(Debug, Clone)]

@@ -25,12 +25,11 @@ pub mod udf;
 pub mod xlsx_package;
 
 use std::collections::{BTreeMap, HashSet};
-use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray};
-use arrow::compute::{filter_record_batch, kernels::cmp::eq};
+use arrow::compute::filter_record_batch;
 use arrow::datatypes::SchemaRef;
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::error::DataFusionError;
@@ -38,9 +37,8 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
 use ecstat_core::spec::{RecordSpec, SourceSpec};
-use ecstat_lake::{DataDir, FileStamp, InputRecord};
+use ecstat_lake::{DataDir, InputRecord};
 use futures::StreamExt;
-use parquet::arrow::ArrowWriter;
 use sha2::Digest;
 use tokio::sync::mpsc;
 
@@ -53,7 +51,7 @@ use order_lines::order_rows;
 use partitioned::{Partitioning, Partitions, write_partitioned};
 pub use records::Lookups;
 pub use staged::Problem;
-use staged::{QuarantineBuilder, parquet_props};
+use staged::QuarantineBuilder;
 
 /// What ingestion needs besides the file and its spec.
 #[derive(Debug, Clone)]

@@ -2,7 +2,17 @@
 //! rows the SQL rejected quarantined, lines repeated within the file found (in bounded
 //! memory), and the file's totals for the reconciliation.
 
-use super::*;
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasher;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray};
+use datafusion::error::DataFusionError;
+use futures::StreamExt;
+
+use crate::{
+    IngestError, NormalisedStream, Output, Result, source_rows, staged, text_column, udf, value_at,
+};
 
 /// Order lines: quarantine what the SQL rejected, and (with `check_repeats`) order lines
 /// seen earlier in the file. Returns how many lines could not be checked for repeats (see

@@ -1,7 +1,18 @@
 //! Writing one file's staged rows as Parquet partitioned by a value (the order month, or a
 //! records source's `_key`), with the writers' buffers bounded.
 
-use super::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
+use arrow::compute::{filter_record_batch, kernels::cmp::eq};
+use arrow::datatypes::SchemaRef;
+use ecstat_lake::DataDir;
+use parquet::arrow::ArrowWriter;
+use sha2::Digest;
+
+use crate::staged::{self, parquet_props};
+use crate::{IngestError, Result};
 
 /// Bytes a partition's Parquet writer may buffer before it writes out a row group.
 pub(crate) const PARTITION_WRITER_BUFFER: usize = 8 * 1024 * 1024;

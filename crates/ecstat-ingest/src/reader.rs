@@ -15,27 +15,18 @@
 //! merged and two-row headers, batching, counts). The formats are in `reader/`: CSV with
 //! its encodings (`csv_file`), xlsx (`xlsx_file`) and JSON (`json_file`).
 
-use std::cell::Cell;
-use std::collections::HashSet;
-use std::fs::File;
-use std::io::{BufReader, Read};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use calamine::{DataRef, Reader, Xlsx};
 use datafusion::error::DataFusionError;
-use ecstat_core::encoding::{EncodingSpec, detect};
 use ecstat_core::spec::{FileFieldFrom, FileFormat, Layout};
 use ecstat_core::text::normalize_header;
-use serde_json::value::RawValue;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{IngestError, Result, clip};
-use crate::json::{WalkError, for_each_record};
 
 /// A merged cell range: ((first row, first column), (last row, last column)), 0-based.
 mod csv_file;

@@ -1,7 +1,19 @@
 //! CSV (and text exports saved as .xls): the encoding detected or declared, UTF-8 checked
 //! per record, a record's length bounded, and each record fed to the sink.
 
-use super::*;
+use std::cell::Cell;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::rc::Rc;
+
+use ecstat_core::encoding::{EncodingSpec, detect};
+use ecstat_core::spec::Layout;
+
+use super::{
+    CSV_BUFFER, Cells, MAX_COLUMNS, MAX_RECORD_BYTES, SNIFF_BYTES, Sink, TextRecord, UTF8_BOM, io,
+};
+use crate::{IngestError, Result};
 
 /// Returns the file's SHA-256 when `hash` and the file was read to its end: the bytes are
 /// hashed as they are parsed, so the file is read once.

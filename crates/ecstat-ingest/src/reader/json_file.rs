@@ -1,7 +1,16 @@
 //! JSON: an array of records (or an object holding one), each record taken as raw text
 //! one at a time, never as one tree, within a size bound.
 
-use super::*;
+use std::collections::HashSet;
+use std::path::Path;
+
+use ecstat_core::spec::Layout;
+use serde_json::value::RawValue;
+
+use super::{MAX_COLUMNS, MAX_JSON_BYTES, MAX_RECORD_BYTES, MAX_SHOWN_CHARS, Sink, UTF8_BOM, io};
+use crate::error::clip;
+use crate::json::{WalkError, for_each_record};
+use crate::{IngestError, Result};
 
 pub(super) fn read_json(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let bad = |message: String| IngestError::Json {

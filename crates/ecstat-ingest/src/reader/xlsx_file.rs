@@ -1,7 +1,16 @@
 //! xlsx: the sheet's cells as Excel shows them (decimals to 15 significant digits), merged
 //! header cells spread, two-row headers combined.
 
-use super::*;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use calamine::{DataRef, Reader, Xlsx};
+use ecstat_core::spec::Layout;
+
+use super::{HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_SHOWN_CHARS, Sink, io};
+use crate::error::clip;
+use crate::{IngestError, Result};
 
 pub(super) fn read_xlsx(path: &Path, spec: &Layout, sink: &mut Sink<'_>) -> Result<()> {
     let xlsx_err = |e: calamine::XlsxError| IngestError::Xlsx {
