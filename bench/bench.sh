@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark ecstat beside DuckDB on the same generated order exports (see bench/bench.py).
 #
-#   bench/bench.sh                          # 1M and 10M rows, 3 runs of each step
+#   bench/bench.sh                          # 1M and 10M rows, every shape, 3 runs of each step
 #   bench/bench.sh --rows 10M,50M --runs 5  # other sizes, more runs
+#   bench/bench.sh --rows 10M --shapes base,shuffled   # some shapes only
 #   bench/bench.sh --smoke                  # 100k rows, 1 run, debug build: CI's check that
 #                                           # the benchmark still works and both engines agree
 #

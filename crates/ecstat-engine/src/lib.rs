@@ -6,7 +6,7 @@
 
 pub mod layouts;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::error::Result;
@@ -47,7 +47,7 @@ impl EngineBuilder {
         // The pool is shared fairly between the operators that can spill.
         let mut runtime =
             RuntimeEnvBuilder::new().with_memory_pool(Arc::new(FairSpillPool::new(memory_limit)));
-        if let Some(dir) = self.spill_dir {
+        if let Some(dir) = self.spill_dir.clone() {
             runtime = runtime.with_disk_manager_builder(
                 DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir])),
             );
@@ -55,6 +55,7 @@ impl EngineBuilder {
         Ok(Engine {
             runtime: runtime.build_arc()?,
             memory_limit,
+            spill_dir: self.spill_dir.unwrap_or_else(std::env::temp_dir),
         })
     }
 }
@@ -65,6 +66,7 @@ impl EngineBuilder {
 pub struct Engine {
     runtime: Arc<RuntimeEnv>,
     memory_limit: usize,
+    spill_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Engine {
@@ -95,11 +97,17 @@ impl Engine {
         Self {
             runtime: Arc::new(RuntimeEnv::default()),
             memory_limit: usize::MAX,
+            spill_dir: std::env::temp_dir(),
         }
     }
 
     pub fn memory_limit(&self) -> usize {
         self.memory_limit
+    }
+
+    /// The folder spill files go to, DataFusion's and ecstat's own (ingest's line ledger).
+    pub fn spill_dir(&self) -> &Path {
+        &self.spill_dir
     }
 
     /// A session with ecstat's settings, on this engine's memory pool:

@@ -5,8 +5,9 @@
 //! Here: what ingestion needs (`IngestEnv`), one file's ingestion (`ingest_file`) and the
 //! rows of a records source. Beside it: the input file and its stamp (`input`), the format
 //! readers (`reader`, `json`, `xlsx_package`), the normalising SQL (`normalise`, `records`,
-//! `cells`, `udf`), order lines with the in-file repeat check and the totals
-//! (`order_lines`), partitioned Parquet writing (`partitioned`) and the staged and
+//! `cells`, `udf`), order lines (`order_lines`) with the file's ledger of them, which
+//! finds repeated lines and the totals whatever the order of the rows (`line_ledger`),
+//! partitioned Parquet writing (`partitioned`) and the staged and
 //! quarantine writers (`staged`).
 
 pub mod cells;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod fuzz;
 mod input;
 pub mod json;
+mod line_ledger;
 pub mod normalise;
 mod order_lines;
 mod partitioned;
@@ -377,29 +379,25 @@ async fn ingest_rows(
                 path,
                 check_repeats,
                 &unknown_shop.id,
+                env.engine.spill_dir(),
             )
             .await
         }
         SourceSpec::Records(s) => record_rows(s, stream, &mut output, on_rows, path, &headers)
             .await
-            .map(|()| (0, 0, None)),
+            .map(|()| (0, None)),
     };
     // The reader's own verdict first: it may have stopped early for a reason of its own.
     let stats = join(reader.done, path)??;
     if let Some(sha256) = &stats.sha256 {
         record.sha256.clone_from(sha256);
     }
-    let (unchecked, unknown_shop_lines, reconciliation) = rows?;
+    let (unknown_shop_lines, reconciliation) = rows?;
     record.reconciliation = reconciliation;
     if unknown_shop_lines > 0 {
         record.notes.push(format!(
             "文件中及报送信息中均无店铺，{unknown_shop_lines}行计入“{}”（{}）/ neither the file nor its submission names the shop: {unknown_shop_lines} lines counted under the unknown shop {}",
             unknown_shop.name, unknown_shop.id, unknown_shop.id
-        ));
-    }
-    if unchecked > 0 {
-        record.notes.push(format!(
-            "{unchecked}行属于文件前部已读完的日期，未检查文件内重复（文件未按时间排序）；入库时每条订单行只计一次 / {unchecked} lines of order days read earlier in the file were not checked for repeats within the file (it is not in time order); the warehouse still counts each line once"
         ));
     }
     for reject in &stats.rejects {

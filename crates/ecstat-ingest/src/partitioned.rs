@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringArray};
-use arrow::compute::{filter_record_batch, kernels::cmp::eq};
+use arrow::array::{Array, AsArray, RecordBatch, UInt32Array};
+use arrow::compute::take_record_batch;
 use arrow::datatypes::SchemaRef;
 use ecstat_lake::DataDir;
 use parquet::arrow::ArrowWriter;
@@ -77,22 +77,40 @@ pub(crate) fn write_partitioned(
             path: path.to_path_buf(),
             source: std::io::Error::other(format!("{} missing", how.column)),
         })?;
-    // Exports are in time order: a batch is usually all of one month.
+    // A batch of an export in time order (either way) is usually all of one month; one in
+    // no order holds rows of every month, gathered in one pass over the values.
     let whole = values.null_count() == 0 && {
         let first = values.value(0);
         (1..values.len()).all(|i| values.value(i) == first)
     };
-    let distinct: std::collections::BTreeSet<&str> = if whole {
-        std::iter::once(values.value(0)).collect()
+    let groups: Vec<(&str, Vec<u32>)> = if whole {
+        vec![(values.value(0), Vec::new())]
     } else {
-        values.iter().flatten().collect()
+        let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+        let mut at = 0;
+        for (i, value) in values.iter().enumerate() {
+            let Some(value) = value else { continue };
+            // Runs of one value are common even in a mixed batch, and a file has tens of
+            // months: the group of the row before, else a look along the few groups.
+            if groups.get(at).is_none_or(|(v, _)| *v != value) {
+                at = match groups.iter().position(|(v, _)| *v == value) {
+                    Some(found) => found,
+                    None => {
+                        groups.push((value, Vec::new()));
+                        groups.len() - 1
+                    }
+                };
+            }
+            groups[at].1.push(i as u32);
+        }
+        groups
     };
-    for value in distinct {
+    for (value, rows) in groups {
         let part = if whole {
             batch.clone()
         } else {
-            let mask = eq(&values, &StringArray::new_scalar(value)).map_err(|e| pq(e.into()))?;
-            filter_record_batch(batch, &mask).map_err(|e| pq(e.into()))?
+            let indices = UInt32Array::from(rows);
+            take_record_batch(batch, &indices).map_err(|e| pq(e.into()))?
         };
         let part = staged::project(&part, how.schema).map_err(|e| pq(e.into()))?;
         if !partitions.contains_key(value) {

@@ -25,6 +25,17 @@ pub enum EncodingArg {
     Gbk,
 }
 
+/// The order of the orders in the file (an order's lines stay together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RowOrder {
+    /// Oldest first, as the generator's files always were.
+    Ascending,
+    /// Newest first, as back offices export.
+    Descending,
+    /// In no order of time (a permutation of the ascending positions).
+    Shuffled,
+}
+
 #[derive(Debug, Clone)]
 pub struct BenchConfig {
     pub rows: u64,
@@ -33,6 +44,32 @@ pub struct BenchConfig {
     pub encoding: Option<EncodingArg>,
     pub out: PathBuf,
     pub seed: u64,
+    /// Shops selling (at least the platform's real ones; see [`shops::bench_shops`]).
+    pub shops: usize,
+    pub order: RowOrder,
+}
+
+/// Where the order at row position `g` of `rows` is placed in time: a bijection of
+/// `0..rows`, so the file covers the same times in another order.
+fn placed(order: RowOrder, g: u64, rows: u64, step: u64) -> u64 {
+    match order {
+        RowOrder::Ascending => g,
+        RowOrder::Descending => rows - 1 - g,
+        // Multiplication by a number coprime with `rows` permutes the residues.
+        RowOrder::Shuffled => ((u128::from(g) * u128::from(step)) % u128::from(rows)) as u64,
+    }
+}
+
+/// A multiplier coprime with `rows`, near the golden ratio of it (positions far apart).
+fn coprime_step(rows: u64) -> u64 {
+    fn gcd(a: u64, b: u64) -> u64 {
+        if b == 0 { a } else { gcd(b, a % b) }
+    }
+    let mut step = ((rows as f64) * 0.618_033_988_7) as u64 | 1;
+    while gcd(step, rows) != 1 {
+        step += 2;
+    }
+    step
 }
 
 fn resolve_encoding(layout: CsvLayout, arg: Option<EncodingArg>) -> TextEncoding {
@@ -53,14 +90,31 @@ pub fn run(cfg: &BenchConfig) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let platform = cfg.layout.platform();
-    let all = shops::all_shops();
-    let candidates: Vec<&Shop> = all.iter().filter(|s| s.platform == platform).collect();
+    let all = shops::bench_shops(platform, cfg.shops);
+    let candidates: Vec<&Shop> = all.iter().collect();
     let a = agri_line_share();
-    let weights: Vec<f64> = candidates
+    let running: Vec<f64> = candidates
         .iter()
-        .map(|s| match s.sector {
-            Sector::Agri => a * s.weight,
-            Sector::NonAgri => (1.0 - a) * s.weight,
+        .scan(0.0, |total, s| {
+            *total += match s.sector {
+                Sector::Agri => a * s.weight,
+                Sector::NonAgri => (1.0 - a) * s.weight,
+            };
+            Some(*total)
+        })
+        .collect();
+    let step = coprime_step(cfg.rows);
+    // Row positions of the years in ascending order: year `yi` holds `starts[yi]..starts[yi + 1]`.
+    let n_years = YEARS.len() as u64;
+    let per_year: Vec<u64> = (0..n_years)
+        .map(|yi| cfg.rows / n_years + u64::from(yi < cfg.rows % n_years))
+        .collect();
+    let starts: Vec<u64> = per_year
+        .iter()
+        .scan(0, |s, n| {
+            let start = *s;
+            *s += n;
+            Some(start)
         })
         .collect();
 
@@ -89,14 +143,20 @@ pub fn run(cfg: &BenchConfig) -> Result<()> {
     let mut written = 0u64;
     let mut next_progress = 5_000_000u64;
     let mut order: Vec<Line<'_>> = Vec::with_capacity(4);
-    let n_years = YEARS.len() as u64;
-    for (yi, &year) in YEARS.iter().enumerate() {
-        let n_year = cfg.rows / n_years + u64::from((yi as u64) < cfg.rows % n_years);
+    for (yi, &n_year) in per_year.iter().enumerate() {
         let mut k = 0u64;
         while k < n_year {
-            let shop = candidates[d.shop(&weights)];
+            let shop = candidates[d.shop_by_running_total(&running)];
             let items = d.item_count(platform, shop).min((n_year - k) as usize);
-            let created = timeline::sweep_created(&mut d.rng, year, k, n_year);
+            // The time of the row position this order is placed at.
+            let at = placed(cfg.order, starts[yi] + k, cfg.rows, step);
+            let at_year = starts.partition_point(|&s| s <= at) - 1;
+            let created = timeline::sweep_created(
+                &mut d.rng,
+                YEARS[at_year],
+                at - starts[at_year],
+                per_year[at_year],
+            );
             order.clear();
             orders::push_order(&mut d, shop, items, created, &mut order);
             let n_lines = order.len() as u64;

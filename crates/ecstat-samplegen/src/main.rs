@@ -106,6 +106,13 @@ enum Command {
         /// Seed for every random choice; same seed and options, same bytes
         #[arg(long, default_value_t = 2018)]
         seed: u64,
+        /// Shops selling: the platform's 10 real ones, then copies in no shop register
+        /// (attributed by ship-from township), fewer sales the later they come
+        #[arg(long, default_value_t = 10)]
+        shops: usize,
+        /// Order of the orders in the file (an order's lines stay together)
+        #[arg(long, value_enum, default_value = "ascending")]
+        order: bench::RowOrder,
     },
 }
 
@@ -141,12 +148,16 @@ fn main() -> Result<()> {
             encoding,
             out,
             seed,
+            shops,
+            order,
         } => bench::run(&bench::BenchConfig {
             rows,
             layout,
             encoding,
             out,
             seed,
+            shops,
+            order,
         }),
     }
 }

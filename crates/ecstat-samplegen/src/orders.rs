@@ -152,6 +152,16 @@ impl Draws {
         rng::pick_weighted(weights, self.shop.next())
     }
 
+    /// A shop drawn by its weight, from the running totals of the weights (for thousands
+    /// of shops: a binary search, not a scan).
+    pub fn shop_by_running_total(&mut self, running: &[f64]) -> usize {
+        let total = running.last().copied().unwrap_or(0.0);
+        let x = self.shop.next() * total;
+        running
+            .partition_point(|&r| r <= x)
+            .min(running.len().saturating_sub(1))
+    }
+
     fn shop_draws(&mut self, shop: &Shop) -> &mut ShopDraws {
         let rng = &mut self.rng;
         self.per_shop

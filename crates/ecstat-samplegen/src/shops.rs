@@ -406,6 +406,35 @@ pub fn all_shops() -> Vec<Shop> {
     out
 }
 
+/// `n` shops of `platform` for the benchmark's files (at least its real ones): its real
+/// shops, then copies of them under new ids and names, spread over the 15 townships. The
+/// copies are in no shop register (ecstat attributes them by their ship-from township), and
+/// weigh less the later they come (1/rank), so that a few shops sell most, as on a platform.
+pub fn bench_shops(platform: Platform, n: usize) -> Vec<Shop> {
+    let real: Vec<Shop> = all_shops()
+        .into_iter()
+        .filter(|s| s.platform == platform)
+        .collect();
+    let mut out = real.clone();
+    for i in real.len()..n {
+        let base = &real[i % real.len()];
+        let number = platform.id_base() * 1000 + i as u32;
+        let name: &'static str = Box::leak(format!("{}{i}号店", base.name).into_boxed_str());
+        out.push(Shop {
+            id: format!("{}{number}", platform.id_prefix()),
+            number,
+            name,
+            uscc: String::new(),
+            township: anxi::ALL[i % anxi::ALL.len()],
+            registration: Registration::ShipsFromTownship,
+            weight: base.weight * real.len() as f64 / (i + 1) as f64,
+            own_export: false,
+            ..base.clone()
+        });
+    }
+    out
+}
+
 /// Expected goods value per order line (cents) for a sector, given that every
 /// platform shares the archetype mix. Used to size the agricultural share.
 pub fn mean_line_value_cents(sector: Sector) -> f64 {
