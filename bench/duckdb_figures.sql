@@ -14,7 +14,10 @@
 --   * an item's category: the first matching rule of the category map by priority, then
 --     the longer keyword, then the keyword.
 
-create or replace temp view raw as select * from read_parquet('{parquet}');
+-- The file's row order comes from the Parquet reader (file_row_number), not from a window
+-- over the whole file.
+create or replace temp view raw as
+select * from read_parquet('{parquet}', file_row_number = true);
 
 create or replace temp view parsed as
 select
@@ -30,7 +33,7 @@ select
     "订单状态" as status_raw,
     try_strptime("订单创建时间", '%Y-%m-%d %H:%M:%S') as order_time,
     nullif("发货地", '') as ship_from,
-    row_number() over () as file_row
+    file_row_number as file_row
 from raw;
 
 create or replace temp table lines as
@@ -85,12 +88,20 @@ register as (
     from read_csv('{reference}/shops.csv', header = true, all_varchar = true)
     where platform = 'taobao'
 ),
+-- The string search runs on each shop's distinct ship-from addresses (few), not on every
+-- line.
+addresses as (
+    select shop_id, ship_from, count(*) as lines
+    from lines
+    where ship_from is not null
+    group by shop_id, ship_from
+),
 votes as (
-    select l.shop_id, t.township_code, count(*) as lines
-    from lines l
+    select a.shop_id, t.township_code, sum(a.lines) as lines
+    from addresses a
     join townships t
-      on strpos(l.ship_from, '安溪') > 0 and strpos(l.ship_from, t.township_name) > 0
-    group by l.shop_id, t.township_code
+      on strpos(a.ship_from, '安溪') > 0 and strpos(a.ship_from, t.township_name) > 0
+    group by a.shop_id, t.township_code
 ),
 best as (
     select shop_id, township_code
