@@ -333,7 +333,14 @@ mod tests {
             let line = format!("{}", k % 2);
             rows += 1;
             ledger
-                .line(rows, (k / 2 % 30) as i64, &order, &line, k.is_multiple_of(3), 1)
+                .line(
+                    rows,
+                    (k / 2 % 30) as i64,
+                    &order,
+                    &line,
+                    k.is_multiple_of(3),
+                    1,
+                )
                 .expect("line");
         }
         let mut expected = Vec::new();
