@@ -20,8 +20,9 @@ use crate::{
 ///
 /// A repeated line is staged with its first copy (stg_orders keeps one copy of each line:
 /// within a file the first, by row) and listed as a warning, `duplicate_order_line`, so the
-/// file's report shows it; it is not counted in the file's totals (the reconciliation). Returns how many lines were staged under the file's
-/// unknown shop and the file's totals. `spill_dir` holds the ledger's files past its buffer.
+/// file's report shows it; it is not counted in the file's totals (the reconciliation).
+/// Returns how many lines were staged under the file's unknown shop and the file's totals.
+/// `spill_dir` holds the ledger's files past its buffer.
 pub(crate) async fn order_rows(
     mut stream: NormalisedStream,
     output: &mut Output<'_>,

@@ -198,3 +198,60 @@ pub fn run(cfg: &BenchConfig) -> Result<()> {
     println!("bad rows: {} [{}]", bad_counts.total(), bad_counts);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_order_places_each_row_position_exactly_once() {
+        for rows in [1u64, 2, 3, 10, 1000, 1024, 999_983] {
+            let step = coprime_step(rows);
+            for order in [
+                RowOrder::Ascending,
+                RowOrder::Descending,
+                RowOrder::Shuffled,
+            ] {
+                let mut seen = vec![false; rows as usize];
+                for g in 0..rows {
+                    let at = placed(order, g, rows, step) as usize;
+                    assert!(!seen[at], "{order:?} places {at} twice of {rows}");
+                    seen[at] = true;
+                }
+            }
+        }
+        // Shuffled is no order: neighbours in the file land far apart in time.
+        let step = coprime_step(1000);
+        let gap = placed(RowOrder::Shuffled, 1, 1000, step).abs_diff(placed(
+            RowOrder::Shuffled,
+            0,
+            1000,
+            step,
+        ));
+        assert!(gap > 100, "{gap}");
+    }
+
+    #[test]
+    fn bench_shops_are_the_real_ones_then_distinct_unregistered_copies() {
+        let platform = crate::shops::Platform::Taobao;
+        let real: Vec<String> = shops::all_shops()
+            .into_iter()
+            .filter(|s| s.platform == platform)
+            .map(|s| s.id)
+            .collect();
+        let many = shops::bench_shops(platform, 300);
+        assert_eq!(many.len(), 300);
+        let ids: std::collections::HashSet<&str> = many.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids.len(), 300, "ids distinct");
+        assert_eq!(
+            many[..real.len()]
+                .iter()
+                .map(|s| s.id.clone())
+                .collect::<Vec<_>>(),
+            real
+        );
+        assert!(many[real.len()..].iter().all(|s| !s.is_registered()));
+        // Fewer than the real ones asked: the real ones all the same.
+        assert_eq!(shops::bench_shops(platform, 0).len(), real.len());
+    }
+}
