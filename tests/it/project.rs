@@ -3,9 +3,31 @@
 //! programme lives only there (no county code in a model).
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 use crate::{copy_dir, ecstat_in, query, repo};
+
+/// `ecstat --pipelines PIPELINES init county` in `cwd` for 安溪县 with the county code `code`,
+/// baseline 2017, programme years 2018–2019.
+fn init_county(cwd: &Path, pipelines: &str, code: &str) -> Output {
+    ecstat_in(
+        cwd,
+        &[
+            "--pipelines",
+            pipelines,
+            "init",
+            "county",
+            "--county-code",
+            code,
+            "--county-name",
+            "安溪县",
+            "--baseline-year",
+            "2017",
+            "--programme-years",
+            "2018-2019",
+        ],
+    )
+}
 
 fn entries(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -36,25 +58,7 @@ fn init_writes_a_project_that_runs_and_never_overwrites_it() {
     let dir = tmp.path().join("county");
     let pipelines = repo().join("pipelines");
     let pipelines = pipelines.to_str().expect("utf-8 path");
-    let init = |code: &str| {
-        ecstat_in(
-            tmp.path(),
-            &[
-                "--pipelines",
-                pipelines,
-                "init",
-                "county",
-                "--county-code",
-                code,
-                "--county-name",
-                "安溪县",
-                "--baseline-year",
-                "2017",
-                "--programme-years",
-                "2018-2019",
-            ],
-        )
-    };
+    let init = |code: &str| init_county(tmp.path(), pipelines, code);
     // A township's code is no county's: refused before anything is written.
     let out = init("350524102000");
     assert_eq!(out.status.code(), Some(2));
@@ -136,22 +140,10 @@ fn a_broken_project_file_above_stops_every_command_but_init() {
     assert!(stderr.contains("ecstat.toml"), "names the file: {stderr}");
     // Starting a new project below it does not read it.
     let pipelines = repo().join("pipelines");
-    let out = ecstat_in(
+    let out = init_county(
         &below,
-        &[
-            "--pipelines",
-            pipelines.to_str().expect("utf-8 path"),
-            "init",
-            "county",
-            "--county-code",
-            "350524000000",
-            "--county-name",
-            "安溪县",
-            "--baseline-year",
-            "2017",
-            "--programme-years",
-            "2018-2019",
-        ],
+        pipelines.to_str().expect("utf-8 path"),
+        "350524000000",
     );
     assert!(out.status.success(), "init under a broken project file");
     assert!(below.join("county/ecstat.toml").is_file());

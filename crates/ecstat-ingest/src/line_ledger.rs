@@ -229,13 +229,13 @@ impl LineLedger {
     }
 }
 
-fn read_bucket(path: &PathBuf, bytes: &mut Vec<u8>) -> Result<()> {
+fn read_bucket(path: &Path, bytes: &mut Vec<u8>) -> Result<()> {
     bytes.clear();
     File::open(path)
         .map(BufReader::new)
         .and_then(|mut f| f.read_to_end(bytes))
         .map_err(|source| IngestError::Io {
-            path: path.clone(),
+            path: path.to_path_buf(),
             source,
         })?;
     Ok(())
